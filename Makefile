@@ -1,0 +1,93 @@
+# Keiseikyo request portal. `make` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt | sha256sum | cut -c1-16)
+UV_VERSION := 0.13.9
+# Runtime libraries (WeasyPrint: Pango and HarfBuzz subsetting; python-magic: libmagic),
+# poppler-utils for looking at PDFs, gettext for translations, chromium for browser tests.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libmagic1 poppler-utils gettext
+TEST_SYSTEM_PACKAGES := chromium
+DEMO_ENV := DJANGO_DEBUG=1
+
+.DEFAULT_GOAL := help
+
+#: help          list the targets
+help:
+	@grep -E '^#: ' $(MAKEFILE_LIST) | sed 's/^#: /  make /'
+
+$(STAMP): requirements/dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements/dev.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+#: venv          create the virtualenv and install the locked dependencies (skipped when up to date)
+venv: $(STAMP)
+
+#: system-deps   install the Debian packages the portal needs (when root; otherwise list the missing ones)
+system-deps:
+	@scripts/system-deps.sh $(SYSTEM_PACKAGES)
+
+system-deps-test:
+	@scripts/system-deps.sh $(SYSTEM_PACKAGES) $(TEST_SYSTEM_PACKAGES)
+
+#: run           set up, migrate, seed the demo and serve it on http://127.0.0.1:8000 (SQLite, eager tasks)
+run: venv system-deps
+	@mkdir -p var
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input -v 0
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
+	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+#: test          set up and run the whole suite (PostgreSQL/Redis/worker tests too when DATABASE_URL/REDIS_URL are set)
+test: venv system-deps-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+#: lint          ruff check and format check
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+#: fmt           apply ruff fixes and formatting
+fmt: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+#: check         lint, Django checks, migrations check and tests (what CI runs)
+check: lint test
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+#: migrate       apply migrations to the configured database
+migrate: venv
+	$(DEMO_ENV) $(BIN)/python manage.py migrate
+
+#: worker        start a Celery worker against REDIS_URL
+worker: venv
+	@test -n "$$REDIS_URL" || (echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0)"; exit 1)
+	$(BIN)/celery -A keiseikyo worker -Q default,mail,letters -l INFO
+
+#: beat          start Celery beat (one instance only) against REDIS_URL
+beat: venv
+	@test -n "$$REDIS_URL" || (echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0)"; exit 1)
+	$(BIN)/celery -A keiseikyo beat -l INFO --schedule var/celerybeat-schedule
+
+#: messages      extract and compile translations (locale/en)
+messages: venv
+	$(DEMO_ENV) $(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=tests --no-obsolete
+	$(DEMO_ENV) $(BIN)/python manage.py compilemessages -l en --ignore=.venv
+
+#: lock          re-resolve requirements/*.txt from pyproject.toml (hashes included)
+lock: venv
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -o requirements/base.txt
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements/dev.txt
+
+#: up / down     start or stop the production-like stack (docker compose)
+up:
+	docker compose up --build -d
+down:
+	docker compose down
+
+.PHONY: help venv system-deps system-deps-test run test lint fmt check migrate worker beat messages lock up down

@@ -1,0 +1,348 @@
+"""Settings for the Keiseikyo request portal.
+
+Every value comes from the environment (django-environ). The defaults are the
+secure ones; the embedded demo (`make run`) turns DEBUG on explicitly. Every
+variable read here is listed in .env.example and in the README's table.
+"""
+
+from pathlib import Path
+
+import environ
+from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# A .env file is read only when present; the environment always wins.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# ------------------------------------------------------------------------------
+# Core
+# ------------------------------------------------------------------------------
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+
+# S105: a development-only key, refused when DEBUG is off (see below).
+_DEV_SECRET_KEY = "dev-only-secret-key-never-used-when-debug-is-off-0123456789abcdef"  # noqa: S105
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
+
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+ROOT_URLCONF = "keiseikyo.urls"
+WSGI_APPLICATION = "keiseikyo.wsgi.application"
+ASGI_APPLICATION = "keiseikyo.asgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "requests_portal.User"
+SITE_ID = 1
+
+INSTALLED_APPS = [
+    "requests_portal.apps.PortalAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.sites",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "guardian",
+    "axes",
+    "csp",
+    "django_htmx",
+    "django_filters",
+    "requests_portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "requests_portal.middleware.AuditContextMiddleware",
+    "requests_portal.middleware.NoStoreForAuthenticatedMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # axes must be last: it turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+                "requests_portal.context_processors.portal",
+            ],
+        },
+    },
+]
+
+# ------------------------------------------------------------------------------
+# Databases and cache: embedded defaults, switched by DATABASE_URL / REDIS_URL
+# ------------------------------------------------------------------------------
+VAR_DIR = Path(env.str("DSR_VAR_DIR", default=str(BASE_DIR / "var")))
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo database waits for a concurrent writer instead of failing at once, and takes
+    # the write lock when a transaction starts so the audit chain is appended in order.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# ------------------------------------------------------------------------------
+# Authentication (django-allauth for members and staff; axes for lockout)
+# ------------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "requests_portal:home"
+LOGOUT_REDIRECT_URL = "requests_portal:home"
+
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("DSR_REAUTH_WINDOW_SECONDS", default=600)
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[警察職員生協] "
+ACCOUNT_ADAPTER = "requests_portal.accounts.AccountAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Keiseikyo Portal"
+
+# Lockout: five failures per account (any address) lock it for an hour.
+AXES_FAILURE_LIMIT = env.int("DSR_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("DSR_LOGIN_COOLOFF_HOURS", default=1.0)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 asks for per-address lockout too. Staff share an office address, so that would let
+# one mistyping colleague lock everyone out; per-address throttling is allauth's rate limit
+# (ACCOUNT_RATE_LIMITS "login_failed") instead.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_USERNAME_CALLABLE = "requests_portal.accounts.axes_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
+AXES_VERBOSE = False
+
+# Staff sessions: 15 minutes idle, 12 hours in all (RELIABILITY.md T2).
+DSR_STAFF_IDLE_SECONDS = env.int("DSR_STAFF_IDLE_SECONDS", default=15 * 60)
+DSR_MEMBER_IDLE_SECONDS = env.int("DSR_MEMBER_IDLE_SECONDS", default=30 * 60)
+SESSION_COOKIE_AGE = env.int("DSR_SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+GUARDIAN_RAISE_404 = True
+ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; the portal never grants to anonymous.
+
+# ------------------------------------------------------------------------------
+# Security headers and cookies (secure unless DEBUG)
+# ------------------------------------------------------------------------------
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Browsers accept __Host- cookies only over HTTPS, so the plain-HTTP demo uses plain names.
+SESSION_COOKIE_NAME = "sessionid" if DEBUG else "__Host-sessionid"
+CSRF_COOKIE_NAME = "csrftoken" if DEBUG else "__Host-csrftoken"
+LANGUAGE_COOKIE_NAME = "django_language" if DEBUG else "__Host-language"
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+
+# ------------------------------------------------------------------------------
+# Uploads (RELIABILITY.md T4)
+# ------------------------------------------------------------------------------
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+FILE_UPLOAD_TEMP_DIR = env.str("DSR_UPLOAD_TEMP_DIR", default=None)
+DSR_UPLOAD_MAX_BYTES = env.int("DSR_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+DSR_UPLOAD_MAX_FILES_PER_CASE = env.int("DSR_UPLOAD_MAX_FILES_PER_CASE", default=10)
+DSR_UPLOAD_MAX_BYTES_PER_CASE = env.int("DSR_UPLOAD_MAX_BYTES_PER_CASE", default=50 * 1024 * 1024)
+DSR_UPLOAD_MAX_PIXELS = env.int("DSR_UPLOAD_MAX_PIXELS", default=40_000_000)
+
+# Private files (uploads, letters) live outside the web root and are encrypted at rest.
+DSR_PRIVATE_ROOT = Path(env.str("DSR_PRIVATE_ROOT", default=str(VAR_DIR / "private")))
+_DEV_FILE_KEY = "ZGV2LW9ubHkta2V5LWZvci10aGUtZW1iZWRkZWQtZGVtbw=="
+DSR_FILE_ENCRYPTION_KEY = env.str("DSR_FILE_ENCRYPTION_KEY", default=_DEV_FILE_KEY if DEBUG else "")
+if not DSR_FILE_ENCRYPTION_KEY:
+    raise ImproperlyConfigured("DSR_FILE_ENCRYPTION_KEY must be set when DJANGO_DEBUG is off.")
+
+# ------------------------------------------------------------------------------
+# Internationalisation: Japanese first, English through Django i18n
+# ------------------------------------------------------------------------------
+LANGUAGE_CODE = "ja"
+LANGUAGES = [("ja", _("日本語")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Tokyo"
+USE_I18N = True
+USE_TZ = True
+
+# ------------------------------------------------------------------------------
+# Static files
+# ------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+# No public MEDIA_ROOT: every uploaded or generated file goes through private storage.
+MEDIA_ROOT = VAR_DIR / "no-public-media"
+MEDIA_URL = "/no-public-media/"
+
+# ------------------------------------------------------------------------------
+# Mail: console by default, SMTP when EMAIL_URL is set (Mailpit in docker-compose)
+# ------------------------------------------------------------------------------
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="警察職員生活協同組合 <no-reply@keiseikyo.example>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+_email_url = env.str("EMAIL_URL", default="")
+_email_file_path = env.str("DSR_EMAIL_FILE_PATH", default="")
+if _email_url:
+    vars().update(env.email_url("EMAIL_URL"))
+elif _email_file_path:
+    # Mail written to files (one per process): used by the integration tests' real worker.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = _email_file_path
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_TIMEOUT = 20
+
+# ------------------------------------------------------------------------------
+# Celery: Redis when REDIS_URL is set, otherwise tasks run eagerly in-process
+# ------------------------------------------------------------------------------
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = env.bool("DSR_CELERY_EAGER", default=not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "requests_portal.letter_render": {"queue": "letters"},
+    "requests_portal.outbound_mail_send": {"queue": "mail"},
+}
+CELERY_TASK_TIME_LIMIT = 120
+CELERY_TASK_SOFT_TIME_LIMIT = 100
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_MAX_TASKS_PER_CHILD = 50
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("DSR_CELERY_VISIBILITY_TIMEOUT", default=900),
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+}
+# The sweeps are idempotent, so an overlapping or duplicated run is harmless.
+CELERY_BEAT_SCHEDULE = {
+    # https://crontab.guru/#*_*_*_*_* : ring again for unsent mail every minute.
+    "outbox-sweep": {"task": "requests_portal.outbox_sweep", "schedule": crontab(minute="*")},
+    # https://crontab.guru/#0_*_*_*_* : anchor the audit chain head hourly.
+    "audit-anchor": {"task": "requests_portal.audit_anchor", "schedule": crontab(minute=0)},
+}
+
+# ------------------------------------------------------------------------------
+# Portal policy (DOMAIN.md; the [policy] defaults the co-op may change)
+# ------------------------------------------------------------------------------
+DSR_RESPONSE_PERIOD_DAYS = env.int("DSR_RESPONSE_PERIOD_DAYS", default=14)
+DSR_TRUSTED_PROXY_HOPS = env.int("DSR_TRUSTED_PROXY_HOPS", default=0)
+DSR_SITE_URL = env.str("DSR_SITE_URL", default="http://127.0.0.1:8000")
+DSR_AUDIT_ANCHOR_FILE = env.str("DSR_AUDIT_ANCHOR_FILE", default=str(VAR_DIR / "audit-anchor.log"))
+# Only the test settings turn this on: `flush` may then empty the append-only audit table.
+DSR_ALLOW_AUDIT_FLUSH = False
+
+# ------------------------------------------------------------------------------
+# Logging: My Numbers are redacted from every record before it is written
+# ------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact_my_number": {"()": "requests_portal.mynumber.RedactMyNumberFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_my_number"]},
+    },
+    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint hides its warnings behind a NullHandler; surface missing glyphs.
+        "weasyprint": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
+}

@@ -1,0 +1,36 @@
+"""Creating `Letter` rows. Rendering them is the renderer's job (a task, after commit)."""
+
+from django.db import transaction
+
+from requests_portal.models import DataSubjectRequest, EventType, Letter, LetterKind, RequestEvent, User
+
+
+def letter_create(
+    *,
+    dsr: DataSubjectRequest,
+    kind: LetterKind | str,
+    cause: str,
+    actor: User | None,
+    payload: dict | None = None,
+) -> Letter:
+    """Create the PENDING letter caused by `cause` (e.g. 'ack', 'decision', 'extension-3') once.
+
+    Must run inside the transaction of the change that needs the letter.
+    """
+    if kind not in LetterKind.values:
+        raise ValueError(f"unknown letter kind {kind!r}")
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("letter_create() must run inside the business transaction")
+    letter, created = Letter.objects.get_or_create(
+        idempotency_key=f"dsr:{dsr.pk}:{cause}",
+        defaults={"dsr": dsr, "kind": kind, "payload": payload or {}, "by_post": dsr.notify_by_post},
+    )
+    if created:
+        RequestEvent.objects.create(
+            dsr=dsr,
+            actor=actor,
+            event_type=EventType.LETTER_CREATED,
+            member_visible=False,
+            extra={"letter_id": letter.pk, "kind": str(kind)},
+        )
+    return letter

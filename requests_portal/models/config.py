@@ -1,0 +1,255 @@
+"""Configuration the co-op edits in the Django admin, and the registers the portal keeps."""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .accounts import Member
+from .choices import FEE_ELIGIBLE_KINDS, RequestKind
+
+
+class ClosedDay(models.Model):
+    """A day the co-op is closed on top of weekends, national holidays and 12/29–1/3."""
+
+    date = models.DateField(_("日付"), unique=True)
+    reason = models.CharField(_("理由"), max_length=100)
+
+    class Meta:
+        verbose_name = _("休業日")
+        verbose_name_plural = _("休業日")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.reason}"
+
+
+class SingletonModel(models.Model):
+    """A configuration table with exactly one row (pk=1)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> "SingletonModel":
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class OrganisationProfile(SingletonModel):
+    """What Art. 32(1) requires the co-op to publish, and the boilerplate of every notice."""
+
+    name = models.CharField(_("名称"), max_length=100, default="警察職員生活協同組合")
+    representative = models.CharField(_("代表者"), max_length=100, default="理事長")
+    postal_code = models.CharField(_("郵便番号"), max_length=7, blank=True)
+    address = models.CharField(_("住所"), max_length=300, blank=True)
+    sender_department = models.CharField(_("差出部署"), max_length=100, default="総務部")
+    sender_title = models.CharField(_("差出人の職名"), max_length=100, default="総務部長")
+    mynumber_sender_department = models.CharField(
+        _("マイナンバー担当の差出部署"), max_length=100, default="マイナンバー担当"
+    )
+    seal_note = models.CharField(_("公印の表示"), max_length=30, default="（公印省略）")
+    document_number_prefix = models.CharField(_("文書番号の接頭辞"), max_length=20, default="警生協総")
+    mynumber_document_number_prefix = models.CharField(
+        _("マイナンバー担当の文書番号接頭辞"), max_length=20, default="警生協個"
+    )
+    purposes_of_use = models.TextField(_("利用目的"), blank=True)
+    request_procedure = models.TextField(_("開示等の請求等の手続"), blank=True)
+    identity_methods = models.TextField(_("本人確認の方法"), blank=True)
+    security_measures = models.TextField(_("安全管理措置"), blank=True)
+    ga_contact = models.TextField(_("総務部 問い合わせ窓口"), blank=True)
+    mynumber_contact = models.TextField(_("マイナンバー担当 窓口"), blank=True)
+    complaint_desk = models.TextField(_("苦情の申出先"), blank=True)
+    accredited_organisation = models.TextField(_("認定個人情報保護団体"), blank=True)
+    privacy_policy_url = models.URLField(_("個人情報保護方針のURL"), blank=True)
+    mynumber_policy_url = models.URLField(_("特定個人情報の基本方針のURL"), blank=True)
+    electronic_formats = models.CharField(_("電磁的記録の形式"), max_length=200, default="PDF, CSV")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("組合の公表事項・通知書の定型文")
+        verbose_name_plural = _("組合の公表事項・通知書の定型文")
+
+    def __str__(self) -> str:
+        return str(self.name)
+
+
+class FeeSetting(models.Model):
+    """The published fee for a request kind (Art. 38): only purpose notices and disclosures."""
+
+    kind = models.CharField(_("請求の種類"), max_length=30, choices=RequestKind.choices, unique=True)
+    amount_yen = models.PositiveIntegerField(_("金額（円）"), default=0)
+    payment_methods = models.TextField(_("支払方法"), blank=True)
+
+    class Meta:
+        verbose_name = _("手数料")
+        verbose_name_plural = _("手数料")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=sorted(FEE_ELIGIBLE_KINDS)), name="fee_only_for_eligible_kinds"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.amount_yen}円"
+
+    def clean(self) -> None:
+        if self.kind and self.kind not in FEE_ELIGIBLE_KINDS:
+            raise ValidationError(
+                {"kind": _("手数料は利用目的の通知と開示の請求にのみ設定できます（個人情報保護法第38条）。")}
+            )
+
+
+class DataCategory(models.Model):
+    """A category of retained personal data, listed on the form to help identify data (Art. 37(2))."""
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    description = models.CharField(_("説明"), max_length=300, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("表示順"), default=0)
+    is_active = models.BooleanField(_("表示する"), default=True)
+
+    class Meta:
+        verbose_name = _("保有個人データの項目")
+        verbose_name_plural = _("保有個人データの項目")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return str(self.name)
+
+
+class RetentionPolicy(SingletonModel):
+    """Retention periods (DOMAIN.md §7); the defaults are the brief's [policy] proposals."""
+
+    identity_evidence_days_after_close = models.PositiveIntegerField(_("本人確認書類：完了後の保存日数"), default=30)
+    identity_evidence_days_after_verification = models.PositiveIntegerField(
+        _("本人確認書類：確認記録後の保存日数"), default=7
+    )
+    case_file_years = models.PositiveSmallIntegerField(_("事案記録：完了後の保存年数"), default=3)
+    disclosure_download_days = models.PositiveSmallIntegerField(_("開示データのダウンロード期間（日）"), default=14)
+    unattached_upload_hours = models.PositiveSmallIntegerField(_("未提出のアップロードの保存時間"), default=24)
+
+    class Meta:
+        verbose_name = _("保存期間")
+        verbose_name_plural = _("保存期間")
+
+    def __str__(self) -> str:
+        return str(_("保存期間"))
+
+
+class ProvisionRecord(models.Model):
+    """An Art. 29/30 record of personal data provided to, or received from, a third party."""
+
+    class Direction(models.TextChoices):
+        PROVIDED = "provided", _("第三者への提供")
+        RECEIVED = "received", _("第三者からの受領")
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="provision_records")
+    direction = models.CharField(_("区分"), max_length=10, choices=Direction.choices)
+    occurred_on = models.DateField(_("提供・受領の年月日"))
+    third_party_name = models.CharField(_("第三者の名称"), max_length=200)
+    third_party_address = models.CharField(_("第三者の住所"), max_length=300, blank=True)
+    third_party_representative = models.CharField(_("代表者"), max_length=100, blank=True)
+    data_items = models.CharField(_("個人データの項目"), max_length=300)
+    consent_obtained = models.BooleanField(_("本人の同意"), null=True, blank=True)
+    acquisition_method = models.CharField(_("第三者による取得の経緯"), max_length=300, blank=True)
+    source_ref = models.CharField(_("基幹システムの記録番号"), max_length=60, unique=True)
+
+    class Meta:
+        verbose_name = _("第三者提供記録")
+        verbose_name_plural = _("第三者提供記録")
+        ordering = ["member", "-occurred_on"]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_on} {self.get_direction_display()} {self.third_party_name}"
+
+
+class SavedFilter(models.Model):
+    """A queue filter a staff member saved under a name."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters")
+    name = models.CharField(_("名前"), max_length=60)
+    query = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("保存した検索条件")
+        verbose_name_plural = _("保存した検索条件")
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_filter_unique_name")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return str(self.name)
+
+
+class BulkJob(models.Model):
+    """A long operation (bulk reassignment, large export, roster import) with visible progress."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("待機中")
+        RUNNING = "running", _("実行中")
+        DONE = "done", _("完了")
+        FAILED = "failed", _("失敗")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=40)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    params = models.JSONField(default=dict, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True)
+    storage_name = models.CharField(max_length=80, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("一括処理")
+        verbose_name_plural = _("一括処理")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.done}/{self.total} ({self.get_state_display()})"
+
+
+class NumberSequence(models.Model):
+    """Gap-free counters (受付番号, 文書番号) per scope and fiscal year; see numbering.py."""
+
+    scope = models.CharField(max_length=40)
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "year"], name="number_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.year}: {self.last_value}"
+
+
+class DisposalRecord(models.Model):
+    """A record that something was deleted (削除・廃棄の記録). Holds no content and no My Number."""
+
+    at = models.DateTimeField(default=timezone.now)
+    category = models.CharField(_("区分"), max_length=40)
+    object_type = models.CharField(max_length=40)
+    object_ref = models.CharField(_("対象（受付番号など）"), max_length=60)
+    job = models.CharField(_("処理"), max_length=60, blank=True)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(max_length=150, blank=True)
+    restricted = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("廃棄記録")
+        verbose_name_plural = _("廃棄記録")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["at"], name="disposal_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d} {self.category} {self.object_ref}"

@@ -1,0 +1,54 @@
+"""Template helpers shared by member and staff pages."""
+
+from datetime import date
+
+from django import template
+from django.utils import timezone
+
+from requests_portal import deadlines
+from requests_portal.models import ART39_KINDS, UNANSWERED_STATUSES, DataSubjectRequest, Status
+from requests_portal.wareki import format_wareki
+
+register = template.Library()
+
+_BADGE = {
+    Status.SUBMITTED: "open",
+    Status.VERIFYING: "open",
+    Status.IN_REVIEW: "open",
+    Status.AWAITING_APPROVAL: "open",
+    Status.AWAITING_REQUESTER: "waiting",
+    Status.DECIDED: "done",
+    Status.NOTIFIED: "done",
+    Status.CLOSED: "muted",
+    Status.WITHDRAWN: "muted",
+    Status.REJECTED: "alert",
+}
+
+
+@register.filter
+def status_badge(status: str) -> str:
+    """The badge modifier for a status (the label itself always carries the meaning)."""
+    return _BADGE.get(status, "muted")
+
+
+@register.filter
+def wareki(value: date | None) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "tzinfo") and hasattr(value, "hour"):
+        value = timezone.localdate(value)  # type: ignore[arg-type]
+    return format_wareki(value)
+
+
+@register.simple_tag
+def deadline_summary(dsr: DataSubjectRequest) -> deadlines.DeadlineSummary:
+    """The deadline panel's figures for today."""
+    return deadlines.summarize(
+        received=timezone.localdate(dsr.received_at),
+        due=dsr.due_date,
+        today=timezone.localdate(),
+        art39_applies=dsr.kind in ART39_KINDS,
+        paused=dsr.paused_at is not None,
+        extended=dsr.extended_due_date is not None,
+        answered=dsr.status not in UNANSWERED_STATUSES,
+    )

@@ -1,0 +1,39 @@
+"""View decorators: who may open a page at all. Object access is permissions.access_*."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+
+from requests_portal.roles import is_staff_user
+
+View = Callable[..., HttpResponse]
+
+
+def member_required(view: View) -> View:
+    """A signed-in member (or agent) account; staff accounts are not members."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if is_staff_user(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def staff_required(view: View) -> View:
+    """A signed-in account holding a staff role; anyone else gets the same 404 as a missing page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_staff_user(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper

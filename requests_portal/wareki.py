@@ -1,0 +1,90 @@
+"""Japanese era (和暦) dates for letters and date-of-birth input (DOMAIN.md §6.2, §9 item 20).
+
+Letters write `令和8年1月19日`: Arabic numerals, no zero padding, and 元年 for year one.
+japanera pads with zeros and prints 令和1年, so the formatting is done here.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Era:
+    name: str
+    letter: str
+    start: date
+    end: date | None  # last day, inclusive
+
+    def year_of(self, day: date) -> int:
+        return day.year - self.start.year + 1
+
+
+# Japan adopted the Gregorian calendar on 明治6年1月1日 (1873-01-01); earlier Meiji dates were
+# lunisolar and cannot be converted by year arithmetic, so conversion starts there.
+ERAS: tuple[Era, ...] = (
+    Era("令和", "R", date(2019, 5, 1), None),
+    Era("平成", "H", date(1989, 1, 8), date(2019, 4, 30)),
+    Era("昭和", "S", date(1926, 12, 25), date(1989, 1, 7)),
+    Era("大正", "T", date(1912, 7, 30), date(1926, 12, 24)),
+    Era("明治", "M", date(1868, 1, 25), date(1912, 7, 29)),
+)
+_EARLIEST = date(1873, 1, 1)
+_BY_NAME = {era.name: era for era in ERAS} | {era.letter: era for era in ERAS}
+
+
+def era_of(day: date) -> Era:
+    if isinstance(day, datetime) or not isinstance(day, date):
+        raise TypeError(f"expected datetime.date, got {type(day).__name__}")
+    if day < _EARLIEST:
+        raise ValueError("和暦への変換は明治6年（1873年）1月1日以降の日付に対応しています。")
+    return next(era for era in ERAS if day >= era.start)
+
+
+def format_wareki(day: date) -> str:
+    """date(2019, 5, 1) -> '令和元年5月1日'."""
+    era = era_of(day)
+    year = era.year_of(day)
+    year_text = "元" if year == 1 else str(year)
+    return f"{era.name}{year_text}年{day.month}月{day.day}日"
+
+
+_WAREKI_PATTERN = re.compile(
+    r"^(?P<era>令和|平成|昭和|大正|明治|[RHSTM])\s*(?P<year>元|[0-9]{1,2})\s*[年./\-]\s*"
+    r"(?P<month>[0-9]{1,2})\s*[月./\-]\s*(?P<day>[0-9]{1,2})\s*日?$",
+    re.IGNORECASE,
+)
+_WESTERN_PATTERN = re.compile(
+    r"^(?P<year>[0-9]{4})\s*[年./\-]\s*(?P<month>[0-9]{1,2})\s*[月./\-]\s*(?P<day>[0-9]{1,2})\s*日?$"
+)
+
+
+def parse_japanese_date(text: str) -> date:
+    """Parse '昭和50年4月1日', 'S50.4.1', 'H2/4/1', '1975-04-01' (full-width digits too).
+
+    Raises ValueError with a Japanese message for anything else, including dates outside
+    the named era ('昭和64年1月8日' is 平成元年1月8日).
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"expected str, got {type(text).__name__}")
+    value = unicodedata.normalize("NFKC", text).strip()
+    if match := _WESTERN_PATTERN.match(value):
+        return _make_date(int(match["year"]), int(match["month"]), int(match["day"]))
+    if match := _WAREKI_PATTERN.match(value):
+        era = _BY_NAME[match["era"].upper() if len(match["era"]) == 1 else match["era"]]
+        year = 1 if match["year"] == "元" else int(match["year"])
+        if year < 1:
+            raise ValueError("年の指定が正しくありません。")
+        result = _make_date(era.start.year + year - 1, int(match["month"]), int(match["day"]))
+        if result < max(era.start, _EARLIEST) or (era.end is not None and result > era.end):
+            raise ValueError(f"{era.name}{match['year']}年{match['month']}月{match['day']}日は存在しない日付です。")
+        return result
+    raise ValueError("日付は「1975-04-01」または「昭和50年4月1日」の形で入力してください。")
+
+
+def _make_date(year: int, month: int, day: int) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError("存在しない日付です。") from None

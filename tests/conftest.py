@@ -1,0 +1,82 @@
+"""Shared fixtures: people in every role, a case, and private storage in a temporary folder."""
+
+import pytest
+
+from requests_portal.models import RequestKind
+from requests_portal.roles import Role
+from tests.factories import member_user, staff_user, submit
+
+
+@pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path):
+    settings.DSR_PRIVATE_ROOT = tmp_path / "private"
+    settings.DSR_AUDIT_ANCHOR_FILE = str(tmp_path / "audit-anchor.log")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def member(db):
+    return member_user()
+
+
+@pytest.fixture
+def other_member(db):
+    return member_user()
+
+
+@pytest.fixture
+def ga_staff(db):
+    return staff_user(Role.GA_STAFF)
+
+
+@pytest.fixture
+def ga_staff2(db):
+    return staff_user(Role.GA_STAFF)
+
+
+@pytest.fixture
+def supervisor(db):
+    return staff_user(Role.GA_SUPERVISOR)
+
+
+@pytest.fixture
+def officer(db):
+    return staff_user(Role.MY_NUMBER_OFFICER)
+
+
+@pytest.fixture
+def officer2(db):
+    return staff_user(Role.MY_NUMBER_OFFICER)
+
+
+@pytest.fixture
+def auditor(db):
+    return staff_user(Role.AUDITOR)
+
+
+@pytest.fixture
+def admin_user(db):
+    return staff_user(Role.ADMIN, is_staff=True)
+
+
+@pytest.fixture
+def dsr(member):
+    return submit(member)
+
+
+@pytest.fixture
+def my_number_dsr(member):
+    return submit(
+        member,
+        kind=RequestKind.MY_NUMBER_INQUIRY,
+        summary="マイナンバーの提出について",
+        description="提出方法を教えてください。",
+    )

@@ -1,0 +1,172 @@
+"""Integration fixtures: a real Celery worker on Redis against the test database.
+
+These tests run when DATABASE_URL points at PostgreSQL and REDIS_URL at Redis (CI sets
+both). Without them they are skipped, unless DSR_REQUIRE_ALL_TESTS is set, in which case
+a missing service is a failure: CI must never pass by skipping the real path.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def require_services() -> None:
+    missing = []
+    if not os.environ.get("REDIS_URL"):
+        missing.append("REDIS_URL")
+    if connection.vendor != "postgresql":
+        missing.append("DATABASE_URL (PostgreSQL)")
+    if missing:
+        message = f"integration test needs {', '.join(missing)}"
+        if os.environ.get("DSR_REQUIRE_ALL_TESTS"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def wait_for(predicate: Callable[[], object], *, timeout: float = 60, interval: float = 0.2, what: str = "condition"):
+    """Poll `predicate` until it returns a truthy value; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}")
+
+
+def read_mail_files(folder: Path) -> list[dict[str, str]]:
+    """Messages written by Django's file mail backend, decoded: [{'to', 'subject', 'body'}]."""
+    import email
+    from email.header import decode_header, make_header
+
+    messages = []
+    for path in sorted(folder.glob("*.log")) if folder.exists() else []:
+        for chunk in path.read_bytes().split(b"-" * 79 + b"\n"):
+            if not chunk.strip():
+                continue
+            message = email.message_from_bytes(chunk)
+            body = message.get_payload(decode=True) or b""
+            messages.append(
+                {
+                    "to": str(message["To"]),
+                    "subject": str(make_header(decode_header(message["Subject"] or ""))),
+                    "body": body.decode(message.get_content_charset() or "utf-8"),
+                }
+            )
+    return messages
+
+
+def worker_database_url() -> str:
+    """DATABASE_URL with the database name replaced by the test database's."""
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+
+
+@dataclass
+class WorkerHandle:
+    process: subprocess.Popen
+    log_path: Path
+    env: dict[str, str]
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def child_pids(self) -> list[int]:
+        """The worker's pool processes (read from /proc, so no external command is needed)."""
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                children.append(int(stat.parent.name))
+        return children
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+
+def worker_env(settings, tmp_path: Path, *, redis_url: str | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST") and k != "EMAIL_URL"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="keiseikyo.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=settings.SECRET_KEY,
+        DSR_FILE_ENCRYPTION_KEY=settings.DSR_FILE_ENCRYPTION_KEY,
+        DATABASE_URL=worker_database_url(),
+        REDIS_URL=redis_url or os.environ["REDIS_URL"],
+        DSR_CELERY_EAGER="0",
+        DSR_CELERY_VISIBILITY_TIMEOUT="20",
+        DSR_PRIVATE_ROOT=str(settings.DSR_PRIVATE_ROOT),
+        DSR_AUDIT_ANCHOR_FILE=str(settings.DSR_AUDIT_ANCHOR_FILE),
+        DSR_EMAIL_FILE_PATH=str(tmp_path / "mail"),
+        DJANGO_LOG_LEVEL="INFO",
+    )
+    return env
+
+
+def start_worker(env: dict[str, str], log_path: Path, *, queues: str = "default,mail,letters") -> WorkerHandle:
+    log = log_path.open("ab")
+    process = subprocess.Popen(  # noqa: S603 - fixed interpreter and arguments
+        [
+            sys.executable, "-m", "celery", "-A", "keiseikyo", "worker",
+            "-Q", queues, "-c", "1", "--pool", "prefork",
+            "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    handle = WorkerHandle(process, log_path, env)
+    wait_for(lambda: "ready." in handle.log() or process.poll() is not None, timeout=60, what="worker start")
+    if process.poll() is not None:
+        pytest.fail(f"worker exited at start:\n{handle.log()[-3000:]}")
+    return handle
+
+
+@pytest.fixture
+def publish_for_real(settings) -> Iterator[None]:
+    """Make this test process send tasks to Redis instead of running them eagerly."""
+    from keiseikyo.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, settings, tmp_path, publish_for_real) -> Iterator[WorkerHandle]:
+    require_services()
+    import redis
+
+    redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+    handle = start_worker(worker_env(settings, tmp_path), tmp_path / "worker.log")
+    try:
+        yield handle
+    finally:
+        handle.stop()
