@@ -62,6 +62,7 @@ class Letter(models.Model):
     files are kept.
     """
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     dsr = models.ForeignKey(DataSubjectRequest, on_delete=models.CASCADE, related_name="letters")
     kind = models.CharField(_("通知書の種類"), max_length=40, choices=LetterKind.choices)
     status = models.CharField(_("状態"), max_length=20, choices=LetterStatus.choices, default=LetterStatus.PENDING)

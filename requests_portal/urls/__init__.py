@@ -1,6 +1,13 @@
-"""The portal's URLs, one module per audience, all in the `requests_portal` namespace."""
+"""The portal's URLs, one module per area, all in the `requests_portal` namespace."""
 
-from requests_portal.urls import member, public, staff
+from requests_portal.urls import documents, letters, member, oversight, public, staff
 
 app_name = "requests_portal"
-urlpatterns = [*public.urlpatterns, *member.urlpatterns, *staff.urlpatterns]
+urlpatterns = [
+    *public.urlpatterns,
+    *member.urlpatterns,
+    *staff.urlpatterns,
+    *documents.urlpatterns,
+    *letters.urlpatterns,
+    *oversight.urlpatterns,
+]
