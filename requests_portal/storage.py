@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from cryptography.fernet import Fernet, InvalidToken
+
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse

@@ -40,7 +40,9 @@ def test_wrong_key_cannot_read(settings):
 
 
 def test_attachment_response_headers():
-    response = storage.attachment_response(b"data", filename="開示決定通知書 GA-2026-00001.pdf", content_type="application/pdf")
+    response = storage.attachment_response(
+        b"data", filename="開示決定通知書 GA-2026-00001.pdf", content_type="application/pdf"
+    )
     disposition = response["Content-Disposition"]
     assert disposition.startswith('attachment; filename="')
     assert "filename*=UTF-8''%E9%96%8B" in disposition
