@@ -244,6 +244,7 @@ class EventType(models.TextChoices):
     INTERNAL_NOTE = "internal_note", _("内部メモ")
     DOCUMENT_ADDED = "document_added", _("書類の追加")
     DOCUMENT_PURGED = "document_purged", _("書類の削除")
+    FILE_DOWNLOADED = "file_downloaded", _("ダウンロード")
     LETTER_CREATED = "letter_created", _("通知書の作成")
     LETTER_RENDERED = "letter_rendered", _("通知書の発行")
     LETTER_FAILED = "letter_failed", _("通知書の作成失敗")

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from requests_portal.views import files
+
+urlpatterns = [
+    path("letters/<uuid:public_id>/download/", files.letter_download, name="letter_download"),
+]

@@ -1,0 +1,91 @@
+"""Downloads of letters and documents: one access-checked view each, for members and staff.
+
+A file is served only after the case is reached through the same access functions every
+other page uses; anything else (missing, hidden, purged, not yet rendered) is 404. Every
+download writes an audit entry and a timeline event.
+"""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
+
+from requests_portal import audit, storage
+from requests_portal.models import (
+    DataSubjectRequest,
+    Document,
+    DocumentCategory,
+    EventType,
+    Letter,
+    LetterStatus,
+    RequestEvent,
+)
+from requests_portal.roles import is_staff_user
+from requests_portal.selectors import dsr_list_for_member, dsr_visible_to_staff
+
+# What a member may download from their own case: the co-op's disclosure packages and what
+# they uploaded themselves. Letters are covered separately.
+MEMBER_DOCUMENT_CATEGORIES = frozenset(
+    {
+        DocumentCategory.DISCLOSURE_PACKAGE,
+        DocumentCategory.IDENTITY,
+        DocumentCategory.AUTHORITY,
+        DocumentCategory.SUPPORTING,
+        DocumentCategory.AMENDMENT,
+    }
+)
+
+
+def _visible_cases(request: HttpRequest):
+    if not request.user.is_authenticated:
+        raise Http404
+    if is_staff_user(request.user):
+        return dsr_visible_to_staff(request.user)
+    return dsr_list_for_member(request.user)
+
+
+def _log_download(request: HttpRequest, obj: Letter | Document, dsr: DataSubjectRequest, action: str) -> None:
+    audit.record(action=action, actor=request.user, obj=obj)
+    RequestEvent.objects.create(
+        dsr=dsr,
+        actor=request.user,
+        event_type=EventType.FILE_DOWNLOADED,
+        member_visible=False,
+        extra={"download": action, "object_id": str(obj.public_id)},
+    )
+
+
+@require_safe
+def letter_download(request: HttpRequest, public_id: str) -> HttpResponse:
+    letter = (
+        Letter.objects.filter(
+            public_id=public_id,
+            dsr__in=_visible_cases(request),
+            status__in=[LetterStatus.RENDERED, LetterStatus.DELIVERED, LetterStatus.SUPERSEDED],
+        )
+        .select_related("dsr", "dsr__queue")
+        .first()
+    )
+    if letter is None or not letter.storage_name:
+        raise Http404
+    try:
+        content = storage.read(letter.storage_name)
+    except storage.StoredFileMissing:
+        raise Http404 from None
+    _log_download(request, letter, letter.dsr, "letter.download")
+    filename = f"{letter.get_kind_display()}_{letter.document_number or letter.dsr.reference}.pdf"
+    return storage.attachment_response(content, filename=filename, content_type="application/pdf")
+
+
+@require_safe
+def document_download(request: HttpRequest, public_id: str) -> HttpResponse:
+    documents = Document.objects.filter(public_id=public_id, purged_at__isnull=True, dsr__in=_visible_cases(request))
+    if not is_staff_user(request.user):
+        documents = documents.filter(category__in=MEMBER_DOCUMENT_CATEGORIES)
+    document = documents.select_related("dsr", "dsr__queue").first()
+    if document is None:
+        raise Http404
+    try:
+        content = storage.read(document.storage_name)
+    except storage.StoredFileMissing:
+        raise Http404 from None
+    _log_download(request, document, document.dsr, "document.download")
+    return storage.attachment_response(content, filename=document.original_name, content_type=document.content_type)
