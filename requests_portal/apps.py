@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,6 +9,12 @@ class RequestsPortalConfig(AppConfig):
     name = "requests_portal"
     verbose_name = _("開示等請求ポータル")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from requests_portal.bootstrap import on_post_migrate
+
+        # Runs after auth's own post_migrate handler has created the permissions it needs.
+        post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="requests_portal.reference_data")
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

@@ -64,3 +64,17 @@ def test_concurrent_allocations_have_no_gaps_or_duplicates():
         thread.join()
     assert not errors
     assert sorted(results) == list(range(1, 21))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reference_data_survives_a_flush():
+    """Transactional tests empty the database with flush; queues and roles must come back."""
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    from requests_portal.models import Queue, QueueGroupObjectPermission
+
+    call_command("flush", interactive=False, verbosity=0)
+    assert set(Queue.objects.values_list("code", flat=True)) == {"ga", "mynumber"}
+    assert Group.objects.filter(name="mynumber_officer").exists()
+    assert QueueGroupObjectPermission.objects.filter(content_object__code="mynumber").count() == 3
