@@ -15,7 +15,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     visible = dsr_visible_to_staff(request.user)
     queues = []
     for queue in queues_for_user(request.user):
-        counts = dsr_status_counts(visible.filter(queue=queue))
+        counts = dsr_status_counts(visible.filter(queue=queue, status__in=OPEN_STATUSES))
         rows = [(Status(s).label, counts.get(s, 0)) for s in Status.values if s in OPEN_STATUSES]
         queues.append({"queue": queue, "rows": rows, "open_total": sum(n for _label, n in rows)})
     return render(request, "requests_portal/staff/home.html", {"queues": queues})
