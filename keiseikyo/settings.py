@@ -346,3 +346,13 @@ LOGGING = {
         "weasyprint": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# --- Issue 3: member accounts (sign-up against the roster) ---
+# Sign-up asks for member number, date of birth and email only; the password is set after the
+# address is confirmed (the adapter sends a confirmed member without a password to set one).
+# "password1" stays listed (optional) because allauth shows the login form's password field only
+# then; MemberSignupForm removes it from the sign-up form.
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1"]
+ACCOUNT_FORMS = {"signup": "requests_portal.accounts.MemberSignupForm"}
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3

@@ -27,6 +27,7 @@ import io
 import logging
 import re
 import unicodedata
+import uuid
 import warnings
 from collections.abc import Iterator
 from datetime import timedelta
@@ -41,6 +42,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 
 from requests_portal import audit, storage
@@ -421,3 +423,69 @@ def purge_expired_unattached(*, now: timezone.datetime | None = None, limit: int
         storage.delete(storage_name)
     Document.objects.filter(id__in=[pk for pk, _name in ids]).update(purged_at=now)
     return len(ids)
+
+
+# --- helpers for forms that carry uploads across re-renders ---------------------------------
+
+
+def unattached_documents(*, owner: User, ids: list[str]) -> list[Document]:
+    """The uploader's own unsubmitted, unexpired uploads among `ids` (others silently dropped)."""
+    valid = []
+    for value in ids[: int(settings.DSR_UPLOAD_MAX_FILES_PER_CASE) * 2]:
+        try:
+            valid.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    if not valid:
+        return []
+    return list(
+        Document.objects.filter(
+            owner=owner,
+            dsr__isnull=True,
+            purged_at__isnull=True,
+            purge_after__gt=timezone.now(),
+            public_id__in=valid,
+        ).order_by("uploaded_at", "id")
+    )
+
+
+def accept_form_uploads(
+    files: MultiValueDict,
+    *,
+    owner: User,
+    fields: dict[str, str],
+    dsr: DataSubjectRequest | None = None,
+    masking_categories: frozenset[str] = frozenset(),
+) -> tuple[list[Document], dict[str, list[str]]]:
+    """Accept every file posted in `fields` (name -> category); return the new documents and,
+    per field, the reason each rejected file was refused (named, unless the name is unsafe)."""
+    accepted: list[Document] = []
+    errors: dict[str, list[str]] = {}
+    for name, category in fields.items():
+        for uploaded in files.getlist(name):
+            try:
+                masking = category in masking_categories
+                accepted.append(
+                    accept_upload(uploaded, owner=owner, category=category, dsr=dsr, requires_masking=masking)
+                )
+            except UploadRejected as exc:
+                errors.setdefault(name, []).append(_rejection_text(uploaded, exc))
+    return accepted, errors
+
+
+def _rejection_text(uploaded: UploadedFile, exc: UploadRejected) -> str:
+    message = " ".join(str(m) for m in exc.messages)
+    raw_name = str(getattr(uploaded, "name", "") or "")
+    if not raw_name or contains_my_number(raw_name):
+        return message
+    shown = sanitize_filename(raw_name, PDF).removesuffix(".pdf")
+    return f"{shown}：{message}"
+
+
+def flag_for_masking(documents: list[Document]) -> None:
+    """Mark identity uploads that show numbers the co-op must not see (insurer numbers…)."""
+    ids = [d.pk for d in documents if not d.requires_masking]
+    if ids:
+        Document.objects.filter(pk__in=ids).update(requires_masking=True)
+        for document in documents:
+            document.requires_masking = True
