@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from requests_portal.models import Member, User
-from requests_portal.mynumber import validate_no_my_number
+from requests_portal.mynumber import contains_my_number, validate_no_my_number
 from requests_portal.text import normalize_line
 from requests_portal.wareki import parse_japanese_date
 
@@ -107,6 +107,16 @@ class MemberSignupForm(SignupForm):
         email.widget.attrs.pop("placeholder", None)
         email.validators.append(validate_no_my_number)
 
+    def full_clean(self) -> None:
+        super().full_clean()
+        # A My Number typed into any field is never shown again (the page re-renders self.data).
+        if self.is_bound and any(contains_my_number(str(v)) for v in self.data.values()):
+            data = self.data.copy()
+            for key, value in data.items():
+                if contains_my_number(str(value)):
+                    data[key] = ""
+            self.data = data
+
     def clean_birth_date(self) -> object:
         try:
             return parse_japanese_date(self.cleaned_data["birth_date"])
@@ -179,6 +189,10 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return bool(getattr(settings, "DSR_MEMBER_SIGNUP_OPEN", True))
+
+    def get_signup_redirect_url(self, request: HttpRequest) -> str:
+        # Where the new member lands once the confirmation link logged them in.
+        return reverse("account_set_password")
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         if request.user.is_authenticated and not request.user.has_usable_password():

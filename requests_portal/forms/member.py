@@ -178,6 +178,12 @@ class PortalForm(forms.Form):
             for key in ("invalid_choice", "invalid_pk_value", "invalid_list"):
                 if key in field.error_messages:
                     field.error_messages[key] = SAFE_INVALID_CHOICE
+            if isinstance(field, forms.ChoiceField):
+                field.error_messages["required"] = _("選んでください。")
+            elif isinstance(field, forms.BooleanField):
+                field.error_messages["required"] = _("内容を確認し、チェックを入れてください。")
+            else:
+                field.error_messages["required"] = _("入力してください。")
 
     def full_clean(self) -> None:
         self.install_guards()
