@@ -415,7 +415,7 @@ class RequestForm(PortalForm):
     )
     supporting_files = UploadField(
         category=DocumentCategory.SUPPORTING,
-        label=_("参考資料（任意）"),
+        label=_("参考資料"),
         help_text=_("請求の内容を説明する資料があれば添付してください。"),
     )
 
@@ -738,7 +738,7 @@ class _DisclosureMethodMixin:
             help_text=_("「その他の方法」を選んだ場合に、ご希望の方法（例：総務部窓口での閲覧）を入力してください。"),
         )
         self.fields["period"] = forms.CharField(
-            label=_("対象となる期間（任意）"), max_length=200, required=False, help_text=_("例：2020年4月から現在まで")
+            label=_("対象となる期間"), max_length=200, required=False, help_text=_("例：2020年4月から現在まで")
         )
 
     def clean_method(self, cleaned: dict) -> None:
@@ -792,12 +792,12 @@ class ProvisionRecordsForm(_DisclosureMethodMixin, RequestForm):
         super().__init__(*args, **kwargs)
         self.add_method_fields()
         self.fields["third_party"] = forms.CharField(
-            label=_("提供先・提供元（分かる範囲で・任意）"),
+            label=_("提供先・提供元（分かる範囲で）"),
             max_length=200,
             required=False,
             help_text=_("例：勤務先の厚生担当部署"),
         )
-        self.fields["description"].label = _("補足（任意）")
+        self.fields["description"].label = _("補足")
         self.order_fields(self.field_order_for_page())
 
     def clean_kind(self, cleaned: dict) -> None:
@@ -818,8 +818,8 @@ class CorrectionForm(RequestForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.rows = CorrectionRowFormSet(self.data if self.is_bound else None, prefix="rows")
-        self.fields["description"].label = _("訂正等を求める理由・補足（任意）")
-        self.fields["supporting_files"].label = _("正しい内容が分かる資料（任意）")
+        self.fields["description"].label = _("訂正等を求める理由・補足")
+        self.fields["supporting_files"].label = _("正しい内容が分かる資料")
 
     def full_clean(self) -> None:
         super().full_clean()
@@ -1015,6 +1015,6 @@ class AmendmentForm(PortalForm):
 
 class WithdrawForm(PortalForm):
     reason = forms.CharField(
-        label=_("取下げの理由（任意）"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("取下げの理由"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     confirm = forms.BooleanField(label=_("この請求を取り下げます。取り下げた請求は元に戻せません。"))

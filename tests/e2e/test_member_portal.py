@@ -75,17 +75,17 @@ def test_member_signs_up_and_files_a_disclosure_as_an_appointed_agent(page, live
     page.get_by_label("ご本人の組合員番号").fill(principal.member_number)
     page.get_by_label("ご本人の氏名").fill("山崎 涼子")  # 﨑 typed as 崎
     page.get_by_label("ご本人の生年月日").fill("S25.2.14")
-    assert page.get_by_label("代理人の氏名", exact=True).input_value() == "代理 花子"  # prefilled from the roster
+    assert page.locator("#id_agent_name").input_value() == "代理 花子"  # prefilled from the roster
     page.get_by_label("ご本人との関係").fill("長女")
     page.get_by_label("代理権を証する書類の種類").select_option("power_of_attorney")
-    page.get_by_label("代理権を証する書類の写し", exact=True).set_input_files(
+    page.locator("#id_authority_files").set_input_files(
         {"name": "委任状.pdf", "mimeType": "application/pdf", "buffer": files.pdf("Inin-jo: Yamazaki Ryoko")}
     )
     page.get_by_label("共済契約に関する情報").check()
     page.get_by_label("書面の交付（郵送）").check()
     page.get_by_label("開示を求める個人情報の内容（分かる範囲で）").fill("共済金の支払に関する記録")
     page.get_by_label("本人確認書類の種類").select_option("driving_licence")
-    page.get_by_label("本人確認書類の写し", exact=True).set_input_files(
+    page.locator("#id_identity_files").set_input_files(
         {"name": "免許証.jpg", "mimeType": "image/jpeg", "buffer": files.jpeg(gps=True)}
     )
     page.get_by_label(re.compile("マイナンバーカードの裏面やマイナンバー（個人番号）が写っていない")).check()
