@@ -29,7 +29,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from requests_portal import audit
@@ -58,6 +58,7 @@ _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc\u30fb\u30fd\u30fe ]+")
 _PHONE = re.compile(r"\+?[0-9()\- ]+")
 _EARLIEST_BIRTH = date(1900, 1, 1)
 BATCH_SIZE = 1000
+UPDATE_BATCH_SIZE = 100
 
 
 class RosterFileError(Exception):
@@ -284,6 +285,34 @@ def _apply(row: RosterRow, member: Member) -> bool:
     return changed
 
 
+def _bulk_update(members: list[Member], fields: list[str]) -> None:
+    """Write changed members. PostgreSQL: one UPDATE … FROM (VALUES …) per batch. Elsewhere:
+    bulk_update, whose CASE-per-field SQL costs about 3 ms of Python per row (bench/roster_import.py)."""
+    if not members:
+        return
+    if connection.vendor != "postgresql":
+        Member.objects.bulk_update(members, fields, batch_size=UPDATE_BATCH_SIZE)
+        return
+    quote = connection.ops.quote_name
+    columns = [Member._meta.get_field(name) for name in fields]
+    names = ", ".join(["id", *(quote(c.column) for c in columns)])
+    assignments = ", ".join(f"{quote(c.column)} = v.{quote(c.column)}::{c.db_type(connection)}" for c in columns)
+    row = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
+    for start in range(0, len(members), BATCH_SIZE):
+        chunk = members[start : start + BATCH_SIZE]
+        params = [
+            value
+            for member in chunk
+            for value in (member.pk, *(c.get_db_prep_save(getattr(member, c.attname), connection) for c in columns))
+        ]
+        sql = (
+            f"UPDATE {quote(Member._meta.db_table)} AS m SET {assignments} "  # noqa: S608 - names are quoted model columns
+            f"FROM (VALUES {', '.join([row] * len(chunk))}) AS v({names}) WHERE m.id = v.id::bigint"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
 def _write_batch(batch: list[RosterRow], result: ImportResult) -> None:
     existing = {m.member_number: m for m in Member.objects.filter(member_number__in=[r.member_number for r in batch])}
     now = timezone.now()
@@ -302,9 +331,7 @@ def _write_batch(batch: list[RosterRow], result: ImportResult) -> None:
         else:
             result.unchanged += 1
     Member.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
-    Member.objects.bulk_update(
-        to_update, [*WRITTEN_FIELDS, "name_search", "kana_search", "updated_at"], batch_size=BATCH_SIZE
-    )
+    _bulk_update(to_update, [*WRITTEN_FIELDS, "name_search", "kana_search", "updated_at"])
     result.created += len(to_create)
     result.updated += len(to_update)
 

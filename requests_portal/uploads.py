@@ -46,7 +46,14 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 
 from requests_portal import audit, storage
-from requests_portal.models import DataSubjectRequest, Document, DocumentCategory, RetentionPolicy, User
+from requests_portal.models import (
+    DataSubjectRequest,
+    DisposalRecord,
+    Document,
+    DocumentCategory,
+    RetentionPolicy,
+    User,
+)
 from requests_portal.mynumber import contains_my_number
 
 if TYPE_CHECKING:
@@ -412,17 +419,30 @@ def discard_unattached(*, owner: User, public_id: object) -> bool:
 
 
 def purge_expired_unattached(*, now: timezone.datetime | None = None, limit: int = 1000) -> int:
-    """Delete the files of unsubmitted uploads past `purge_after`; keeps the rows as the record."""
+    """Delete the files of unsubmitted uploads past `purge_after`; the rows stay as the record,
+    and each deletion gets a DisposalRecord (削除の記録, without content)."""
     now = now or timezone.now()
-    ids = list(
+    expired = list(
         Document.objects.filter(dsr__isnull=True, purged_at__isnull=True, purge_after__lte=now)
         .order_by("purge_after")
-        .values_list("id", "storage_name")[:limit]
+        .values_list("id", "public_id", "storage_name")[:limit]
     )
-    for _pk, storage_name in ids:
+    for _pk, _public_id, storage_name in expired:
         storage.delete(storage_name)
-    Document.objects.filter(id__in=[pk for pk, _name in ids]).update(purged_at=now)
-    return len(ids)
+    with transaction.atomic():
+        Document.objects.filter(id__in=[pk for pk, _public_id, _name in expired]).update(purged_at=now)
+        DisposalRecord.objects.bulk_create(
+            DisposalRecord(
+                at=now,
+                category="unattached_upload",
+                object_type="document",
+                object_ref=str(public_id),
+                job="unattached_uploads_purge",
+                actor_label="system",
+            )
+            for _pk, public_id, _name in expired
+        )
+    return len(expired)
 
 
 # --- helpers for forms that carry uploads across re-renders ---------------------------------

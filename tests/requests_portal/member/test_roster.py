@@ -163,3 +163,15 @@ def test_large_file_is_written_in_batches_without_a_query_per_row(tmp_path):
 
 def test_text_helper_reports_the_same(tmp_path):
     assert import_roster_text(GOOD).created == 3
+
+
+def test_update_writes_every_column_and_reactivates(tmp_path):
+    old = MemberFactory(member_number="100001", is_active=False, birth_date=date(1970, 1, 1), email="old@example.jp")
+    result = import_roster(_write(tmp_path, GOOD))
+    assert (result.created, result.updated) == (2, 1)
+    member = Member.objects.get(pk=old.pk)
+    assert member.is_active is True
+    assert member.birth_date == date(1978, 4, 12)
+    assert (member.full_name, member.full_name_kana) == ("山田 太郎", "ヤマダ タロウ")
+    assert (member.postal_code, member.phone, member.email) == ("1000013", "03-1234-5678", "yamada@example.jp")
+    assert member.updated_at > old.updated_at

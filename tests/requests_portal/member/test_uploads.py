@@ -330,8 +330,14 @@ def test_purge_removes_expired_unattached_files_and_keeps_the_record(member, set
     kept = _accept(member, "keep.jpg", files.jpeg())
     expired = _accept(member, "old.jpg", files.jpeg())
     Document.objects.filter(pk=expired.pk).update(purge_after=timezone.now() - timedelta(minutes=1))
-    assert purge_expired_unattached() == 1
+    from requests_portal.models import DisposalRecord
+    from requests_portal.tasks import unattached_uploads_purge_task
+
+    assert unattached_uploads_purge_task.delay().get() == 1
     expired.refresh_from_db()
     assert expired.purged_at is not None
     assert not storage.exists(expired.storage_name)
     assert storage.exists(kept.storage_name)
+    record = DisposalRecord.objects.get()
+    assert (record.category, record.object_ref) == ("unattached_upload", str(expired.public_id))
+    assert purge_expired_unattached() == 0
