@@ -50,7 +50,6 @@ from requests_portal.models import (
     LetterStatus,
     Message,
     MessageDirection,
-    OrganisationProfile,
     RequestKind,
     Status,
     SuspensionGround,
@@ -98,7 +97,6 @@ def _upload_fields(form_class: type[RequestForm]) -> dict[str, str]:
 
 
 def _form_context(form: RequestForm, **extra: object) -> dict:
-    profile = OrganisationProfile.load()
     return {
         "form": form,
         "kind": form.kind,
@@ -107,7 +105,6 @@ def _form_context(form: RequestForm, **extra: object) -> dict:
         "fee": form.fee,
         "fee_eligible": form.kind in FEE_ELIGIBLE_KINDS,
         "formats": electronic_formats(),
-        "profile": profile,
         "documents": form.documents,
         "max_rows": MAX_CORRECTION_ROWS,
         **extra,

@@ -426,3 +426,11 @@ def test_receipt_of_another_member_is_404(client, logged_in, other_member):
     response = file_request(logged_in, RequestKind.PURPOSE_NOTICE, valid_answers(RequestKind.PURPOSE_NOTICE))
     client.force_login(other_member)
     assert client.get(response.url).status_code == 404
+
+
+def test_wizard_renders_in_english_too(logged_in):
+    logged_in.post(reverse("set_language"), {"language": "en", "next": "/"})
+    for kind in RequestKind.values:
+        response = logged_in.get(wizard_url(kind))
+        assert response.status_code == 200
+        assert '<html lang="en">' in response.content.decode()
