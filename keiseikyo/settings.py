@@ -346,3 +346,19 @@ LOGGING = {
         "weasyprint": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# ------------------------------------------------------------------------------
+# --- Issue 5: oversight (dashboard, CSV exports, retention purge, bulk jobs) ---
+# ------------------------------------------------------------------------------
+# The oversight tasks live in their own module; the worker imports it by this setting.
+CELERY_IMPORTS = (*globals().get("CELERY_IMPORTS", ()), "requests_portal.tasks_oversight")
+CELERY_BEAT_SCHEDULE |= {
+    # https://crontab.guru/#30_2_*_*_* : the retention purge, nightly at 02:30 (idempotent).
+    "retention-purge": {"task": "requests_portal.retention_purge", "schedule": crontab(hour=2, minute=30)},
+    # https://crontab.guru/#*/5_*_*_*_* : ring again for bulk jobs whose worker or message was lost.
+    "bulk-job-sweep": {"task": "requests_portal.bulk_job_sweep", "schedule": crontab(minute="*/5")},
+}
+# Modules that register bulk-job handlers (requests_portal.jobs.register); features append theirs.
+DSR_BULK_JOB_MODULES = [*globals().get("DSR_BULK_JOB_MODULES", []), "requests_portal.exports"]
+# Seconds one runner invocation works before it queues its continuation (< the soft time limit).
+DSR_BULK_JOB_TIME_BUDGET = 45
