@@ -406,7 +406,8 @@ def _month_label(year: int, month: int) -> str:
 def dashboard_report(*, viewer: object, report_filter: ReportFilter, today: date | None = None) -> Dashboard:
     """Every figure of the supervisors' dashboard for `viewer` (a fixed number of queries)."""
     today = today or timezone.localdate()
-    kinds = [k for k in (report_filter.kinds or visible_kinds(viewer)) if k in visible_kinds(viewer)]
+    allowed = visible_kinds(viewer)
+    kinds = [k for k in (report_filter.kinds or allowed) if k in allowed]
     cases = scoped_cases(viewer, report_filter.kinds)
     start, end = report_filter.start, report_filter.end
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from requests_portal.exports import DueWindow, QueueFilter
 from requests_portal.models import RequesterType, RequestKind, Status, User
-from requests_portal.mynumber import contains_my_number
+from requests_portal.mynumber import contains_my_number, mask_my_numbers
 from requests_portal.reports import MAX_PERIOD_MONTHS, ReportFilter
 from requests_portal.text import normalize_line, normalize_text
 
@@ -36,15 +36,29 @@ def _date_field(label: str) -> NormalizedDateField:
 
 
 class OversightForm(forms.Form):
-    """Links each error to its field (aria-describedby, aria-invalid) for screen readers."""
+    """Links each error to its field (aria-describedby, aria-invalid) for screen readers, and
+    never echoes a My Number back: typed text is kept, with any My Number masked."""
 
     def full_clean(self) -> None:
         super().full_clean()
+        if self.is_bound:
+            self._mask_my_numbers()
         for name in self.errors:
             if name in self.fields:
                 attrs = self.fields[name].widget.attrs
                 attrs["aria-invalid"] = "true"
                 attrs["aria-describedby"] = f"{self[name].auto_id}-error"
+
+    def _mask_my_numbers(self) -> None:
+        masked = {
+            name: mask_my_numbers(value)
+            for name in self.fields
+            if isinstance(value := self.data.get(name), str) and contains_my_number(value)
+        }
+        if masked:
+            self.data = self.data.copy()
+            for name, value in masked.items():
+                self.data[name] = value
 
 
 def _kind_choices(kinds: list[str]) -> list[tuple[str, str]]:
