@@ -51,6 +51,8 @@ _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 def neutralise(value: object) -> object:
     """A cell as written to the file: text that could start a formula gets a leading apostrophe."""
+    if type(value) is str:  # the common case first: exports write hundreds of thousands of cells
+        return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -265,9 +267,11 @@ _QUEUE_VALUES = (
 
 
 class _Labels:
-    """Choice labels resolved once per export, not once per row."""
+    """Choice labels and the time zone resolved once per export, not once per row."""
 
     def __init__(self) -> None:
+        self.tz = timezone.get_current_timezone()
+        self.yes, self.no = _("はい"), _("いいえ")
         self.kind = {value: str(label) for value, label in RequestKind.choices}
         self.status = {value: str(label) for value, label in Status.choices}
         self.requester_type = {value: str(label) for value, label in RequesterType.choices}
@@ -278,12 +282,12 @@ class _Labels:
         self.ground = {value: str(label) for value, label in StatutoryGround.choices}
 
 
-def _local_date(value: datetime | None) -> str:
-    return timezone.localdate(value).isoformat() if value else ""
+def _local_date(value: datetime | None, labels: _Labels) -> str:
+    return value.astimezone(labels.tz).date().isoformat() if value else ""
 
 
 def queue_row(values: dict, labels: _Labels) -> list[object]:
-    received = timezone.localdate(values["received_at"])
+    received = values["received_at"].astimezone(labels.tz).date()
     art39 = deadlines.art39_mark(received).isoformat() if values["kind"] in ART39_KINDS else ""
     return [
         values["reference"],
@@ -293,16 +297,16 @@ def queue_row(values: dict, labels: _Labels) -> list[object]:
         labels.requester_type.get(values["requester_type"], values["requester_type"]),
         labels.channel.get(values["channel"], values["channel"]),
         received.isoformat(),
-        values["due_date"],
+        values["due_date"].isoformat(),
         art39,
-        values["extended_due_date"],
+        values["extended_due_date"].isoformat() if values["extended_due_date"] else "",
         values["paused_days_total"],
         values["assignee__display_name"] or values["assignee__email"] or "",
         labels.decision.get(values["decision"], values["decision"]),
         labels.ground.get(values["decision_ground"], values["decision_ground"]),
-        _local_date(values["approved_at"]),
-        _local_date(values["closed_at"]),
-        values["legal_hold"],
+        _local_date(values["approved_at"], labels),
+        _local_date(values["closed_at"], labels),
+        labels.yes if values["legal_hold"] else labels.no,
     ]
 
 
