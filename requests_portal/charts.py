@@ -110,7 +110,7 @@ def _prefix(ident: str) -> str:
 
 
 def column_chart(
-    *, ident: str, title: str, categories: Sequence[str], series: Sequence[Series], width: int = 720, height: int = 300
+    *, ident: str, title: str, categories: Sequence[str], series: Sequence[Series], width: int = 880, height: int = 300
 ) -> SafeString:
     """Vertical bars grouped per category (months along the x axis)."""
     prefix = _prefix(ident)

@@ -798,6 +798,14 @@ class AnnualStatistics:
     table: Table
 
 
+def fiscal_year_label(year: int) -> str:
+    """'令和8年度（2026年度）': the era year of the fiscal year's first day, and the Western year."""
+    from requests_portal.wareki import format_wareki
+
+    era_year = format_wareki(date(year, 4, 1)).split("年", 1)[0]
+    return str(_("%(era)s年度（%(year)s年度）") % {"era": era_year, "year": year})
+
+
 def fiscal_year_bounds(year: int) -> tuple[date, date]:
     """The first and last day of fiscal year `year` (April to March)."""
     return date(year, 4, 1), date(year + 1, 3, 31)
@@ -867,7 +875,7 @@ def annual_statistics(*, viewer: object, year: int) -> AnnualStatistics:
     ]
     table = Table(
         slug=f"annual-{year}",
-        title=str(_("%(year)s年度 開示等の請求等の処理状況") % {"year": year}),
+        title=str(_("%(year)s 開示等の請求等の処理状況") % {"year": fiscal_year_label(year)}),
         columns=[
             str(_("種類")),
             str(_("受付件数")),

@@ -374,6 +374,15 @@ class PlanCategory:
     count: int
     items: list[PlanItem]
 
+    @property
+    def basis(self) -> str:
+        """What the date next to each item is."""
+        if self.category == DisposalCategory.CASE_FILE:
+            return str(_("完了日時"))
+        if self.category == DisposalCategory.EXPORT_FILE:
+            return str(_("作成日時"))
+        return str(_("アップロード日時"))
+
 
 @dataclass
 class PurgePlan:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from requests_portal.exports import DueWindow, QueueFilter
 from requests_portal.models import RequesterType, RequestKind, Status, User
 from requests_portal.mynumber import contains_my_number, mask_my_numbers
-from requests_portal.reports import MAX_PERIOD_MONTHS, ReportFilter
+from requests_portal.reports import MAX_PERIOD_MONTHS, ReportFilter, fiscal_year_label
 from requests_portal.text import normalize_line, normalize_text
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"]
@@ -105,7 +105,7 @@ class FiscalYearForm(OversightForm):
 
     def __init__(self, *args: object, years: list[int], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["fy"].choices = [(year, _("%(year)s年度") % {"year": year}) for year in years]
+        self.fields["fy"].choices = [(year, fiscal_year_label(year)) for year in years]
         self.years = years
 
     def year(self) -> int:
