@@ -83,7 +83,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = _context(request, form=form, query=request.GET.urlencode())
     if report_filter is not None:
         report = reports.dashboard_report(viewer=request.user, report_filter=report_filter)
-        audit.record(action="report.dashboard", actor=request.user, data=report_filter.as_params())
+        audit.record(
+            action="report.dashboard",
+            actor=request.user,
+            restricted=report.includes_restricted,
+            data=report_filter.as_params(),
+        )
         context |= {"report": report, "charts": dashboard_charts(report), "tables": report.tables}
     return render(request, "requests_portal/oversight/dashboard.html", context, status=200 if report_filter else 400)
 
@@ -125,7 +130,12 @@ def _annual(request: HttpRequest) -> tuple[FiscalYearForm, reports.AnnualStatist
 def annual(request: HttpRequest) -> HttpResponse:
     form, statistics = _annual(request)
     if statistics is not None:
-        audit.record(action="report.annual", actor=request.user, data={"fiscal_year": statistics.fiscal_year})
+        audit.record(
+            action="report.annual",
+            actor=request.user,
+            restricted=statistics.includes_restricted,
+            data={"fiscal_year": statistics.fiscal_year},
+        )
     context = _context(request, form=form, statistics=statistics)
     return render(request, "requests_portal/oversight/annual.html", context, status=200 if statistics else 400)
 
@@ -270,7 +280,12 @@ def job_download(request: HttpRequest, public_id: str) -> HttpResponse:
 # ---------------------------------------------------------------------------------------------
 def _retention_page(request: HttpRequest, form: LegalHoldForm, status: int = 200) -> HttpResponse:
     plan = retention.purge_preview(viewer=request.user)
-    audit.record(action="retention.preview", actor=request.user, data={"total": plan.total})
+    audit.record(
+        action="retention.preview",
+        actor=request.user,
+        restricted=reports.sees_restricted(request.user),
+        data={"total": plan.total},
+    )
     context = _context(
         request,
         plan=plan,
@@ -318,7 +333,12 @@ def legal_hold(request: HttpRequest) -> HttpResponse:
 def disposals(request: HttpRequest) -> HttpResponse:
     records = retention.disposal_records_visible(request.user).order_by("-at", "-id")
     page = Paginator(records, 50).get_page(request.GET.get("page"))
-    audit.record(action="disposal.view", actor=request.user, data={"page": page.number})
+    audit.record(
+        action="disposal.view",
+        actor=request.user,
+        restricted=reports.sees_restricted(request.user),
+        data={"page": page.number},
+    )
     labels = retention.DisposalCategory.labels
     rows = [{"record": record, "category": labels.get(record.category, record.category)} for record in page]
     return render(request, "requests_portal/oversight/disposals.html", _context(request, page=page, rows=rows))
