@@ -104,6 +104,18 @@ def _axis_label(category: str, *, first: bool) -> tuple[str, str]:
     return f"{int(month)}月", year if first or int(month) == 1 else ""
 
 
+def _wrap(text: str, per_line: int) -> list[str]:
+    """Break a label into lines of at most `per_line` characters (Japanese has no spaces to
+    break at; a closing bracket or 、 is kept on its line)."""
+    lines, line = [], ""
+    for char in text:
+        if len(line) >= per_line and char not in "）)、。":
+            lines.append(line)
+            line = ""
+        line += char
+    return [*lines, line] if line else lines or [""]
+
+
 def _prefix(ident: str) -> str:
     # Pattern ids must be unique in the page; `ident` is the chart's table slug.
     return "chart-" + "".join(ch if ch.isalnum() else "-" for ch in ident)
@@ -173,18 +185,22 @@ def bar_chart(
     series: Sequence[Series],
     stacked: bool = False,
     axis_max: float | None = None,
-    width: int = 560,
+    width: int = 400,
 ) -> SafeString:
     """Horizontal bars, one row per category with its label above the bar (long Japanese labels
     stay readable on a phone). Several series are drawn side by side, or stacked."""
     prefix = _prefix(ident)
     legend, legend_height = _legend(prefix, series, 8, 4, width - 16) if len(series) > 1 else ("", 0)
-    left, right, label_h = 8, 96, 20
+    left, right, line_h = 8, 112, 17
     bars_per_row = 1 if stacked else len(series)
     bar_h = 20 if bars_per_row == 1 else 16
-    row_h = label_h + bar_h * bars_per_row + 14
+    labels = [_wrap(category, (width - 2 * left) // 13) for category in categories]
+    row_tops, cursor_y = [], 8 + legend_height
+    for lines in labels:
+        row_tops.append(cursor_y)
+        cursor_y += line_h * len(lines) + 3 + bar_h * bars_per_row + 14
     top = 8 + legend_height
-    height = top + row_h * max(len(categories), 1) + 4
+    height = cursor_y + 4
     plot_w = width - left - right
     if stacked:
         totals = [sum((s.values[i] or 0) for s in series) for i in range(len(categories))]
@@ -197,9 +213,13 @@ def bar_chart(
         parts.append(
             f'<line x1="{left + plot_w}" x2="{left + plot_w}" y1="{top}" y2="{height - 4}" class="chart__grid"/>'
         )
-    for c_index, category in enumerate(categories):
-        row_y = top + row_h * c_index
-        parts.append(f'<text x="{left}" y="{row_y + 15}" class="chart__label">{escape(category)}</text>')
+    for c_index, lines in enumerate(labels):
+        row_y = row_tops[c_index]
+        for line_index, line in enumerate(lines):
+            parts.append(
+                f'<text x="{left}" y="{row_y + 14 + line_h * line_index}" class="chart__label">{escape(line)}</text>'
+            )
+        label_h = line_h * len(lines) + 3
         cursor = left
         for s_index, item in enumerate(series):
             value = item.values[c_index] or 0
