@@ -5,13 +5,17 @@ The rules, with the periods from the admin-edited `RetentionPolicy`:
 - identity evidence (本人確認書類): deleted `identity_evidence_days_after_verification` days after
   a *successful* identity check is recorded (and after its own upload), and at the latest
   `identity_evidence_days_after_close` days after the case closes;
-- a document whose `purge_after` has passed (set by other features, e.g. a reviewer choosing early
-  deletion or a disclosure package's download window);
-- disclosure packages without such a date: `disclosure_download_days` after the decision;
-- uploads never attached to a submitted request: after `unattached_upload_hours`;
+- disclosure packages: at their `purge_after` when one is set (the download window), otherwise
+  `disclosure_download_days` after the decision;
+- uploads never attached to a submitted request: at their `purge_after`, or
+  `unattached_upload_hours` after upload (the same rule as issue 3's hourly sweep; both are
+  idempotent and write the same disposal category);
 - closed cases (完了・取下げ・本人確認不能): `case_file_years` after closing, the whole case file
   (documents, letters, timeline, messages, mails) is deleted;
 - files of finished bulk exports: `export_file_days` after they were made.
+
+`purge_after` on any other attached document is deliberately ignored: wizard uploads carry
+their unattached expiry there, and attaching them must not start a one-day countdown.
 
 A legal hold (保存命令) on a case stops every rule that touches the case. The purge is
 idempotent: each item is re-checked under a row lock, its file is removed from storage first,
@@ -62,7 +66,6 @@ class DisposalCategory:
     """What a disposal record is about."""
 
     UNATTACHED_UPLOAD = "unattached_upload"
-    DOCUMENT_DEADLINE = "document_deadline"
     DISCLOSURE_PACKAGE = "disclosure_package"
     IDENTITY_EVIDENCE = "identity_evidence"
     CASE_FILE = "case_file"
@@ -70,7 +73,6 @@ class DisposalCategory:
 
     choices = (
         (UNATTACHED_UPLOAD, _("提出されなかったアップロード")),
-        (DOCUMENT_DEADLINE, _("削除期限の到来した書類")),
         (DISCLOSURE_PACKAGE, _("開示データ（ダウンロード期間の経過）")),
         (IDENTITY_EVIDENCE, _("本人確認書類")),
         (CASE_FILE, _("事案記録（保存期間の経過）")),
@@ -95,28 +97,18 @@ def _not_on_hold() -> Q:
 # ---------------------------------------------------------------------------------------------
 def unattached_uploads_due(policy: RetentionPolicy, now: datetime) -> QuerySet[Document]:
     cutoff = now - timedelta(hours=policy.unattached_upload_hours)
-    return Document.objects.filter(dsr__isnull=True, purged_at__isnull=True, uploaded_at__lte=cutoff)
-
-
-def documents_past_deadline(policy: RetentionPolicy, now: datetime) -> QuerySet[Document]:
-    return Document.objects.filter(purged_at__isnull=True, purge_after__lte=now, dsr__isnull=False).filter(
-        _not_on_hold()
-    )
+    expired = Q(purge_after__lte=now) | Q(purge_after__isnull=True, uploaded_at__lte=cutoff)
+    return Document.objects.filter(expired, dsr__isnull=True, purged_at__isnull=True)
 
 
 def disclosure_packages_due(policy: RetentionPolicy, now: datetime) -> QuerySet[Document]:
     cutoff = now - timedelta(days=policy.disclosure_download_days)
+    window_over = Q(purge_after__lte=now) | Q(purge_after__isnull=True, uploaded_at__lte=cutoff, decided_at__lte=cutoff)
     return (
-        Document.objects.filter(
-            category=DocumentCategory.DISCLOSURE_PACKAGE,
-            purged_at__isnull=True,
-            purge_after__isnull=True,
-            dsr__isnull=False,
-            uploaded_at__lte=cutoff,
-        )
+        Document.objects.filter(category=DocumentCategory.DISCLOSURE_PACKAGE, purged_at__isnull=True, dsr__isnull=False)
         .filter(_not_on_hold())
         .alias(decided_at=Coalesce("dsr__approved_at", "dsr__closed_at"))
-        .filter(decided_at__lte=cutoff)
+        .filter(window_over)
     )
 
 
@@ -207,12 +199,10 @@ def _purge_document(
             actor=actor,
             job_label=job_label,
         )
-        if dsr is None:
-            # Never part of a request: nothing to keep a row for.
-            document.delete()
-        else:
-            document.purged_at = now
-            document.save(update_fields=["purged_at"])
+        # The row stays as the record (Document's contract); the bytes are gone.
+        document.purged_at = now
+        document.save(update_fields=["purged_at"])
+        if dsr is not None:
             RequestEvent.objects.create(
                 dsr=dsr,
                 actor=actor,
@@ -295,7 +285,6 @@ class _Step:
 # under the first; documents go before their cases so a case's record counts only its last files.
 STEPS = (
     _Step(DisposalCategory.UNATTACHED_UPLOAD, unattached_uploads_due, _purge_document),
-    _Step(DisposalCategory.DOCUMENT_DEADLINE, documents_past_deadline, _purge_document),
     _Step(DisposalCategory.DISCLOSURE_PACKAGE, disclosure_packages_due, _purge_document),
     _Step(DisposalCategory.IDENTITY_EVIDENCE, identity_evidence_due, _purge_document),
     _Step(DisposalCategory.CASE_FILE, case_files_due, _purge_case),

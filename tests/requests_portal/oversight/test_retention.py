@@ -210,21 +210,35 @@ def test_identity_evidence_after_verification_and_after_close(frozen, case_maker
     assert retention.retention_purge(job_label="test").total == 0
 
 
-def test_unattached_uploads_and_explicit_deadlines(frozen, case_maker, member):
+def test_unattached_uploads_are_purged_and_attached_documents_are_not(frozen, case_maker, member):
     stale = _document(None, member, DocumentCategory.IDENTITY, uploaded_at=NOW - timedelta(hours=25))
     fresh = _document(None, member, DocumentCategory.IDENTITY, uploaded_at=NOW - timedelta(hours=23))
+    # Issue 3's wizard stamps purge_after on uploads; an expired stamp is honoured while unattached…
+    stamped = _document(
+        None, member, DocumentCategory.SUPPORTING, uploaded_at=NOW - timedelta(hours=2), purge_after=NOW
+    )
+    # …and ignored once the upload is part of a submitted request.
     case = case_maker(received_at=jst(2026, 5, 25), due_date=d(2026, 6, 8))
-    early = _document(case, member, DocumentCategory.SUPPORTING, purge_after=NOW - timedelta(minutes=1))
+    submitted = _document(
+        case,
+        member,
+        DocumentCategory.SUPPORTING,
+        uploaded_at=NOW - timedelta(days=3),
+        purge_after=NOW - timedelta(days=2),
+    )
     result = retention.retention_purge(job_label="test")
-    assert result.counts["unattached_upload"] == 1
-    assert result.counts["document_deadline"] == 1
-    assert not Document.objects.filter(pk=stale.pk).exists()
-    assert not storage.exists(stale.storage_name)
-    assert Document.objects.filter(pk=fresh.pk, purged_at__isnull=True).exists()
-    early.refresh_from_db()
-    assert early.purged_at == NOW
-    unattached = DisposalRecord.objects.get(category="unattached_upload")
-    assert unattached.object_ref == str(stale.public_id)
+    assert result.total == result.counts["unattached_upload"] == 2
+    for document in (stale, stamped):
+        document.refresh_from_db()
+        assert document.purged_at == NOW  # the row stays as the record
+        assert not storage.exists(document.storage_name)
+    for document in (fresh, submitted):
+        document.refresh_from_db()
+        assert document.purged_at is None
+        assert storage.exists(document.storage_name)
+    refs = set(DisposalRecord.objects.filter(category="unattached_upload").values_list("object_ref", flat=True))
+    assert refs == {str(stale.public_id), str(stamped.public_id)}
+    assert retention.retention_purge(job_label="test").total == 0
 
 
 def test_disclosure_packages_after_the_download_window(frozen, case_maker, member, supervisor, ga_staff):
@@ -239,8 +253,13 @@ def test_disclosure_packages_after_the_download_window(frozen, case_maker, membe
     )  # fmt: skip
     expired = _document(old, supervisor, DocumentCategory.DISCLOSURE_PACKAGE, jst(2026, 5, 9))
     within = _document(new, supervisor, DocumentCategory.DISCLOSURE_PACKAGE, jst(2026, 5, 9))
-    assert retention.retention_purge(job_label="test").counts["disclosure_package"] == 1
+    # A package whose download window was set explicitly follows that date.
+    windowed = _document(
+        new, supervisor, DocumentCategory.DISCLOSURE_PACKAGE, jst(2026, 5, 25), purge_after=NOW - timedelta(hours=1)
+    )
+    assert retention.retention_purge(job_label="test").counts["disclosure_package"] == 2
     assert not storage.exists(expired.storage_name)
+    assert not storage.exists(windowed.storage_name)
     assert storage.exists(within.storage_name)
 
 
