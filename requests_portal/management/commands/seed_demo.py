@@ -158,6 +158,7 @@ class Command(BaseCommand):
             user.is_staff = role == Role.ADMIN
             user.save(update_fields=["is_staff"])
             grant_role(user, role)
+            self._confirm_email(user)  # allauth requires a verified address to log in (issue 5: demo logins)
             self.staff[local] = user
         self.member_users = {}
         for local, index in MEMBER_LOGINS:

@@ -48,3 +48,14 @@ def test_seed_demo_adds_a_year_of_marked_history(client):
     assert report.table("refusals").rows
     assert report.table("overdue").rows
     assert response.content.decode().count("<svg") >= 8
+
+
+def test_demo_supervisor_can_log_in_and_open_the_dashboard(client):
+    call_command("seed_demo", stdout=StringIO())
+    response = client.post(
+        reverse("account_login"),
+        {"login": "ga-supervisor@demo.keiseikyo.example", "password": "Keiseikyo-demo-2026"},
+    )
+    assert response.status_code == 302
+    assert "confirm-email" not in response["Location"]
+    assert client.get(reverse("requests_portal:oversight_dashboard")).status_code == 200
