@@ -233,7 +233,7 @@ DSR_UPLOAD_MAX_PIXELS = env.int("DSR_UPLOAD_MAX_PIXELS", default=40_000_000)
 
 # Private files (uploads, letters) live outside the web root and are encrypted at rest.
 DSR_PRIVATE_ROOT = Path(env.str("DSR_PRIVATE_ROOT", default=str(VAR_DIR / "private")))
-_DEV_FILE_KEY = "ZGV2LW9ubHkta2V5LWZvci10aGUtZW1iZWRkZWQtZGVtbw=="
+_DEV_FILE_KEY = "ZGV2LW9ubHkta2V5LWZvci10aGUtZGVtby1vbmx5ISE="  # 32 bytes, as Fernet needs (was 34)
 DSR_FILE_ENCRYPTION_KEY = env.str("DSR_FILE_ENCRYPTION_KEY", default=_DEV_FILE_KEY if DEBUG else "")
 if not DSR_FILE_ENCRYPTION_KEY:
     raise ImproperlyConfigured("DSR_FILE_ENCRYPTION_KEY must be set when DJANGO_DEBUG is off.")
@@ -361,3 +361,19 @@ CELERY_BEAT_SCHEDULE["unattached-uploads-purge"] = {
     "task": "requests_portal.unattached_uploads_purge",
     "schedule": crontab(minute=17),
 }
+
+# ------------------------------------------------------------------------------
+# --- Issue 5: oversight (dashboard, CSV exports, retention purge, bulk jobs) ---
+# ------------------------------------------------------------------------------
+# The oversight tasks live in their own module; the worker imports it by this setting.
+CELERY_IMPORTS = (*globals().get("CELERY_IMPORTS", ()), "requests_portal.tasks_oversight")
+CELERY_BEAT_SCHEDULE |= {
+    # https://crontab.guru/#30_2_*_*_* : the retention purge, nightly at 02:30 (idempotent).
+    "retention-purge": {"task": "requests_portal.retention_purge", "schedule": crontab(hour=2, minute=30)},
+    # https://crontab.guru/#*/5_*_*_*_* : ring again for bulk jobs whose worker or message was lost.
+    "bulk-job-sweep": {"task": "requests_portal.bulk_job_sweep", "schedule": crontab(minute="*/5")},
+}
+# Modules that register bulk-job handlers (requests_portal.jobs.register); features append theirs.
+DSR_BULK_JOB_MODULES = [*globals().get("DSR_BULK_JOB_MODULES", []), "requests_portal.exports"]
+# Seconds one runner invocation works before it queues its continuation (< the soft time limit).
+DSR_BULK_JOB_TIME_BUDGET = 45

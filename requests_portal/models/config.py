@@ -135,6 +135,7 @@ class RetentionPolicy(SingletonModel):
     case_file_years = models.PositiveSmallIntegerField(_("事案記録：完了後の保存年数"), default=3)
     disclosure_download_days = models.PositiveSmallIntegerField(_("開示データのダウンロード期間（日）"), default=14)
     unattached_upload_hours = models.PositiveSmallIntegerField(_("未提出のアップロードの保存時間"), default=24)
+    export_file_days = models.PositiveSmallIntegerField(_("一括出力ファイルの保存日数"), default=7)
 
     class Meta:
         verbose_name = _("保存期間")
@@ -208,12 +209,19 @@ class BulkJob(models.Model):
     result = models.JSONField(default=dict, blank=True)
     storage_name = models.CharField(max_length=80, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # Touched after every chunk; a running job whose heartbeat is old lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("一括処理")
         verbose_name_plural = _("一括処理")
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["created_by", "-created_at"], name="bulkjob_owner_created"),
+            models.Index(fields=["state", "heartbeat_at"], name="bulkjob_state_heartbeat"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.done}/{self.total} ({self.get_state_display()})"
@@ -244,6 +252,7 @@ class DisposalRecord(models.Model):
     actor_id = models.BigIntegerField(null=True, blank=True)
     actor_label = models.CharField(max_length=150, blank=True)
     restricted = models.BooleanField(default=False)
+    file_count = models.PositiveIntegerField(_("削除したファイル数"), default=0)
 
     class Meta:
         verbose_name = _("廃棄記録")

@@ -8,6 +8,7 @@ letter and mail the demo shows is one the portal itself wrote.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -146,6 +147,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 self._seed()
             self.stdout.write(self.style.SUCCESS(f"Demo data created: {DataSubjectRequest.objects.count()} cases."))
+        call_command("seed_demo_history", stdout=self.stdout)  # a year of history for the dashboard (issue 5)
         self._print_logins()
 
     def _seed(self) -> None:
@@ -156,6 +158,7 @@ class Command(BaseCommand):
             user.is_staff = role == Role.ADMIN
             user.save(update_fields=["is_staff"])
             grant_role(user, role)
+            self._confirm_email(user)  # allauth requires a verified address to log in (issue 5: demo logins)
             self.staff[local] = user
         self.member_users = {}
         for local, index in MEMBER_LOGINS:

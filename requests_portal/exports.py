@@ -1,0 +1,455 @@
+"""CSV exports: the staff queue (with its filters), the dashboard and annual tables, and the
+disposal records.
+
+Every file is UTF-8 with a byte-order mark (so Excel in Japan opens it as UTF-8, not Shift_JIS),
+CRLF line ends, and every text cell that a spreadsheet would read as a formula (= + - @, tab,
+carriage return) is prefixed with an apostrophe (OWASP "CSV injection"). Large exports are
+streamed: rows come from `QuerySet.iterator(chunk_size=…)` and leave as soon as a chunk of
+lines is ready, so memory stays flat whatever the row count.
+
+The queue filter here (`QueueFilter` / `filter_queue`) is the export's copy of the staff queue's
+filters, with the same parameter names: status, kind, assignee, due, requester_type, q.
+"""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from urllib.parse import quote
+
+from django.db.models import Q, QuerySet
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from requests_portal import deadlines, storage
+from requests_portal.jobs import JobHandler, register
+from requests_portal.models import (
+    ART39_KINDS,
+    UNANSWERED_STATUSES,
+    BulkJob,
+    DataSubjectRequest,
+    Decision,
+    DisposalRecord,
+    RequesterType,
+    RequestKind,
+    Status,
+    StatutoryGround,
+    User,
+)
+from requests_portal.text import kana_search_key, name_search_key, normalize_line
+
+BOM = "\ufeff"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+# Rows fetched per database round trip, and lines per chunk sent to the client.
+FETCH_ROWS = 2000
+LINES_PER_CHUNK = 500
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """A cell as written to the file: text that could start a formula gets a leading apostrophe."""
+    if type(value) is str:  # the common case first: exports write hundreds of thousands of cells
+        return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("はい") if value else _("いいえ")
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if timezone.is_aware(value) else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int | float):
+        return value
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
+
+
+class _Line:
+    """A file-like object whose write() hands back what csv.writer wrote (one line)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(header: Sequence[object], rows: Iterable[Sequence[object]]) -> Iterator[str]:
+    """The file as text chunks: the BOM and header first, then LINES_PER_CHUNK rows at a time."""
+    writer = csv.writer(_Line(), lineterminator="\r\n")
+    yield BOM + writer.writerow([neutralise(cell) for cell in header])
+    buffer: list[str] = []
+    for row in rows:
+        buffer.append(writer.writerow([neutralise(cell) for cell in row]))
+        if len(buffer) >= LINES_PER_CHUNK:
+            yield "".join(buffer)
+            buffer.clear()
+    if buffer:
+        yield "".join(buffer)
+
+
+def csv_bytes(header: Sequence[object] | None, rows: Iterable[Sequence[object]], *, bom: bool = True) -> bytes:
+    """A small CSV (or one part of a large one) as bytes; `header` None writes rows only."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    if header is not None:
+        writer.writerow([neutralise(cell) for cell in header])
+    for row in rows:
+        writer.writerow([neutralise(cell) for cell in row])
+    return ((BOM if bom else "") + out.getvalue()).encode("utf-8")
+
+
+def content_disposition(filename: str) -> str:
+    ascii_name = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "_" for ch in filename)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def download_headers(response: StreamingHttpResponse, filename: str) -> StreamingHttpResponse:
+    response["Content-Disposition"] = content_disposition(filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+def csv_response(*, filename: str, header: Sequence[object], rows: Iterable[Sequence[object]]) -> StreamingHttpResponse:
+    """A streamed CSV download."""
+    response = StreamingHttpResponse(csv_lines(header, rows), content_type=CSV_CONTENT_TYPE)
+    return download_headers(response, filename)
+
+
+def timestamped(name: str) -> str:
+    return f"{name}_{timezone.localtime():%Y%m%d-%H%M}.csv"
+
+
+# ---------------------------------------------------------------------------------------------
+# The staff queue
+# ---------------------------------------------------------------------------------------------
+class DueWindow:
+    OVERDUE = "overdue"
+    TODAY = "today"
+    WEEK = "week"
+    ART39 = "art39"
+
+    CHOICES = (
+        (OVERDUE, gettext_lazy("期限を過ぎている")),
+        (TODAY, gettext_lazy("今日が期限")),
+        (WEEK, gettext_lazy("7日以内に期限")),
+        (ART39, gettext_lazy("到達から2週間を過ぎている（第39条）")),
+    )
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """The queue's filters. Empty values filter nothing; `assignee` is a user id, "me" or "none"."""
+
+    status: tuple[str, ...] = ()
+    kind: tuple[str, ...] = ()
+    assignee: str = ""
+    due: str = ""
+    requester_type: tuple[str, ...] = ()
+    q: str = ""
+
+    def as_params(self) -> dict[str, object]:
+        return {key: list(value) if isinstance(value, tuple) else value for key, value in asdict(self).items()}
+
+    @classmethod
+    def from_params(cls, params: dict) -> "QueueFilter":
+        """Rebuild from `as_params()` (e.g. a job's stored parameters)."""
+        return cls(
+            status=tuple(params.get("status") or ()),
+            kind=tuple(params.get("kind") or ()),
+            assignee=str(params.get("assignee") or ""),
+            due=str(params.get("due") or ""),
+            requester_type=tuple(params.get("requester_type") or ()),
+            q=str(params.get("q") or ""),
+        )
+
+
+def filter_queue(
+    cases: QuerySet[DataSubjectRequest], queue_filter: QueueFilter, *, user: object, today: date | None = None
+) -> QuerySet[DataSubjectRequest]:
+    """Narrow an already-visible set of cases by the queue's filters."""
+    today = today or timezone.localdate()
+    f = queue_filter
+    if f.status:
+        cases = cases.filter(status__in=list(f.status))
+    if f.kind:
+        cases = cases.filter(kind__in=list(f.kind))
+    if f.requester_type:
+        cases = cases.filter(requester_type__in=list(f.requester_type))
+    if f.assignee == "me":
+        cases = cases.filter(assignee_id=getattr(user, "pk", None))
+    elif f.assignee == "none":
+        cases = cases.filter(assignee__isnull=True)
+    elif f.assignee.isdigit():
+        cases = cases.filter(assignee_id=int(f.assignee))
+    unanswered = Q(status__in=sorted(UNANSWERED_STATUSES))
+    if f.due == DueWindow.OVERDUE:
+        cases = cases.filter(unanswered, due_date__lt=today).exclude(status=Status.AWAITING_REQUESTER)
+    elif f.due == DueWindow.TODAY:
+        cases = cases.filter(unanswered, due_date=today)
+    elif f.due == DueWindow.WEEK:
+        cases = cases.filter(unanswered, due_date__gte=today, due_date__lte=today + timedelta(days=7))
+    elif f.due == DueWindow.ART39:
+        # The two weeks end at the close of arrival + 14 days: passed when arrival < today − 14.
+        limit = today - timedelta(days=deadlines.ART39_DAYS)
+        first_safe_arrival = timezone.make_aware(datetime.combine(limit, datetime.min.time()))
+        cases = cases.filter(unanswered, kind__in=sorted(ART39_KINDS), received_at__lt=first_safe_arrival)
+    if f.q:
+        cases = cases.filter(_search(f.q))
+    return cases
+
+
+def _search(text: str) -> Q:
+    """受付番号, 件名, the member's name, フリガナ or 組合員番号 (NFKC; variant kanji folded)."""
+    text = normalize_line(text)
+    condition = Q(reference__icontains=text) | Q(summary__icontains=text) | Q(member__member_number=text)
+    if key := name_search_key(text):
+        condition |= Q(member__name_search__contains=key)
+    if kana := kana_search_key(text):
+        condition |= Q(member__kana_search__contains=kana)
+    return condition
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    field: str
+
+
+def queue_columns() -> list[Column]:
+    """What a queue export holds: the case's handling, not the member's personal details.
+
+    Names and addresses stay in the portal (minimisation); the 受付番号 finds the case.
+    """
+    return [
+        Column(_("受付番号"), "reference"),
+        Column(_("種類"), "kind"),
+        Column(_("状態"), "status"),
+        Column(_("件名"), "summary"),
+        Column(_("請求者の区分"), "requester_type"),
+        Column(_("受付経路"), "channel"),
+        Column(_("到達日"), "received_at"),
+        Column(_("回答期限（目標日）"), "due_date"),
+        Column(_("第39条の2週間の末日"), "art39_mark"),
+        Column(_("延長"), "extended_due_date"),
+        Column(_("補正による停止日数"), "paused_days_total"),
+        Column(_("担当者"), "assignee"),
+        Column(_("決定"), "decision"),
+        Column(_("根拠条項"), "decision_ground"),
+        Column(_("決定日"), "approved_at"),
+        Column(_("完了日"), "closed_at"),
+        Column(_("保存命令"), "legal_hold"),
+    ]
+
+
+_QUEUE_VALUES = (
+    "id",
+    "reference",
+    "kind",
+    "status",
+    "summary",
+    "requester_type",
+    "channel",
+    "received_at",
+    "due_date",
+    "extended_due_date",
+    "paused_days_total",
+    "assignee__display_name",
+    "assignee__email",
+    "decision",
+    "decision_ground",
+    "approved_at",
+    "closed_at",
+    "legal_hold",
+)
+
+
+class _Labels:
+    """Choice labels and the time zone resolved once per export, not once per row."""
+
+    def __init__(self) -> None:
+        self.tz = timezone.get_current_timezone()
+        self.yes, self.no = _("はい"), _("いいえ")
+        self.kind = {value: str(label) for value, label in RequestKind.choices}
+        self.status = {value: str(label) for value, label in Status.choices}
+        self.requester_type = {value: str(label) for value, label in RequesterType.choices}
+        from requests_portal.models import Channel
+
+        self.channel = {value: str(label) for value, label in Channel.choices}
+        self.decision = {value: str(label) for value, label in Decision.choices}
+        self.ground = {value: str(label) for value, label in StatutoryGround.choices}
+
+
+def _local_date(value: datetime | None, labels: _Labels) -> str:
+    return value.astimezone(labels.tz).date().isoformat() if value else ""
+
+
+def queue_row(values: dict, labels: _Labels) -> list[object]:
+    received = values["received_at"].astimezone(labels.tz).date()
+    art39 = deadlines.art39_mark(received).isoformat() if values["kind"] in ART39_KINDS else ""
+    return [
+        values["reference"],
+        labels.kind.get(values["kind"], values["kind"]),
+        labels.status.get(values["status"], values["status"]),
+        values["summary"],
+        labels.requester_type.get(values["requester_type"], values["requester_type"]),
+        labels.channel.get(values["channel"], values["channel"]),
+        received.isoformat(),
+        values["due_date"].isoformat(),
+        art39,
+        values["extended_due_date"].isoformat() if values["extended_due_date"] else "",
+        values["paused_days_total"],
+        values["assignee__display_name"] or values["assignee__email"] or "",
+        labels.decision.get(values["decision"], values["decision"]),
+        labels.ground.get(values["decision_ground"], values["decision_ground"]),
+        _local_date(values["approved_at"], labels),
+        _local_date(values["closed_at"], labels),
+        labels.yes if values["legal_hold"] else labels.no,
+    ]
+
+
+def queue_values(cases: QuerySet[DataSubjectRequest]) -> QuerySet:
+    return cases.values(*_QUEUE_VALUES)
+
+
+def queue_rows(cases: QuerySet[DataSubjectRequest], *, chunk_size: int = FETCH_ROWS) -> Iterator[list[object]]:
+    """The export's rows, read in chunks (a server-side cursor on PostgreSQL)."""
+    labels = _Labels()
+    for values in queue_values(cases.order_by("due_date", "id")).iterator(chunk_size=chunk_size):
+        yield queue_row(values, labels)
+
+
+def queue_header() -> list[str]:
+    return [column.header for column in queue_columns()]
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables (dashboard, annual statistics) and disposal records
+# ---------------------------------------------------------------------------------------------
+def table_rows(table: object) -> tuple[list[str], Iterable[list[object]]]:
+    """Header and rows of a `reports.Table`."""
+    return list(table.columns), table.csv_rows()  # type: ignore[attr-defined]
+
+
+@dataclass
+class DisposalColumns:
+    headers: list[str] = field(
+        default_factory=lambda: [
+            _("日時"),
+            _("区分"),
+            _("対象の種類"),
+            _("対象（受付番号など）"),
+            _("削除したファイル数"),
+            _("処理"),
+            _("実施者"),
+            _("マイナンバー関係"),
+        ]
+    )
+
+
+def disposal_rows(records: QuerySet[DisposalRecord], *, chunk_size: int = FETCH_ROWS) -> Iterator[list[object]]:
+    from requests_portal.retention import DisposalCategory
+
+    categories = {value: str(label) for value, label in DisposalCategory.choices}
+    fields = ("at", "category", "object_type", "object_ref", "file_count", "job", "actor_label", "restricted")
+    for row in records.values_list(*fields).iterator(chunk_size=chunk_size):
+        at, category, *rest = row
+        yield [at, categories.get(category, category), *rest]
+
+
+# ---------------------------------------------------------------------------------------------
+# The large queue export as a bulk job: parts in private storage, then one download
+# ---------------------------------------------------------------------------------------------
+QUEUE_EXPORT_JOB = "export.queue"
+
+
+def may_export(user: object) -> bool:
+    from requests_portal.roles import Role, has_role
+
+    roles = (Role.GA_STAFF, Role.GA_SUPERVISOR, Role.AUDITOR, Role.MY_NUMBER_OFFICER)
+    return any(has_role(user, role) for role in roles)
+
+
+def export_may_include_restricted(user: object, queue_filter: QueueFilter) -> bool:
+    """Whether an export could hold My Number cases (its audit entries are restricted then)."""
+    from requests_portal.reports import sees_restricted
+
+    return sees_restricted(user) and (not queue_filter.kind or RequestKind.MY_NUMBER_INQUIRY in queue_filter.kind)
+
+
+@register
+class QueueExportJob(JobHandler):
+    """The queue export written in parts of `chunk_size` rows, each encrypted in private storage.
+
+    Rows are written in 受付 order (by id), which is also the resumable cursor. The download
+    streams the parts one after the other, so neither side ever holds the whole file.
+    """
+
+    kind = QUEUE_EXPORT_JOB
+    label = gettext_lazy("一覧のCSV出力")
+    chunk_size = 5000
+
+    def may_start(self, actor: User) -> bool:
+        return may_export(actor)
+
+    def validate(self, *, actor: User, params: dict) -> dict:
+        queue_filter = QueueFilter.from_params(params.get("filter") or {})
+        return {
+            "filter": queue_filter.as_params(),
+            "restricted": export_may_include_restricted(actor, queue_filter),
+        }
+
+    def _cases(self, job: BulkJob) -> QuerySet[DataSubjectRequest]:
+        from requests_portal.selectors import dsr_visible_to_staff
+
+        queue_filter = QueueFilter.from_params(job.params.get("filter") or {})
+        return filter_queue(dsr_visible_to_staff(job.created_by), queue_filter, user=job.created_by)
+
+    def prepare(self, job: BulkJob) -> int:
+        job.result = {"cursor": 0, "parts": [], "bytes": 0}
+        return self._cases(job).count()
+
+    def run_chunk(self, job: BulkJob) -> int:
+        cursor = int(job.result.get("cursor", 0))
+        values = list(queue_values(self._cases(job).filter(id__gt=cursor).order_by("id"))[: self.chunk_size])
+        if not values:
+            return 0
+        labels = _Labels()
+        parts = list(job.result.get("parts", []))
+        first = not parts
+        content = csv_bytes(queue_header() if first else None, (queue_row(v, labels) for v in values), bom=first)
+        parts.append(storage.save(content))
+        job.result = {
+            **job.result,
+            "cursor": values[-1]["id"],
+            "parts": parts,
+            "bytes": int(job.result.get("bytes", 0)) + len(content),
+        }
+        job.storage_name = parts[0]
+        return len(values)
+
+    def finish(self, job: BulkJob) -> None:
+        # Cases may have come or gone since the count: the file holds exactly `done` rows.
+        job.total = job.done
+        job.result = {**job.result, "rows": job.done, "filename": timestamped("queue_export")}
+        if not job.result.get("parts"):
+            # An empty selection still downloads as a file with its header.
+            content = csv_bytes(queue_header(), [])
+            job.result["parts"] = [storage.save(content)]
+            job.result["bytes"] = len(content)
+            job.storage_name = job.result["parts"][0]
+
+    def summary(self, job: BulkJob) -> list[tuple[str, str]]:
+        size = int(job.result.get("bytes", 0))
+        return [
+            (_("出力した件数"), _("%(rows)s件") % {"rows": f"{job.done:,}"}),
+            (_("ファイルの大きさ"), f"{size / 1_048_576:.1f} MB" if size >= 104_858 else f"{size / 1024:.1f} KB"),
+        ]
+
+
+def job_file_chunks(job: BulkJob) -> Iterator[bytes]:
+    """The job's file, part by part (each decrypted only when it is sent)."""
+    for name in job.result.get("parts", []):
+        yield storage.read(name)

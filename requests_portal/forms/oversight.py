@@ -1,0 +1,177 @@
+"""Forms of the oversight pages: the dashboard and queue-export filters, the fiscal year, and
+the legal hold. They only clean input (NFKC, ranges, choices the viewer may use)."""
+
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from requests_portal.exports import DueWindow, QueueFilter
+from requests_portal.models import RequesterType, RequestKind, Status, User
+from requests_portal.mynumber import contains_my_number, mask_my_numbers
+from requests_portal.reports import MAX_PERIOD_MONTHS, ReportFilter, fiscal_year_label
+from requests_portal.text import normalize_line, normalize_text
+
+DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"]
+
+
+class NormalizedDateField(forms.DateField):
+    """A date typed with full-width digits or slashes is read like the ISO form."""
+
+    def to_python(self, value: object) -> date | None:
+        if isinstance(value, str):
+            value = normalize_line(value)
+        return super().to_python(value)
+
+
+def _date_field(label: str) -> NormalizedDateField:
+    return NormalizedDateField(
+        label=label,
+        required=False,
+        input_formats=DATE_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("日付を「2026-04-01」の形で入力してください。")},
+    )
+
+
+class OversightForm(forms.Form):
+    """Links each error to its field (aria-describedby, aria-invalid) for screen readers, and
+    never echoes a My Number back: typed text is kept, with any My Number masked."""
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if self.is_bound:
+            self._mask_my_numbers()
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["aria-invalid"] = "true"
+                attrs["aria-describedby"] = f"{self[name].auto_id}-error"
+
+    def _mask_my_numbers(self) -> None:
+        masked = {
+            name: mask_my_numbers(value)
+            for name in self.fields
+            if isinstance(value := self.data.get(name), str) and contains_my_number(value)
+        }
+        if masked:
+            self.data = self.data.copy()
+            for name, value in masked.items():
+                self.data[name] = value
+
+
+def _kind_choices(kinds: list[str]) -> list[tuple[str, str]]:
+    return [(kind, RequestKind(kind).label) for kind in kinds]
+
+
+class DashboardFilterForm(OversightForm):
+    date_from = _date_field(_("期間の初日"))
+    date_to = _date_field(_("期間の末日"))
+    kind = forms.ChoiceField(label=_("種類"), required=False)
+
+    def __init__(self, *args: object, kinds: list[str], today: date | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+        self.fields["kind"].choices = [("", _("すべての種類")), *_kind_choices(kinds)]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        default = ReportFilter.default(self.today)
+        date_from = cleaned.get("date_from") or default.date_from
+        date_to = cleaned.get("date_to") or default.date_to
+        if "date_from" in self.errors or "date_to" in self.errors:
+            return cleaned
+        if date_to < date_from:
+            self.add_error("date_to", _("期間の末日は初日より後の日付にしてください。"))
+        else:
+            try:
+                ReportFilter(date_from=date_from, date_to=date_to)
+            except ValueError:
+                self.add_error(
+                    "date_to", _("期間は%(months)sか月以内にしてください。") % {"months": MAX_PERIOD_MONTHS - 1}
+                )
+        cleaned["date_from"], cleaned["date_to"] = date_from, date_to
+        return cleaned
+
+    def report_filter(self) -> ReportFilter:
+        data = self.cleaned_data
+        kinds = (data["kind"],) if data.get("kind") else ()
+        return ReportFilter(date_from=data["date_from"], date_to=data["date_to"], kinds=kinds)
+
+
+class FiscalYearForm(OversightForm):
+    fy = forms.TypedChoiceField(label=_("年度"), coerce=int, required=False)
+
+    def __init__(self, *args: object, years: list[int], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["fy"].choices = [(year, fiscal_year_label(year)) for year in years]
+        self.years = years
+
+    def year(self) -> int:
+        return self.cleaned_data.get("fy") or self.years[0]
+
+
+class QueueFilterForm(OversightForm):
+    """The staff queue's filters, with the queue's parameter names."""
+
+    q = forms.CharField(label=_("検索（受付番号・件名・氏名・フリガナ・組合員番号）"), required=False, max_length=100)
+    status = forms.MultipleChoiceField(
+        label=_("状態"), required=False, choices=Status.choices, widget=forms.CheckboxSelectMultiple
+    )
+    kind = forms.MultipleChoiceField(label=_("種類"), required=False, widget=forms.CheckboxSelectMultiple)
+    requester_type = forms.MultipleChoiceField(
+        label=_("請求者の区分"), required=False, choices=RequesterType.choices, widget=forms.CheckboxSelectMultiple
+    )
+    assignee = forms.ChoiceField(label=_("担当者"), required=False)
+    due = forms.ChoiceField(label=_("期限"), required=False, choices=[("", _("指定しない")), *DueWindow.CHOICES])
+
+    def __init__(self, *args: object, kinds: list[str], assignees: list[User], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = _kind_choices(kinds)
+        self.fields["assignee"].choices = [
+            ("", _("すべて")),
+            ("me", _("自分")),
+            ("none", _("未割当て")),
+            *((str(user.pk), user.display_name or user.email) for user in assignees),
+        ]
+
+    def clean_q(self) -> str:
+        text = normalize_line(self.cleaned_data.get("q") or "")
+        if contains_my_number(text):
+            raise forms.ValidationError(_("マイナンバーでは検索できません。マイナンバーは入力しないでください。"))
+        return text
+
+    def queue_filter(self) -> QueueFilter:
+        data = self.cleaned_data
+        return QueueFilter(
+            status=tuple(data.get("status") or ()),
+            kind=tuple(data.get("kind") or ()),
+            assignee=data.get("assignee") or "",
+            due=data.get("due") or "",
+            requester_type=tuple(data.get("requester_type") or ()),
+            q=data.get("q") or "",
+        )
+
+
+class LegalHoldForm(OversightForm):
+    reference = forms.CharField(label=_("受付番号"), max_length=20)
+    hold = forms.TypedChoiceField(
+        label=_("操作"),
+        coerce=lambda value: value == "set",
+        choices=[("set", _("保存命令を設定する")), ("clear", _("保存命令を解除する"))],
+        widget=forms.RadioSelect,
+        initial="set",
+    )
+    reason = forms.CharField(label=_("理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_reference(self) -> str:
+        return normalize_line(self.cleaned_data["reference"]).upper()
+
+    def clean_reason(self) -> str:
+        reason = normalize_text(self.cleaned_data["reason"])
+        if contains_my_number(reason):
+            raise forms.ValidationError(
+                _("理由にマイナンバーと思われる番号が含まれています。マイナンバーは入力しないでください。")
+            )
+        return reason

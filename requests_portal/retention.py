@@ -1,0 +1,484 @@
+"""Retention and disposal (DOMAIN.md §7, §9 items 40–42): what is deleted when, the legal hold,
+the purge itself and its dry run.
+
+The rules, with the periods from the admin-edited `RetentionPolicy`:
+- identity evidence (本人確認書類): deleted `identity_evidence_days_after_verification` days after
+  a *successful* identity check is recorded (and after its own upload), and at the latest
+  `identity_evidence_days_after_close` days after the case closes;
+- disclosure packages: at their `purge_after` when one is set (the download window), otherwise
+  `disclosure_download_days` after the decision;
+- uploads never attached to a submitted request: at their `purge_after`, or
+  `unattached_upload_hours` after upload (the same rule as issue 3's hourly sweep; both are
+  idempotent and write the same disposal category);
+- closed cases (完了・取下げ・本人確認不能): `case_file_years` after closing, the whole case file
+  (documents, letters, timeline, messages, mails) is deleted;
+- files of finished bulk exports: `export_file_days` after they were made.
+
+`purge_after` on any other attached document is deliberately ignored: wizard uploads carry
+their unattached expiry there, and attaching them must not start a one-day countdown.
+
+A legal hold (保存命令) on a case stops every rule that touches the case. The purge is
+idempotent: each item is re-checked under a row lock, its file is removed from storage first,
+then its rows change and one `DisposalRecord` is written, all in one transaction; a second run
+finds nothing left to do. `AuditEntry` rows name objects by type, id and reference (no foreign
+key), so the trail survives the purge.
+"""
+
+import logging
+import time as monotonic_time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import ProtectedError, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from requests_portal import audit, storage
+from requests_portal.exceptions import DomainError
+from requests_portal.models import (
+    TERMINAL_STATUSES,
+    BulkJob,
+    DataSubjectRequest,
+    DisposalRecord,
+    Document,
+    DocumentCategory,
+    EventType,
+    IdentityResult,
+    RequestEvent,
+    RetentionPolicy,
+    User,
+)
+from requests_portal.mynumber import contains_my_number
+from requests_portal.permissions import can_approve_dsr
+from requests_portal.selectors import dsr_visible_to_staff
+from requests_portal.text import normalize_text
+
+logger = logging.getLogger(__name__)
+
+NIGHTLY_JOB = "nightly:requests_portal.retention_purge"
+COMMAND_JOB = "manage.py purge_retention"
+
+
+class DisposalCategory:
+    """What a disposal record is about."""
+
+    UNATTACHED_UPLOAD = "unattached_upload"
+    DISCLOSURE_PACKAGE = "disclosure_package"
+    IDENTITY_EVIDENCE = "identity_evidence"
+    CASE_FILE = "case_file"
+    EXPORT_FILE = "export_file"
+
+    choices = (
+        (UNATTACHED_UPLOAD, _("提出されなかったアップロード")),
+        (DISCLOSURE_PACKAGE, _("開示データ（ダウンロード期間の経過）")),
+        (IDENTITY_EVIDENCE, _("本人確認書類")),
+        (CASE_FILE, _("事案記録（保存期間の経過）")),
+        (EXPORT_FILE, _("一括出力ファイル")),
+    )
+    labels = dict(choices)
+
+
+def _years_before(moment: datetime, years: int) -> datetime:
+    try:
+        return moment.replace(year=moment.year - years)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year - years, day=28)
+
+
+def _not_on_hold() -> Q:
+    return Q(dsr__isnull=True) | Q(dsr__legal_hold=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# What is due: one queryset per category
+# ---------------------------------------------------------------------------------------------
+def unattached_uploads_due(policy: RetentionPolicy, now: datetime) -> QuerySet[Document]:
+    cutoff = now - timedelta(hours=policy.unattached_upload_hours)
+    expired = Q(purge_after__lte=now) | Q(purge_after__isnull=True, uploaded_at__lte=cutoff)
+    return Document.objects.filter(expired, dsr__isnull=True, purged_at__isnull=True)
+
+
+def disclosure_packages_due(policy: RetentionPolicy, now: datetime) -> QuerySet[Document]:
+    cutoff = now - timedelta(days=policy.disclosure_download_days)
+    window_over = Q(purge_after__lte=now) | Q(purge_after__isnull=True, uploaded_at__lte=cutoff, decided_at__lte=cutoff)
+    return (
+        Document.objects.filter(category=DocumentCategory.DISCLOSURE_PACKAGE, purged_at__isnull=True, dsr__isnull=False)
+        .filter(_not_on_hold())
+        .alias(decided_at=Coalesce("dsr__approved_at", "dsr__closed_at"))
+        .filter(window_over)
+    )
+
+
+def identity_evidence_due(policy: RetentionPolicy, now: datetime) -> QuerySet[Document]:
+    after_check = now - timedelta(days=policy.identity_evidence_days_after_verification)
+    after_close = now - timedelta(days=policy.identity_evidence_days_after_close)
+    checked = Q(
+        dsr__identity_result=IdentityResult.VERIFIED,
+        dsr__identity_verified_at__lte=after_check,
+        uploaded_at__lte=after_check,
+    )
+    closed = Q(dsr__status__in=sorted(TERMINAL_STATUSES), dsr__closed_at__lte=after_close)
+    return Document.objects.filter(
+        category=DocumentCategory.IDENTITY, purged_at__isnull=True, dsr__isnull=False, dsr__legal_hold=False
+    ).filter(checked | closed)
+
+
+def case_files_due(
+    policy: RetentionPolicy, now: datetime, *, include_held: bool = False
+) -> QuerySet[DataSubjectRequest]:
+    cases = DataSubjectRequest.objects.filter(
+        status__in=sorted(TERMINAL_STATUSES), closed_at__lte=_years_before(now, policy.case_file_years)
+    )
+    return cases if include_held else cases.filter(legal_hold=False)
+
+
+def export_files_due(policy: RetentionPolicy, now: datetime) -> QuerySet[BulkJob]:
+    cutoff = now - timedelta(days=policy.export_file_days)
+    return BulkJob.objects.filter(
+        state__in=[BulkJob.State.DONE, BulkJob.State.FAILED], finished_at__lte=cutoff
+    ).exclude(storage_name="")
+
+
+# ---------------------------------------------------------------------------------------------
+# Purging one item
+# ---------------------------------------------------------------------------------------------
+def _actor_fields(actor: User | None) -> dict[str, object]:
+    if actor is None:
+        return {"actor_id": None, "actor_label": "system"}
+    return {"actor_id": actor.pk, "actor_label": str(actor.email)[:150]}
+
+
+def _record(
+    *,
+    category: str,
+    object_type: str,
+    object_ref: str,
+    restricted: bool,
+    file_count: int,
+    now: datetime,
+    actor: User | None,
+    job_label: str,
+) -> DisposalRecord:
+    return DisposalRecord.objects.create(
+        at=now,
+        category=category,
+        object_type=object_type,
+        object_ref=object_ref[:60],
+        job=job_label[:60],
+        restricted=restricted,
+        file_count=file_count,
+        **_actor_fields(actor),
+    )
+
+
+def _purge_document(
+    pk: int, *, category: str, due: QuerySet[Document], now: datetime, actor: User | None, job_label: str
+) -> bool:
+    with transaction.atomic():
+        dsr_id = Document.objects.filter(pk=pk).values_list("dsr_id", flat=True).first()
+        # Lock the case first: a legal hold set at this moment waits for us, or wins.
+        case_free = DataSubjectRequest.objects.select_for_update().filter(pk=dsr_id, legal_hold=False)
+        if dsr_id is not None and not case_free.exists():
+            return False
+        document = due.filter(pk=pk).select_for_update(of=("self",)).select_related("dsr", "dsr__queue").first()
+        if document is None:
+            return False
+        storage.delete(document.storage_name)
+        dsr = document.dsr
+        audit.record(action="retention.purge", actor=actor, obj=document, data={"category": category})
+        _record(
+            category=category,
+            object_type="document",
+            object_ref=dsr.reference if dsr else str(document.public_id),
+            restricted=bool(dsr and dsr.is_restricted),
+            file_count=1,
+            now=now,
+            actor=actor,
+            job_label=job_label,
+        )
+        # The row stays as the record (Document's contract); the bytes are gone.
+        document.purged_at = now
+        document.save(update_fields=["purged_at"])
+        if dsr is not None:
+            RequestEvent.objects.create(
+                dsr=dsr,
+                actor=actor,
+                event_type=EventType.DOCUMENT_PURGED,
+                extra={"document_id": document.pk, "category": category},
+            )
+    return True
+
+
+def _purge_case(
+    pk: int, *, category: str, due: QuerySet[DataSubjectRequest], now: datetime, actor: User | None, job_label: str
+) -> bool:
+    with transaction.atomic():
+        dsr = due.filter(pk=pk).select_for_update(of=("self",)).select_related("queue").first()
+        if dsr is None:
+            return False
+        names = [
+            *dsr.documents.filter(purged_at__isnull=True).values_list("storage_name", flat=True),
+            *dsr.letters.exclude(storage_name="").values_list("storage_name", flat=True),
+        ]
+        for name in names:
+            storage.delete(name)
+        audit.record(action="retention.purge", actor=actor, obj=dsr, data={"category": category, "files": len(names)})
+        _record(
+            category=category,
+            object_type="dsr",
+            object_ref=dsr.reference,
+            restricted=dsr.is_restricted,
+            file_count=len(names),
+            now=now,
+            actor=actor,
+            job_label=job_label,
+        )
+        dsr.delete()
+    return True
+
+
+def _purge_export(
+    pk: int, *, category: str, due: QuerySet[BulkJob], now: datetime, actor: User | None, job_label: str
+) -> bool:
+    with transaction.atomic():
+        job = due.filter(pk=pk).select_for_update().first()
+        if job is None:
+            return False
+        parts = list(job.result.get("parts", []))
+        for name in parts:
+            storage.delete(name)
+        job.result = {**job.result, "parts": [], "expired_at": now.isoformat()}
+        job.storage_name = ""
+        job.save(update_fields=["result", "storage_name"])
+        restricted = bool(job.params.get("restricted"))
+        audit.record(
+            action="retention.purge",
+            actor=actor,
+            object_ref=f"job:{job.public_id}",
+            restricted=restricted,
+            data={"category": category, "files": len(parts)},
+        )
+        _record(
+            category=category,
+            object_type="bulkjob",
+            object_ref=f"{job.kind}:{job.public_id}",
+            restricted=restricted,
+            file_count=len(parts),
+            now=now,
+            actor=actor,
+            job_label=job_label,
+        )
+    return True
+
+
+@dataclass(frozen=True)
+class _Step:
+    category: str
+    due: Callable[[RetentionPolicy, datetime], QuerySet]
+    purge: Callable[..., bool]
+
+
+# Order matters only for overlaps: a document due under two rules is purged (and recorded) once,
+# under the first; documents go before their cases so a case's record counts only its last files.
+STEPS = (
+    _Step(DisposalCategory.UNATTACHED_UPLOAD, unattached_uploads_due, _purge_document),
+    _Step(DisposalCategory.DISCLOSURE_PACKAGE, disclosure_packages_due, _purge_document),
+    _Step(DisposalCategory.IDENTITY_EVIDENCE, identity_evidence_due, _purge_document),
+    _Step(DisposalCategory.CASE_FILE, case_files_due, _purge_case),
+    _Step(DisposalCategory.EXPORT_FILE, export_files_due, _purge_export),
+)
+
+
+@dataclass
+class PurgeResult:
+    counts: dict[str, int] = field(default_factory=dict)
+    failed: int = 0
+    complete: bool = True
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def retention_purge(
+    *,
+    job_label: str,
+    actor: User | None = None,
+    now: datetime | None = None,
+    time_budget: float | None = None,
+    batch_size: int = 200,
+) -> PurgeResult:
+    """Delete everything past its retention period (see the module docstring). Idempotent.
+
+    With `time_budget` (seconds) it stops between items once the budget is spent and returns
+    `complete=False`; the caller runs it again for the rest.
+    """
+    policy = RetentionPolicy.load()
+    now = now or timezone.now()
+    stop_at = monotonic_time.monotonic() + time_budget if time_budget else None
+    result = PurgeResult(counts={step.category: 0 for step in STEPS})
+    for step in STEPS:
+        due = step.due(policy, now)
+        last_pk = 0
+        while True:
+            ids = list(due.filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:batch_size])
+            if not ids:
+                break
+            for pk in ids:
+                if stop_at is not None and monotonic_time.monotonic() > stop_at:
+                    result.complete = False
+                    return result
+                try:
+                    purged = step.purge(pk, category=step.category, due=due, now=now, actor=actor, job_label=job_label)
+                except ProtectedError:
+                    # Another table still points at the case; leave it for a person to look at.
+                    logger.exception("retention purge skipped %s #%s: protected by a reference", step.category, pk)
+                    result.failed += 1
+                    continue
+                result.counts[step.category] += int(purged)
+            last_pk = ids[-1]
+    if result.total or result.failed:
+        logger.info("retention purge (%s): %s, failed %s", job_label, result.counts, result.failed)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# The dry run: what the next purge would remove
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PlanItem:
+    reference: str
+    detail: str
+    since: datetime | None
+    restricted: bool = False
+
+
+@dataclass
+class PlanCategory:
+    category: str
+    label: str
+    count: int
+    items: list[PlanItem]
+
+    @property
+    def basis(self) -> str:
+        """What the date next to each item is."""
+        if self.category == DisposalCategory.CASE_FILE:
+            return str(_("完了日時"))
+        if self.category == DisposalCategory.EXPORT_FILE:
+            return str(_("作成日時"))
+        return str(_("アップロード日時"))
+
+
+@dataclass
+class PurgePlan:
+    now: datetime
+    categories: list[PlanCategory]
+    held_cases: int
+
+    @property
+    def total(self) -> int:
+        return sum(category.count for category in self.categories)
+
+
+def purge_preview(*, viewer: object = None, now: datetime | None = None, limit: int = 50) -> PurgePlan:
+    """What `retention_purge` would delete at `now`, without deleting anything.
+
+    For a viewer, only cases they may see are listed or counted (My Number cases only for the
+    officers); files belonging to no case (unattached uploads, export files) are counted for all.
+    `viewer` None (the management command) lists everything.
+    """
+    policy = RetentionPolicy.load()
+    now = now or timezone.now()
+    visible = None if viewer is None else dsr_visible_to_staff(viewer).values("pk")
+    categories = []
+    for step in STEPS:
+        due = step.due(policy, now)
+        if visible is not None:
+            if step.category == DisposalCategory.CASE_FILE:
+                due = due.filter(pk__in=visible)
+            elif step.category not in (DisposalCategory.UNATTACHED_UPLOAD, DisposalCategory.EXPORT_FILE):
+                due = due.filter(dsr__in=visible)
+        categories.append(
+            PlanCategory(
+                category=step.category,
+                label=str(DisposalCategory.labels[step.category]),
+                count=due.count(),
+                items=_plan_items(step.category, due, limit),
+            )
+        )
+    held = case_files_due(policy, now, include_held=True).filter(legal_hold=True)
+    if visible is not None:
+        held = held.filter(pk__in=visible)
+    return PurgePlan(now=now, categories=categories, held_cases=held.count())
+
+
+def _plan_items(category: str, due: QuerySet, limit: int) -> list[PlanItem]:
+    if category == DisposalCategory.CASE_FILE:
+        return [
+            PlanItem(case.reference, str(case.get_status_display()), case.closed_at, case.is_restricted)
+            for case in due.select_related("queue").order_by("closed_at", "pk")[:limit]
+        ]
+    if category == DisposalCategory.EXPORT_FILE:
+        return [
+            PlanItem(str(job.public_id)[:8], job.kind, job.finished_at, bool(job.params.get("restricted")))
+            for job in due.order_by("finished_at", "pk")[:limit]
+        ]
+    items = []
+    for document in due.select_related("dsr", "dsr__queue").order_by("uploaded_at", "pk")[:limit]:
+        reference = document.dsr.reference if document.dsr else str(_("（未提出）"))
+        restricted = bool(document.dsr and document.dsr.is_restricted)
+        items.append(PlanItem(reference, str(document.get_category_display()), document.uploaded_at, restricted))
+    return items
+
+
+# ---------------------------------------------------------------------------------------------
+# Legal hold (保存命令)
+# ---------------------------------------------------------------------------------------------
+@transaction.atomic
+def dsr_set_legal_hold(*, dsr: DataSubjectRequest, hold: bool, reason: str, actor: User) -> DataSubjectRequest:
+    """Set or clear the legal hold on a case, with a reason. Only those who may approve the
+    case's decisions (supervisors; officers for My Number cases). Raises DomainError."""
+    if not can_approve_dsr(actor, dsr):
+        raise DomainError(_("この事案の保存命令を変更する権限がありません。"))
+    reason = normalize_text(reason or "")
+    if not reason:
+        raise DomainError(_("理由を入力してください。"))
+    if contains_my_number(reason):
+        raise DomainError(_("理由にマイナンバーと思われる番号が含まれています。マイナンバーは入力しないでください。"))
+    locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
+    if locked.legal_hold == hold:
+        already = _("既に保存命令が設定されています。") if hold else _("この事案に保存命令は設定されていません。")
+        raise DomainError(already)
+    locked.legal_hold = hold
+    locked.legal_hold_reason = reason if hold else ""
+    locked.save(update_fields=["legal_hold", "legal_hold_reason", "updated_at"])
+    RequestEvent.objects.create(
+        dsr=locked, actor=actor, event_type=EventType.LEGAL_HOLD, note=reason, extra={"hold": hold}
+    )
+    audit.record(action="dsr.legal_hold", actor=actor, obj=locked, data={"hold": hold})
+    dsr.legal_hold, dsr.legal_hold_reason = locked.legal_hold, locked.legal_hold_reason
+    return dsr
+
+
+def held_cases(viewer: object) -> QuerySet[DataSubjectRequest]:
+    """The cases on legal hold that `viewer` may see."""
+    return dsr_visible_to_staff(viewer).filter(legal_hold=True).select_related("queue").order_by("reference")
+
+
+def disposal_records_visible(viewer: object) -> QuerySet[DisposalRecord]:
+    """Disposal records for `viewer`: My Number ones only for those who hold the restricted queue,
+    the others only for those who hold a general queue."""
+    from requests_portal.selectors import queue_ids_for_user, restricted_queue_ids
+
+    queue_ids = queue_ids_for_user(viewer)
+    restricted = restricted_queue_ids()
+    condition = Q(pk__in=[])
+    if queue_ids & restricted:
+        condition |= Q(restricted=True)
+    if queue_ids - restricted:
+        condition |= Q(restricted=False)
+    return DisposalRecord.objects.filter(condition)
