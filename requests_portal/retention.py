@@ -8,8 +8,7 @@ The rules, with the periods from the admin-edited `RetentionPolicy`:
 - disclosure packages: at their `purge_after` when one is set (the download window), otherwise
   `disclosure_download_days` after the decision;
 - uploads never attached to a submitted request: at their `purge_after`, or
-  `unattached_upload_hours` after upload (the same rule as issue 3's hourly sweep; both are
-  idempotent and write the same disposal category);
+  `unattached_upload_hours` after upload (also swept hourly, by the same rule);
 - closed cases (完了・取下げ・本人確認不能): `case_file_years` after closing, the whole case file
   (documents, letters, timeline, messages, mails) is deleted;
 - files of finished bulk exports: `export_file_days` after they were made.
@@ -310,8 +309,11 @@ def retention_purge(
     now: datetime | None = None,
     time_budget: float | None = None,
     batch_size: int = 200,
+    categories: frozenset[str] | None = None,
 ) -> PurgeResult:
     """Delete everything past its retention period (see the module docstring). Idempotent.
+
+    `categories` limits the run to some rules (the hourly sweep of unattached uploads).
 
     With `time_budget` (seconds) it stops between items once the budget is spent and returns
     `complete=False`; the caller runs it again for the rest.
@@ -319,8 +321,9 @@ def retention_purge(
     policy = RetentionPolicy.load()
     now = now or timezone.now()
     stop_at = monotonic_time.monotonic() + time_budget if time_budget else None
-    result = PurgeResult(counts={step.category: 0 for step in STEPS})
-    for step in STEPS:
+    steps = [step for step in STEPS if categories is None or step.category in categories]
+    result = PurgeResult(counts={step.category: 0 for step in steps})
+    for step in steps:
         due = step.due(policy, now)
         last_pk = 0
         while True:

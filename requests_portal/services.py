@@ -201,8 +201,9 @@ def dsr_submit(
     for document in documents:
         if document.dsr_id is not None or (actor is not None and document.owner_id != actor.pk):
             raise DomainError("添付できない書類が含まれています。")
-        document.dsr = dsr
-        document.save(update_fields=["dsr"])
+        # Attached, the upload follows the case's retention rules, not the wizard's grace period.
+        document.dsr, document.purge_after = dsr, None
+        document.save(update_fields=["dsr", "purge_after"])
         attached += 1
 
     RequestEvent.objects.create(
@@ -366,8 +367,8 @@ def dsr_answer_amendment(
     for document in documents:
         if document.dsr_id is not None or document.owner_id != actor.pk:
             raise DomainError("添付できない書類が含まれています。")
-        document.dsr = dsr
-        document.save(update_fields=["dsr"])
+        document.dsr, document.purge_after = dsr, None
+        document.save(update_fields=["dsr", "purge_after"])
         RequestEvent.objects.create(
             dsr=dsr,
             actor=actor,

@@ -35,10 +35,12 @@ def audit_anchor_task() -> int | None:
 
 @shared_task(name="requests_portal.unattached_uploads_purge")
 def unattached_uploads_purge_task() -> int:
-    """Delete wizard uploads never attached to a submitted case, once their grace period is over."""
-    from requests_portal.uploads import purge_expired_unattached
+    """Delete wizard uploads never attached to a submitted case, once their grace period is over.
 
-    total = 0
-    while purged := purge_expired_unattached():
-        total += purged
-    return total
+    The nightly retention purge applies the same rule; this hourly run keeps ID images that were
+    never submitted from lingering for most of a day.
+    """
+    from requests_portal.retention import DisposalCategory, retention_purge
+
+    result = retention_purge(job_label="unattached_uploads_purge", categories={DisposalCategory.UNATTACHED_UPLOAD})
+    return result.total

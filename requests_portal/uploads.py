@@ -48,7 +48,6 @@ from django.utils.translation import gettext_lazy as _
 from requests_portal import audit, storage
 from requests_portal.models import (
     DataSubjectRequest,
-    DisposalRecord,
     Document,
     DocumentCategory,
     RetentionPolicy,
@@ -416,33 +415,6 @@ def discard_unattached(*, owner: User, public_id: object) -> bool:
     audit.record(action="document.discard", actor=owner, obj=document)
     document.delete()
     return True
-
-
-def purge_expired_unattached(*, now: timezone.datetime | None = None, limit: int = 1000) -> int:
-    """Delete the files of unsubmitted uploads past `purge_after`; the rows stay as the record,
-    and each deletion gets a DisposalRecord (削除の記録, without content)."""
-    now = now or timezone.now()
-    expired = list(
-        Document.objects.filter(dsr__isnull=True, purged_at__isnull=True, purge_after__lte=now)
-        .order_by("purge_after")
-        .values_list("id", "public_id", "storage_name")[:limit]
-    )
-    for _pk, _public_id, storage_name in expired:
-        storage.delete(storage_name)
-    with transaction.atomic():
-        Document.objects.filter(id__in=[pk for pk, _public_id, _name in expired]).update(purged_at=now)
-        DisposalRecord.objects.bulk_create(
-            DisposalRecord(
-                at=now,
-                category="unattached_upload",
-                object_type="document",
-                object_ref=str(public_id),
-                job="unattached_uploads_purge",
-                actor_label="system",
-            )
-            for _pk, public_id, _name in expired
-        )
-    return len(expired)
 
 
 # --- helpers for forms that carry uploads across re-renders ---------------------------------

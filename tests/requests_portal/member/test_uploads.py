@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from requests_portal import storage
 from requests_portal.models import AuditEntry, Document, DocumentCategory
-from requests_portal.uploads import UploadRejected, accept_upload, discard_unattached, purge_expired_unattached
+from requests_portal.uploads import UploadRejected, accept_upload, discard_unattached
 from tests.factories import submit
 from tests.requests_portal.member import files
 
@@ -340,4 +340,4 @@ def test_purge_removes_expired_unattached_files_and_keeps_the_record(member, set
     assert storage.exists(kept.storage_name)
     record = DisposalRecord.objects.get()
     assert (record.category, record.object_ref) == ("unattached_upload", str(expired.public_id))
-    assert purge_expired_unattached() == 0
+    assert unattached_uploads_purge_task.delay().get() == 0
