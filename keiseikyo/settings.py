@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "requests_portal.staff_auth.StaffSessionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # axes must be last: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
@@ -346,3 +347,16 @@ LOGGING = {
         "weasyprint": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# --- Issue 6: staff sign-in, second factor and the staff workspace ---
+# Staff must prove a TOTP code in every session (requests_portal.staff_auth); secrets are
+# stored encrypted, and a wrong code counts as a failed login for axes.
+MFA_ADAPTER = "requests_portal.staff_auth.MfaAdapter"
+MFA_FORMS = {
+    "authenticate": "requests_portal.forms.staff.LockoutAwareAuthenticateForm",
+    "reauthenticate": "requests_portal.forms.staff.LockoutAwareReauthenticateForm",
+}
+MFA_TRUST_ENABLED = False  # "trust this browser" would skip the code for 14 days
+# axes keeps the POST data of failed attempts; neither passwords nor codes may land there.
+AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "code", "csrfmiddlewaretoken"]
+DSR_QUEUE_PAGE_SIZES = (25, 50, 100)
