@@ -21,6 +21,7 @@ import hashlib
 import time
 from collections.abc import Callable
 
+from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.signals import authentication_failed, authenticator_added, authenticator_removed, authenticator_used
@@ -190,6 +191,11 @@ def _on_logged_in(sender: object, request: HttpRequest | None, user: object, **k
         now = time.time()
         request.session[LOGIN_AT_KEY] = now
         request.session[SEEN_AT_KEY] = now
+        if is_staff_user(user) and not has_totp(user):
+            # First sign-in: enrolment follows at once, and allauth asks for a *re*-authentication
+            # before adding an authenticator. The password was typed a moment ago; asking for it
+            # again would only teach people to type passwords twice.
+            record_authentication(request, user, method="password", reauthenticated=True, enrolment=True)
     audit.record(action="auth.login", actor=user)
 
 

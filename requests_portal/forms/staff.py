@@ -42,9 +42,15 @@ from requests_portal.models import (
     SuspensionMeasure,
     User,
 )
-from requests_portal.mynumber import validate_no_my_number
+from requests_portal.mynumber import mask_my_numbers, validate_no_my_number
 from requests_portal.roles import Access
-from requests_portal.text import kana_search_key, name_search_key, normalize_line, normalize_text
+from requests_portal.text import (
+    kana_search_key,
+    name_search_key,
+    normalize_line,
+    normalize_postal_code,
+    normalize_text,
+)
 
 # --- shared field helpers ------------------------------------------------------------------
 
@@ -68,6 +74,44 @@ class LongTextField(forms.CharField):
     def to_python(self, value: object) -> str:
         value = super().to_python(value)
         return normalize_text(value) if value else ""
+
+
+class PostalCodeField(forms.CharField):
+    """〒 and hyphen optional, full-width digits accepted; cleaned to 7 ASCII digits."""
+
+    def to_python(self, value: object) -> str:
+        value = super().to_python(value)
+        if not value:
+            return ""
+        try:
+            return normalize_postal_code(value)
+        except ValueError:
+            raise ValidationError(_("郵便番号は7桁の数字で入力してください（例：100-0001）。"), code="invalid") from None
+
+
+class ScrubMyNumbers:
+    """A value refused because it holds a My Number is shown again with the number masked,
+    so the page never echoes it back and the rest of what was typed is kept."""
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        if not self.is_bound or not self._errors:  # type: ignore[attr-defined]
+            return
+        dirty = [
+            name
+            for name, errors in self._errors.as_data().items()  # type: ignore[attr-defined]
+            if any(error.code == "my_number" for error in errors)
+        ]
+        if dirty:
+            data = self.data.copy()  # type: ignore[attr-defined]
+            for name in dirty:
+                key = self.add_prefix(name)  # type: ignore[attr-defined]
+                data[key] = mask_my_numbers(str(data.get(key, "")))
+            self.data = data
+
+
+class StaffForm(ScrubMyNumbers, forms.Form):
+    pass
 
 
 class DateInput(forms.DateInput):
@@ -229,7 +273,7 @@ class QueueFilter(django_filters.FilterSet):
         return queryset.filter(requester_type=value) if value else queryset
 
 
-class SavedFilterForm(forms.Form):
+class SavedFilterForm(StaffForm):
     name = TextField(label=_("保存する名前"), max_length=60)
     query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=500)
 
@@ -271,7 +315,7 @@ class BulkAssignForm(AssignForm):
 # --- intake of paper, phone and counter requests ---------------------------------------------
 
 
-class IntakeForm(forms.Form):
+class IntakeForm(StaffForm):
     """A request that reached the co-op on paper, by phone or at the counter, typed in by staff."""
 
     member_number = TextField(label=_("組合員番号"), max_length=20, help_text=_("請求書に記載された組合員番号"))
@@ -292,7 +336,7 @@ class IntakeForm(forms.Form):
     agent_name = TextField(label=_("代理人の氏名"), max_length=100, required=False)
     agent_name_kana = TextField(label=_("代理人のフリガナ"), max_length=200, required=False)
     agent_relationship = TextField(label=_("本人との関係"), max_length=100, required=False)
-    agent_postal_code = TextField(label=_("代理人の郵便番号"), max_length=8, required=False)
+    agent_postal_code = PostalCodeField(label=_("代理人の郵便番号"), required=False)
     agent_address = TextField(label=_("代理人の住所"), max_length=300, required=False)
     agent_phone = TextField(label=_("代理人の電話番号"), max_length=20, required=False)
     agent_email = forms.EmailField(label=_("代理人のメールアドレス"), required=False)
@@ -374,8 +418,6 @@ class IntakeForm(forms.Form):
                 )
                 if data[key]
             }
-            if "agent_postal_code" in agent:
-                agent["agent_postal_code"] = agent["agent_postal_code"].replace("-", "").replace("〒", "")
         disclosure = kind in (RequestKind.DISCLOSURE, RequestKind.PROVISION_RECORDS)
         return {
             "member": data["member_number"],
@@ -394,7 +436,7 @@ class IntakeForm(forms.Form):
 # --- case actions -----------------------------------------------------------------------------
 
 
-class IdentityForm(forms.Form):
+class IdentityForm(StaffForm):
     """What was checked, how, and the result. Never a document number (DOMAIN.md §9 item 8)."""
 
     method = forms.ChoiceField(
@@ -434,7 +476,7 @@ class IdentityForm(forms.Form):
         return data
 
 
-class AmendmentForm(forms.Form):
+class AmendmentForm(StaffForm):
     message = LongTextField(
         label=_("補正をお願いする内容"),
         help_text=_("請求者に送られます。不足している書類や記載を具体的に書いてください。"),
@@ -452,7 +494,7 @@ class AmendmentForm(forms.Form):
         return due
 
 
-class WithheldItemForm(forms.Form):
+class WithheldItemForm(StaffForm):
     item = TextField(label=_("開示しない部分"), max_length=200, required=False)
     ground = forms.ChoiceField(
         label=_("根拠"),
@@ -462,7 +504,7 @@ class WithheldItemForm(forms.Form):
     reason = TextField(label=_("理由（任意）"), max_length=300, required=False)
 
 
-class CorrectionRowForm(forms.Form):
+class CorrectionRowForm(StaffForm):
     field = TextField(label=_("項目"), max_length=100, required=False)
     old = TextField(label=_("訂正前"), max_length=300, required=False)
     new = TextField(label=_("訂正後"), max_length=300, required=False)
@@ -474,7 +516,7 @@ CorrectionFormSet = forms.formset_factory(CorrectionRowForm, extra=0, max_num=30
 DEFAULT_ROWS = 2
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(StaffForm):
     """The draft decision. The rules of DOMAIN.md §2.10 are decisions.validate_decision's;
     its per-field errors are attached here with `apply_errors`."""
 
@@ -584,7 +626,7 @@ class ConfirmForm(forms.Form):
     """An action that needs nothing but the button (approve, close, mark as notified)."""
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(StaffForm):
     reason = LongTextField(label=_("理由"))
 
     def __init__(self, *args: object, reason_label: str | None = None, reason_help: str = "", **kwargs: object):
@@ -594,12 +636,12 @@ class ReasonForm(forms.Form):
         self.fields["reason"].help_text = reason_help
 
 
-class ExtendForm(forms.Form):
+class ExtendForm(StaffForm):
     new_due_date = forms.DateField(label=_("延長後の期限"), widget=DateInput())
     reason = LongTextField(label=_("延長の理由"), help_text=_("期限延長のお知らせに記載され、請求者に示されます。"))
 
 
-class MessageForm(forms.Form):
+class MessageForm(StaffForm):
     body = LongTextField(label=_("本文"))
     internal = forms.TypedChoiceField(
         label=_("種類"),
@@ -654,7 +696,10 @@ class AuditLogFilter(django_filters.FilterSet):
 
     def filter_actor(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = normalize_line(value).lower()
-        return queryset.filter(actor_label__startswith=value) if value else queryset
+        if not value:
+            return queryset
+        # Through the user ids, so the (actor_id, at) index serves a trail of millions of rows.
+        return queryset.filter(actor_id__in=User.objects.filter(email__istartswith=value).values("pk"))
 
     def filter_case(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = normalize_line(value).replace(" ", "").upper()

@@ -67,8 +67,9 @@ def _filtered(request: HttpRequest) -> AuditLogFilter:
 @staff_required
 def staff_audit_log(request: HttpRequest) -> HttpResponse:
     entries = _filtered(request)
+    # Recorded before the page is read, so the count and the rows describe the same trail.
+    audit.record(action="audit.view", actor=request.user, data={"page": request.GET.get("page", "1")[:10]})
     page = Paginator(entries.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    audit.record(action="audit.view", actor=request.user, data={"page": page.number})
     context = {
         "filter": entries,
         "page": page,
