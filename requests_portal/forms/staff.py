@@ -86,7 +86,9 @@ class PostalCodeField(forms.CharField):
         try:
             return normalize_postal_code(value)
         except ValueError:
-            raise ValidationError(_("郵便番号は7桁の数字で入力してください（例：100-0001）。"), code="invalid") from None
+            raise ValidationError(
+                _("郵便番号は7桁の数字で入力してください（例：100-0001）。"), code="invalid"
+            ) from None
 
 
 class ScrubMyNumbers:
@@ -203,16 +205,23 @@ class QueueFilter(django_filters.FilterSet):
     def __init__(self, *args: object, user: User, queues: QuerySet[Queue], handlers: list[User], **kwargs: object):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.filters["queue"].queryset = queues
+        if len(queues) > 1:
+            self.filters["queue"].queryset = queues
+        else:
+            del self.filters["queue"]  # nothing to choose between
         self.filters["assignee"].extra["choices"] = [
             (MINE, _("自分")),
             (UNASSIGNED, _("未割当て")),
             *[(str(person.pk), str(person)) for person in handlers],
         ]
         self.filters["sort"].extra["choices"] = list(SORT_LABELS.items())
-        queue_kinds = {RequestKind.MY_NUMBER_INQUIRY} if all(q.is_restricted for q in queues) else None
-        if queue_kinds:
-            self.filters["kind"].extra["choices"] = [c for c in RequestKind.choices if c[0] in queue_kinds]
+        # Only the kinds the user's queues can hold (the My Number queue holds one kind).
+        restricted, general = any(q.is_restricted for q in queues), any(not q.is_restricted for q in queues)
+        self.filters["kind"].extra["choices"] = [
+            (value, label)
+            for value, label in RequestKind.choices
+            if (restricted if value == RequestKind.MY_NUMBER_INQUIRY else general)
+        ]
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)

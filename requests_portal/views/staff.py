@@ -94,7 +94,14 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         rows = [row for row in rows if row[0] in OPEN_STATUSES]
         queues.append({"queue": queue, "rows": rows, "open_total": sum(n for _s, _label, n in rows)})
     mine = visible.filter(assignee=request.user, status__in=OPEN_STATUSES).count()
-    context = {"queues": queues, "mine": mine, "can_intake": bool(_intake_kinds(request.user))}
+    approvable = dsr_visible_to_staff(request.user, Access.APPROVE).filter(status=Status.AWAITING_APPROVAL)
+    context = {
+        "queues": queues,
+        "mine": mine,
+        "to_approve": approvable.exclude(drafted_by=request.user).count(),
+        "can_approve": bool(queues_for_user(request.user, Access.APPROVE)),
+        "can_intake": bool(_intake_kinds(request.user)),
+    }
     return render(request, "requests_portal/staff/home.html", context)
 
 

@@ -179,11 +179,15 @@ def test_failed_identity_can_end_the_case_with_a_notice(client, member, ga_staff
 # --- 補正 --------------------------------------------------------------------------------------
 
 
-def test_amendment_pauses_the_clock_and_tells_the_member(client, in_review, ga_staff, django_capture_on_commit_callbacks):
+def test_amendment_pauses_the_clock_and_tells_the_member(
+    client, in_review, ga_staff, django_capture_on_commit_callbacks
+):
     client.force_login(ga_staff)
     due = (timezone.localdate() + timedelta(days=10)).isoformat()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url("amendment", in_review), {"message": "委任状の写しをお送りください。", "reply_due_date": due})
+        response = client.post(
+            url("amendment", in_review), {"message": "委任状の写しをお送りください。", "reply_due_date": due}
+        )
     assert response.status_code == 302
     in_review.refresh_from_db()
     assert in_review.status == Status.AWAITING_REQUESTER
@@ -353,7 +357,9 @@ def test_ga_staff_cannot_approve(client, awaiting_approval, ga_staff2):
 def test_extension_needs_a_later_date_and_creates_its_notice(client, in_review, ga_staff):
     client.force_login(ga_staff)
     earlier = (in_review.due_date - timedelta(days=1)).isoformat()
-    response = client.post(url("extend", in_review), {"new_due_date": earlier, "reason": "資料の確認に時間を要するため"})
+    response = client.post(
+        url("extend", in_review), {"new_due_date": earlier, "reason": "資料の確認に時間を要するため"}
+    )
     assert "現在の期限より後" in response.content.decode()
     later = (in_review.due_date + timedelta(days=14)).isoformat()
     client.post(url("extend", in_review), {"new_due_date": later, "reason": "資料の確認に時間を要するため"})
@@ -404,7 +410,8 @@ def test_internal_notes_never_reach_the_member(client, member, ga_staff, django_
     assert dsr.events.get(event_type=EventType.MESSAGE).member_visible
     assert not any("内部の検討メモ" in message.body for message in mail.outbox)
     page = client.get(url("detail", dsr)).content.decode()
-    assert "内部の検討メモ" in page and "書類を受け取りました。" in page
+    assert "内部の検討メモ" in page
+    assert "書類を受け取りました。" in page
 
 
 def test_a_my_number_in_a_message_is_refused_and_not_echoed(client, member, ga_staff):
@@ -435,7 +442,9 @@ def test_supervisor_grants_and_revokes_access_to_one_case(client, in_review, sup
     assert AuditEntry.objects.filter(action__in=["dsr.grant", "dsr.revoke"]).count() == 2
 
 
-def test_no_individual_grant_on_my_number_cases_and_not_by_handlers(client, my_number_dsr, in_review, officer, ga_staff):
+def test_no_individual_grant_on_my_number_cases_and_not_by_handlers(
+    client, my_number_dsr, in_review, officer, ga_staff
+):
     client.force_login(officer)
     page = client.get(url("access", my_number_dsr)).content.decode()
     assert "個別に付与できません" in page
