@@ -12,10 +12,13 @@ from urllib.parse import urlencode
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, QueryDict
+from django.utils import timezone
 
-from requests_portal import audit, services
+from requests_portal import audit, deadlines, services
 from requests_portal.exceptions import DomainError
 from requests_portal.models import (
+    ART39_KINDS,
+    UNANSWERED_STATUSES,
     DataSubjectRequest,
     DsrUserObjectPermission,
     QueueGroupObjectPermission,
@@ -123,6 +126,27 @@ def dsr_bulk_assign(*, actor: User, public_ids: Iterable[str], assignee: User | 
         else:
             result.assigned.append(dsr.reference)
     return result
+
+
+def attach_deadline_summaries(cases: Iterable[DataSubjectRequest]) -> None:
+    """Give each listed case its deadline figures (`dsr.due`), reading the calendar once.
+
+    The same arguments as templatetags.portal.deadline_summary, without a cache round trip
+    per row (a page of 100 cases on Redis would otherwise ask 100 times).
+    """
+    calendar = deadlines.current_calendar()
+    today = timezone.localdate()
+    for dsr in cases:
+        dsr.due = deadlines.summarize(  # type: ignore[attr-defined]
+            received=timezone.localdate(dsr.received_at),
+            due=dsr.due_date,
+            today=today,
+            art39_applies=dsr.kind in ART39_KINDS,
+            paused=dsr.paused_at is not None,
+            extended=dsr.extended_due_date is not None,
+            answered=dsr.status not in UNANSWERED_STATUSES,
+            calendar=calendar,
+        )
 
 
 def record_queue_view(*, actor: User, cases: Iterable[DataSubjectRequest]) -> None:

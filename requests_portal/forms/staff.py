@@ -173,6 +173,7 @@ SORT_LABELS = {
     "-reference": _("受付番号の逆順"),
 }
 MINE, UNASSIGNED = "mine", "unassigned"
+_INLINE_MEMBER_IDS = 1000
 
 
 def start_of_day(day: object) -> datetime:
@@ -244,12 +245,19 @@ class QueueFilter(django_filters.FilterSet):
         if not text:
             return queryset
         compact = text.replace(" ", "")
-        condition = Q(reference__icontains=compact) | Q(member__member_number=compact)
+        # The members first (one index lookup or a scan of the roster, not of the cases), then
+        # the cases by member id or by the start of their 受付番号; both use an index.
+        people = Q(member_number=compact)
         if name_key := name_search_key(text):
-            condition |= Q(member__name_search__contains=name_key)
+            people |= Q(name_search__contains=name_key)
         if kana_key := kana_search_key(text):
-            condition |= Q(member__kana_search__contains=kana_key)
-        return queryset.filter(condition)
+            people |= Q(kana_search__contains=kana_key)
+        members = Member.objects.filter(people).values_list("pk", flat=True)
+        # A selective search (a member number, a rare name) goes in as a short id list, which the
+        # planner serves from the member index; a common surname stays a subquery.
+        few = list(members[: _INLINE_MEMBER_IDS + 1])
+        member_ids = few if len(few) <= _INLINE_MEMBER_IDS else members
+        return queryset.filter(Q(reference__startswith=compact.upper()) | Q(member_id__in=member_ids))
 
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == ALL_FILTER:
@@ -325,7 +333,13 @@ class BulkAssignForm(AssignForm):
 
 
 class IntakeForm(StaffForm):
-    """A request that reached the co-op on paper, by phone or at the counter, typed in by staff."""
+    """A request that reached the co-op on paper, by phone or at the counter, typed in by staff.
+
+    INTEGRATION (issue 3's uploads.accept_upload): add
+    `scanned_form = forms.FileField(label=_("請求書（紙）の写し"), required=False)`, required in
+    clean() when channel is POST, and render it in staff/intake.html (the form is already
+    multipart); the view shows where the file is accepted and attached.
+    """
 
     member_number = TextField(label=_("組合員番号"), max_length=20, help_text=_("請求書に記載された組合員番号"))
     channel = forms.ChoiceField(

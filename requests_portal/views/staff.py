@@ -130,6 +130,8 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
     counted = QueueFilter(count_params, queryset=visible, **filter_kwargs)
     counts = dsr_status_counts(counted.qs)
     page = Paginator(cases, _page_size(request)).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    workspace.attach_deadline_summaries(page.object_list)
     workspace.record_queue_view(actor=user, cases=page.object_list)
     handle_queue_ids = {queue.pk for queue in queues_for_user(user, Access.HANDLE)}
     context = {
@@ -223,10 +225,12 @@ def staff_intake(request: HttpRequest) -> HttpResponse:
     if not kinds:
         raise Http404
     form = IntakeForm(request.POST or None, kinds=kinds)
-    # The scanned request form is attached here once uploads.accept_upload is available
-    # (issue 3): see the integration note in the report / IntakeForm.
     if request.method == "POST" and form.is_valid():
         try:
+            # INTEGRATION (uploads.accept_upload, issue 3): accept request.FILES["scanned_form"]
+            # here with owner=request.user, category=DocumentCategory.SCANNED_FORM; on
+            # UploadRejected add the error to "scanned_form" and re-render; otherwise pass
+            # documents=[document] to dsr_submit, which attaches it to the new case.
             dsr = services.dsr_submit(actor=request.user, **form.service_kwargs())
         except DomainError as error:
             form.add_error(None, str(error))
