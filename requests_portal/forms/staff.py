@@ -702,10 +702,22 @@ class RevokeForm(forms.Form):
 # --- the audit trail ------------------------------------------------------------------------
 
 
+AUDIT_ACTION_GROUPS = [
+    ("dsr.", _("事案の閲覧・操作")),
+    ("download", _("通知書・書類のダウンロード")),
+    ("queue.", _("事案一覧の表示")),
+    ("auth.", _("ログイン・認証")),
+    ("audit.", _("監査ログの閲覧・書き出し")),
+    ("staff.", _("職員アカウントの管理")),
+]
+
+
 class AuditLogFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(method="filter_actor", label=_("操作した人（メールアドレス）"))
     case = django_filters.CharFilter(method="filter_case", label=_("受付番号"))
-    action = django_filters.CharFilter(field_name="action", lookup_expr="startswith", label=_("操作"))
+    action = django_filters.ChoiceFilter(
+        choices=AUDIT_ACTION_GROUPS, method="filter_action", label=_("操作の種類"), empty_label=_("すべて")
+    )
     date_from = django_filters.DateFilter(method="filter_from", label=_("期間（から）"), widget=DateInput())
     date_to = django_filters.DateFilter(method="filter_to", label=_("期間（まで）"), widget=DateInput())
 
@@ -716,6 +728,11 @@ class AuditLogFilter(django_filters.FilterSet):
     @property
     def qs(self) -> QuerySet[AuditEntry]:
         return super().qs.order_by("-id")
+
+    def filter_action(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "download":
+            return queryset.filter(action__in=("letter.download", "document.download"))
+        return queryset.filter(action__startswith=value)
 
     def filter_actor(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = normalize_line(value).lower()

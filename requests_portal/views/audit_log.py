@@ -91,7 +91,7 @@ def staff_audit_verify(request: HttpRequest) -> HttpResponse:
         "head_id": result.head_id,
         "broken_id": result.broken_id,
         "reason": result.reason,
-        "at": timezone.now().isoformat(),
+        "at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
         "by": str(request.user),
     }
     cache.set(VERIFY_CACHE_KEY, summary, VERIFY_CACHE_SECONDS)

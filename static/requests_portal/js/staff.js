@@ -47,7 +47,12 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    init(document);
+    // After a refused submission, take keyboard and screen-reader users to the error summary.
+    const summary = document.getElementById("error-summary");
+    if (summary) summary.focus();
+  });
   // The queue's results are swapped in by htmx: enhance the new fragment too.
   document.addEventListener("htmx:afterSwap", function (event) { init(event.target); });
 })();

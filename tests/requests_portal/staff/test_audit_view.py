@@ -65,6 +65,9 @@ def test_filters_by_actor_case_and_date(client, member, other_member, auditor, g
     by_case = _listed(client.get(LOG, {"case": first.reference.lower()}))
     assert by_case
     assert {entry.object_ref for entry in by_case} == {first.reference}
+    by_action = _listed(client.get(LOG, {"action": "auth."}))
+    assert by_action
+    assert all(entry.action.startswith("auth.") for entry in by_action)
     by_date = _listed(client.get(LOG, {"date_from": "2026-07-01", "date_to": "2026-07-01"}))
     assert {entry.object_ref for entry in by_date if entry.object_ref} == {first.reference}
 
