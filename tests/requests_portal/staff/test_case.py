@@ -451,3 +451,11 @@ def test_no_individual_grant_on_my_number_cases_and_not_by_handlers(
     assert client.get(url("access", in_review)).status_code == 404
     client.force_login(ga_staff)
     assert client.get(url("access", in_review)).status_code == 404
+
+
+def test_an_officer_removed_from_the_role_loses_my_number_cases_at_once(client, my_number_dsr, officer):
+    client.force_login(officer)
+    assert client.get(url("detail", my_number_dsr)).status_code == 200
+    officer.groups.clear()
+    assert client.get(url("detail", my_number_dsr)).status_code == 404
+    assert client.get(reverse("requests_portal:staff_queue")).status_code == 404
