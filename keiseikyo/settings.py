@@ -348,6 +348,21 @@ LOGGING = {
     },
 }
 
+# --- Issue 3: member accounts (sign-up against the roster) and upload housekeeping ---
+# Sign-up asks for member number, date of birth and email only; the password is set after the
+# address is confirmed (the adapter sends a confirmed member without a password to set one).
+# "password1" stays listed (optional) because allauth shows the login form's password field only
+# then; MemberSignupForm removes it from the sign-up form.
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1"]
+ACCOUNT_FORMS = {"signup": "requests_portal.accounts.MemberSignupForm"}
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+# https://crontab.guru/#17_*_*_*_* : delete wizard uploads never attached to a case (hourly).
+CELERY_BEAT_SCHEDULE["unattached-uploads-purge"] = {
+    "task": "requests_portal.unattached_uploads_purge",
+    "schedule": crontab(minute=17),
+}
+
 # --- Issue 6: staff sign-in, second factor and the staff workspace ---
 # Staff must prove a TOTP code in every session (requests_portal.staff_auth); secrets are
 # stored encrypted, and a wrong code counts as a failed login for axes.

@@ -10,7 +10,7 @@ from guardian.shortcuts import get_objects_for_user
 
 from django.db.models import Count, Q, QuerySet
 
-from requests_portal.models import DataSubjectRequest, Queue, RequestEvent, RequestKind
+from requests_portal.models import DataSubjectRequest, DsrUserObjectPermission, Queue, RequestEvent, RequestKind
 from requests_portal.roles import CASE_PERMISSIONS, QUEUE_PERMISSION, Access, is_staff_user
 
 
@@ -44,13 +44,22 @@ def restricted_queue_ids() -> frozenset[int]:
     return frozenset(Queue.objects.filter(is_restricted=True).values_list("id", flat=True))
 
 
+def _has_case_grants(user: object) -> bool:
+    cache = user.__dict__
+    if "_portal_has_case_grants" not in cache:
+        cache["_portal_has_case_grants"] = DsrUserObjectPermission.objects.filter(user_id=user.pk).exists()  # type: ignore[attr-defined]
+    return cache["_portal_has_case_grants"]
+
+
 def dsr_visible_to_staff(user: object, access: Access = Access.VIEW) -> QuerySet[DataSubjectRequest]:
     """The cases `user` may reach with `access`: their queues plus individual case grants."""
     if not _is_active_login(user) or not is_staff_user(user):
         return DataSubjectRequest.objects.none()
     queue_ids = queue_ids_for_user(user, access)
     visible = Q(queue_id__in=queue_ids)
-    if case_codenames := CASE_PERMISSIONS[access]:
+    # Individual grants are rare; leaving the OR out when there are none lets the database
+    # walk the queue's due-date index instead of filtering every row.
+    if (case_codenames := CASE_PERMISSIONS[access]) and _has_case_grants(user):
         granted = get_objects_for_user(
             user,
             list(case_codenames),

@@ -375,6 +375,7 @@ def dsr_answer_amendment(
             member_visible=True,
             extra={"document_id": document.pk},
         )
+    audit.record(action="dsr.amendment_answer", actor=actor, obj=dsr, data={"documents": len(documents)})
     workflow.transition(dsr, to=_resume_target(dsr), actor=actor)
     return dsr
 

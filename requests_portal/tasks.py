@@ -31,3 +31,14 @@ def audit_anchor_task() -> int | None:
     """Append the audit chain head to the anchor file outside the database."""
     head = audit.write_anchor()
     return head[0] if head else None
+
+
+@shared_task(name="requests_portal.unattached_uploads_purge")
+def unattached_uploads_purge_task() -> int:
+    """Delete wizard uploads never attached to a submitted case, once their grace period is over."""
+    from requests_portal.uploads import purge_expired_unattached
+
+    total = 0
+    while purged := purge_expired_unattached():
+        total += purged
+    return total

@@ -10,7 +10,6 @@ from django.views.decorators.http import require_safe
 
 from requests_portal import audit, storage
 from requests_portal.models import (
-    DataSubjectRequest,
     Document,
     DocumentCategory,
     EventType,
@@ -42,15 +41,21 @@ def _visible_cases(request: HttpRequest):
     return dsr_list_for_member(request.user)
 
 
-def _log_download(request: HttpRequest, obj: Letter | Document, dsr: DataSubjectRequest, action: str) -> None:
+def _serve(request: HttpRequest, obj: Letter | Document, *, action: str, filename: str, content_type: str):
+    """Read the stored file (404 if it is gone), log the download, and send it as an attachment."""
+    try:
+        content = storage.read(obj.storage_name)
+    except storage.StoredFileMissing:
+        raise Http404 from None
     audit.record(action=action, actor=request.user, obj=obj)
     RequestEvent.objects.create(
-        dsr=dsr,
+        dsr=obj.dsr,
         actor=request.user,
         event_type=EventType.FILE_DOWNLOADED,
         member_visible=False,
         extra={"download": action, "object_id": str(obj.public_id)},
     )
+    return storage.attachment_response(content, filename=filename, content_type=content_type)
 
 
 @require_safe
@@ -66,13 +71,8 @@ def letter_download(request: HttpRequest, public_id: str) -> HttpResponse:
     )
     if letter is None or not letter.storage_name:
         raise Http404
-    try:
-        content = storage.read(letter.storage_name)
-    except storage.StoredFileMissing:
-        raise Http404 from None
-    _log_download(request, letter, letter.dsr, "letter.download")
     filename = f"{letter.get_kind_display()}_{letter.document_number or letter.dsr.reference}.pdf"
-    return storage.attachment_response(content, filename=filename, content_type="application/pdf")
+    return _serve(request, letter, action="letter.download", filename=filename, content_type="application/pdf")
 
 
 @require_safe
@@ -83,9 +83,10 @@ def document_download(request: HttpRequest, public_id: str) -> HttpResponse:
     document = documents.select_related("dsr", "dsr__queue").first()
     if document is None:
         raise Http404
-    try:
-        content = storage.read(document.storage_name)
-    except storage.StoredFileMissing:
-        raise Http404 from None
-    _log_download(request, document, document.dsr, "document.download")
-    return storage.attachment_response(content, filename=document.original_name, content_type=document.content_type)
+    return _serve(
+        request,
+        document,
+        action="document.download",
+        filename=document.original_name,
+        content_type=document.content_type,
+    )

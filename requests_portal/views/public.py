@@ -1,10 +1,26 @@
-"""Pages anyone may open: the landing page and the published procedures (Art. 32(1))."""
+"""Pages anyone may open: the landing page and the published procedures (Art. 32(1)).
 
+The procedures page is generated from configuration (DOMAIN.md §9 item 23): the co-op's
+profile, the fee settings, the data categories and the rules the portal itself enforces,
+so what is published is what the portal does.
+"""
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
-from requests_portal.models import FEE_ELIGIBLE_KINDS, DataCategory, FeeSetting, OrganisationProfile, RequestKind
+from requests_portal.forms.member import AUTHORITY_DOCUMENT_TYPES, AUTHORITY_TYPES_FOR, KIND_DESCRIPTIONS
+from requests_portal.models import (
+    FEE_ELIGIBLE_KINDS,
+    DataCategory,
+    DisclosureMethod,
+    FeeSetting,
+    IdDocumentType,
+    OrganisationProfile,
+    RequesterType,
+    RequestKind,
+)
 from requests_portal.roles import is_staff_user
 
 
@@ -17,13 +33,33 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def procedures(request: HttpRequest) -> HttpResponse:
+    profile = OrganisationProfile.load()
     fees = {fee.kind: fee for fee in FeeSetting.objects.all()}
-    fee_rows = [(RequestKind(kind).label, fees.get(kind)) for kind in RequestKind.values if kind in FEE_ELIGIBLE_KINDS]
+    kinds = [
+        {
+            "label": RequestKind(kind).label,
+            "description": KIND_DESCRIPTIONS[kind],
+            "fee_eligible": kind in FEE_ELIGIBLE_KINDS,
+            "fee": fees.get(kind) if kind in FEE_ELIGIBLE_KINDS else None,
+        }
+        for kind in RequestKind.values
+    ]
+    agents = [
+        {
+            "label": RequesterType(requester_type).label,
+            "documents": [AUTHORITY_DOCUMENT_TYPES[code] for code in codes if code != "other"],
+        }
+        for requester_type, codes in AUTHORITY_TYPES_FOR.items()
+    ]
+    formats = [f.strip() for f in (profile.electronic_formats or "").replace("、", ",").split(",") if f.strip()]
     context = {
-        "profile": OrganisationProfile.load(),
-        "fee_rows": fee_rows,
-        "free_kinds": [RequestKind(k).label for k in (RequestKind.CORRECTION, RequestKind.SUSPENSION)],
+        "profile": profile,
+        "kinds": kinds,
         "categories": DataCategory.objects.filter(is_active=True),
-        "kinds": RequestKind.choices,
+        "id_documents": [label for value, label in IdDocumentType.choices if value != IdDocumentType.OTHER],
+        "agents": agents,
+        "methods": DisclosureMethod.choices,
+        "formats": formats,
+        "response_days": settings.DSR_RESPONSE_PERIOD_DAYS,
     }
     return render(request, "requests_portal/public/procedures.html", context)
