@@ -51,6 +51,7 @@ from requests_portal.text import (
     normalize_postal_code,
     normalize_text,
 )
+from requests_portal.uploads import ACCEPT_ATTRIBUTE
 
 # --- shared field helpers ------------------------------------------------------------------
 
@@ -335,10 +336,8 @@ class BulkAssignForm(AssignForm):
 class IntakeForm(StaffForm):
     """A request that reached the co-op on paper, by phone or at the counter, typed in by staff.
 
-    INTEGRATION (issue 3's uploads.accept_upload): add
-    `scanned_form = forms.FileField(label=_("請求書（紙）の写し"), required=False)`, required in
-    clean() when channel is POST, and render it in staff/intake.html (the form is already
-    multipart); the view shows where the file is accepted and attached.
+    A request that came by post carries its scanned form; the file itself is checked and
+    stored by uploads.accept_upload in the view (this form only sees that one was chosen).
     """
 
     member_number = TextField(label=_("組合員番号"), max_length=20, help_text=_("請求書に記載された組合員番号"))
@@ -381,6 +380,14 @@ class IntakeForm(StaffForm):
         choices=_choices(SuspensionGround.choices, _("（利用停止等の請求のみ）")),
         required=False,
     )
+    scanned_form = forms.FileField(
+        label=_("請求書（紙）の写し"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+        help_text=_(
+            "郵送の請求では必須です。PDF・JPEG・PNG。入力に誤りがあった場合は、もう一度ファイルを選んでください。"
+        ),
+    )
 
     def __init__(self, *args: object, kinds: list[str], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -410,6 +417,10 @@ class IntakeForm(StaffForm):
             self.add_error("agent_name", _("代理人による請求では、代理人の氏名が必要です。"))
         if kind in (RequestKind.DISCLOSURE, RequestKind.PROVISION_RECORDS) and not data.get("disclosure_method"):
             self.add_error("disclosure_method", _("開示の方法を選んでください。"))
+        if data.get("channel") == Channel.POST and not data.get("scanned_form"):
+            self.add_error(
+                "scanned_form", _("郵送で届いた請求は、請求書の写し（スキャンしたもの）を添付してください。")
+            )
         if kind == RequestKind.SUSPENSION:
             if not data.get("measure"):
                 self.add_error("measure", _("求める措置を選んでください。"))

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from requests_portal import audit, services, workflow, workspace
+from requests_portal import audit, services, uploads, workflow, workspace
 from requests_portal.decisions import DecisionInvalid
 from requests_portal.exceptions import DomainError
 from requests_portal.forms.staff import (
@@ -45,6 +45,7 @@ from requests_portal.forms.staff import (
 from requests_portal.models import (
     OPEN_STATUSES,
     DataSubjectRequest,
+    DocumentCategory,
     EventType,
     IdentityResult,
     LetterStatus,
@@ -224,14 +225,19 @@ def staff_intake(request: HttpRequest) -> HttpResponse:
     kinds = _intake_kinds(request.user)
     if not kinds:
         raise Http404
-    form = IntakeForm(request.POST or None, kinds=kinds)
+    form = IntakeForm(request.POST or None, request.FILES or None, kinds=kinds)
     if request.method == "POST" and form.is_valid():
         try:
-            # INTEGRATION (uploads.accept_upload, issue 3): accept request.FILES["scanned_form"]
-            # here with owner=request.user, category=DocumentCategory.SCANNED_FORM; on
-            # UploadRejected add the error to "scanned_form" and re-render; otherwise pass
-            # documents=[document] to dsr_submit, which attaches it to the new case.
-            dsr = services.dsr_submit(actor=request.user, **form.service_kwargs())
+            # The scanned form is checked and stored first (unattached); dsr_submit attaches it.
+            # Should the submission fail, the unattached upload is purged by the housekeeping task.
+            documents = [
+                uploads.accept_upload(scanned, owner=request.user, category=DocumentCategory.SCANNED_FORM)
+                for scanned in [form.cleaned_data["scanned_form"]]
+                if scanned
+            ]
+            dsr = services.dsr_submit(actor=request.user, documents=documents, **form.service_kwargs())
+        except uploads.UploadRejected as error:
+            form.add_error("scanned_form", error)
         except DomainError as error:
             form.add_error(None, str(error))
         else:

@@ -135,6 +135,8 @@ GET = {"GET": frozenset({200}), "HEAD": frozenset({200})}
 GET_OR_REDIRECT = {"GET": frozenset({200, 302}), "HEAD": frozenset({200, 302})}
 FORM = {"GET": frozenset({200, 302}), "HEAD": frozenset({200, 302}), "POST": frozenset({200, 302})}
 POST = {"POST": frozenset({302})}
+ANY_POST = {"POST": frozenset({200, 302})}
+GET_POST = {"GET": frozenset({200, 302}), "POST": frozenset({200, 302})}
 ANY_ADMIN = frozenset({200, 302, 403, 404, 405})
 
 
@@ -144,6 +146,10 @@ def public(key: str, ok: Mapping = GET_OR_REDIRECT) -> Row:
 
 def staff(key: str, ok: Mapping, roles: frozenset[str] | None = None, obj: Obj | None = None) -> Row:
     return Row(key, Audience.STAFF, ok, obj=obj, roles=roles)
+
+
+def member_case(key: str, ok: Mapping) -> Row:
+    return Row(key, Audience.MEMBER_CASE, ok, obj=Obj.CASE)
 
 
 def case(key: str, access: Access, ok: Mapping) -> Row:
@@ -169,6 +175,14 @@ PORTAL_ROWS: list[Row] = [
     public("requests_portal:home"),
     public("requests_portal:procedures", GET),
     Row("requests_portal:member_home", Audience.MEMBER, GET),
+    # The member portal (issue 3).
+    Row("requests_portal:member_dsr_new", Audience.MEMBER, GET),
+    Row("requests_portal:member_dsr_create", Audience.MEMBER, GET_POST),
+    member_case("requests_portal:member_dsr_detail", GET),
+    member_case("requests_portal:member_dsr_submitted", GET_OR_REDIRECT),
+    member_case("requests_portal:member_dsr_message", ANY_POST),
+    member_case("requests_portal:member_dsr_amend", ANY_POST),
+    member_case("requests_portal:member_dsr_withdraw", GET_POST),
     staff("requests_portal:staff_home", GET),
     staff("requests_portal:staff_queue", GET),
     staff("requests_portal:staff_queue_bulk_assign", POST, roles=HANDLERS),

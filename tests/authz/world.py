@@ -160,6 +160,7 @@ _PLAIN_KWARGS = {
     "url": "no-such-page/",
     "key": "bogus-key",
     "uidb36": "1",
+    "kind": "disclosure",
 }
 
 

@@ -1,19 +1,36 @@
 """Requests received on paper, by phone or at the counter, registered by staff."""
 
+import io
 from datetime import date
 
 import pytest
+from PIL import Image
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from requests_portal.models import Channel, DataSubjectRequest, Letter, RequesterType, RequestKind
+from requests_portal.models import (
+    Channel,
+    DataSubjectRequest,
+    Document,
+    DocumentCategory,
+    Letter,
+    RequesterType,
+    RequestKind,
+)
 from tests.factories import member_user
 
 pytestmark = pytest.mark.django_db
 
 INTAKE = reverse("requests_portal:staff_intake")
 A_MY_NUMBER = "123456789018"
+
+
+def _scan(name: str = "請求書.png") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), "white").save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
 def _form(member, **changes) -> dict:
@@ -26,6 +43,7 @@ def _form(member, **changes) -> dict:
         "summary": "共済の記録の開示",
         "description": "請求書の記載のとおり、共済契約の記録の開示を求める。",
         "disclosure_method": "paper",
+        "scanned_form": _scan(),
     }
     data.update(changes)
     return data
@@ -45,6 +63,24 @@ def test_paper_request_counts_from_its_arrival_date(client, ga_staff, time_machi
     assert dsr.filed_by == ga_staff
     assert dsr.details == {"data_categories": ["共済に関する情報"]}
     assert Letter.objects.get(dsr=dsr).by_post
+    scan = Document.objects.get(dsr=dsr)
+    assert scan.category == DocumentCategory.SCANNED_FORM
+    assert scan.owner == ga_staff
+    page = client.get(response["Location"]).content.decode()
+    assert reverse("requests_portal:document_download", args=[scan.public_id]) in page
+
+
+def test_a_posted_request_needs_its_scanned_form_and_a_bad_file_is_refused(client, ga_staff):
+    member = member_user()
+    client.force_login(ga_staff)
+    data = _form(member)
+    del data["scanned_form"]
+    response = client.post(INTAKE, data)
+    assert "請求書の写し" in response.context["form"].errors["scanned_form"][0]
+    response = client.post(INTAKE, _form(member, scanned_form=SimpleUploadedFile("scan.png", b"not an image")))
+    assert response.context["form"].errors["scanned_form"]
+    assert not DataSubjectRequest.objects.exists()
+    assert not Document.objects.exists()
 
 
 def test_phone_request_by_an_agent_for_suspension(client, ga_staff):
@@ -64,6 +100,7 @@ def test_phone_request_by_an_agent_for_suspension(client, ga_staff):
             measure="erase",
             ground="art35_5_a",
             disclosure_method="",
+            scanned_form="",
         ),
     )
     assert response.status_code == 302, response.context["form"].errors
