@@ -234,7 +234,8 @@ DSR_UPLOAD_MAX_PIXELS = env.int("DSR_UPLOAD_MAX_PIXELS", default=40_000_000)
 
 # Private files (uploads, letters) live outside the web root and are encrypted at rest.
 DSR_PRIVATE_ROOT = Path(env.str("DSR_PRIVATE_ROOT", default=str(VAR_DIR / "private")))
-_DEV_FILE_KEY = "ZGV2LW9ubHkta2V5LWZvci10aGUtZW1iZWRkZWQtZGVtbw=="
+# 32 bytes, as Fernet needs (the previous demo key decoded to 34 and broke every demo upload).
+_DEV_FILE_KEY = "ZGV2LW9ubHktZmlsZS1rZXktZm9yLWRlbW8tb25seSE="
 DSR_FILE_ENCRYPTION_KEY = env.str("DSR_FILE_ENCRYPTION_KEY", default=_DEV_FILE_KEY if DEBUG else "")
 if not DSR_FILE_ENCRYPTION_KEY:
     raise ImproperlyConfigured("DSR_FILE_ENCRYPTION_KEY must be set when DJANGO_DEBUG is off.")
