@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "requests_portal.staff_auth.StaffSessionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # axes must be last: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
@@ -233,7 +234,8 @@ DSR_UPLOAD_MAX_PIXELS = env.int("DSR_UPLOAD_MAX_PIXELS", default=40_000_000)
 
 # Private files (uploads, letters) live outside the web root and are encrypted at rest.
 DSR_PRIVATE_ROOT = Path(env.str("DSR_PRIVATE_ROOT", default=str(VAR_DIR / "private")))
-_DEV_FILE_KEY = "ZGV2LW9ubHkta2V5LWZvci10aGUtZGVtby1vbmx5ISE="  # 32 bytes, as Fernet needs (was 34)
+# 32 bytes, as Fernet needs (the previous demo key decoded to 34 and broke every demo upload).
+_DEV_FILE_KEY = "ZGV2LW9ubHktZmlsZS1rZXktZm9yLWRlbW8tb25seSE="
 DSR_FILE_ENCRYPTION_KEY = env.str("DSR_FILE_ENCRYPTION_KEY", default=_DEV_FILE_KEY if DEBUG else "")
 if not DSR_FILE_ENCRYPTION_KEY:
     raise ImproperlyConfigured("DSR_FILE_ENCRYPTION_KEY must be set when DJANGO_DEBUG is off.")
@@ -377,3 +379,16 @@ CELERY_BEAT_SCHEDULE |= {
 DSR_BULK_JOB_MODULES = [*globals().get("DSR_BULK_JOB_MODULES", []), "requests_portal.exports"]
 # Seconds one runner invocation works before it queues its continuation (< the soft time limit).
 DSR_BULK_JOB_TIME_BUDGET = 45
+
+# --- Issue 6: staff sign-in, second factor and the staff workspace ---
+# Staff must prove a TOTP code in every session (requests_portal.staff_auth); secrets are
+# stored encrypted, and a wrong code counts as a failed login for axes.
+MFA_ADAPTER = "requests_portal.staff_auth.MfaAdapter"
+MFA_FORMS = {
+    "authenticate": "requests_portal.forms.staff.LockoutAwareAuthenticateForm",
+    "reauthenticate": "requests_portal.forms.staff.LockoutAwareReauthenticateForm",
+}
+MFA_TRUST_ENABLED = False  # "trust this browser" would skip the code for 14 days
+# axes keeps the POST data of failed attempts; neither passwords nor codes may land there.
+AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "code", "csrfmiddlewaretoken"]
+DSR_QUEUE_PAGE_SIZES = (25, 50, 100)

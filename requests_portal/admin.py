@@ -3,12 +3,16 @@ retention and data categories, plus staff accounts. Cases are never registered h
 no admin page can list, count or open one (My Number cases included).
 """
 
-from django.contrib import admin
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+
+from django.contrib import admin, messages
 from django.contrib.auth.models import Group
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from requests_portal import deadlines
+from requests_portal import audit, deadlines
 from requests_portal.models import (
     ClosedDay,
     DataCategory,
@@ -18,6 +22,7 @@ from requests_portal.models import (
     RetentionPolicy,
     User,
 )
+from requests_portal.roles import Role
 
 
 @admin.register(ClosedDay)
@@ -117,21 +122,73 @@ class DataCategoryAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class StaffUserAdmin(admin.ModelAdmin):
-    """Staff accounts. Superuser status is never offered: admin rights come from the admin group."""
+    """Staff accounts. Superuser status is never offered: admin rights come from the admin group.
 
-    list_display = ("email", "display_name", "is_active", "is_staff")
+    A new account gets a verified address and no usable password: the person sets one through
+    「パスワードをお忘れの方」 and enrols the authenticator app at first sign-in. Role changes,
+    deactivations and second-factor resets are written to the audit trail.
+    """
+
+    list_display = ("email", "display_name", "is_active", "is_staff", "roles", "mfa_enrolled")
     list_filter = ("is_active", "groups")
     search_fields = ("email", "display_name")
     fields = ("email", "display_name", "is_active", "is_staff", "groups", "preferred_language", "last_login")
     readonly_fields = ("last_login",)
     filter_horizontal = ("groups",)
+    actions = ("deactivate_accounts", "reset_second_factor")
 
     def get_queryset(self, request: HttpRequest):  # type: ignore[no-untyped-def]
         # Staff accounts only: member accounts belong to the members, not to the admin.
-        return super().get_queryset(request).filter(groups__isnull=False).distinct()
+        enrolled = Authenticator.objects.filter(user=OuterRef("pk"), type=Authenticator.Type.TOTP)
+        staff = super().get_queryset(request).filter(groups__isnull=False).distinct()
+        return staff.annotate(has_totp=Exists(enrolled)).prefetch_related("groups")
+
+    @admin.display(description=_("役割"))
+    def roles(self, obj: User) -> str:
+        return "、".join(str(Role(group.name).label) for group in obj.groups.all() if group.name in Role.values)
+
+    @admin.display(description=_("二要素認証"), boolean=True)
+    def mfa_enrolled(self, obj: User) -> bool:
+        return bool(getattr(obj, "has_totp", False))
 
     def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         return False  # deactivate instead: the audit trail names people by id
+
+    def save_model(self, request: HttpRequest, obj: User, form: object, change: bool) -> None:
+        if not change:
+            obj.set_unusable_password()
+        super().save_model(request, obj, form, change)
+        if not change:
+            EmailAddress.objects.get_or_create(user=obj, email=obj.email, defaults={"verified": True, "primary": True})
+
+    def save_related(self, request: HttpRequest, form: object, formsets: object, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        user = form.instance  # type: ignore[attr-defined]
+        roles = sorted(user.groups.values_list("name", flat=True))
+        audit.record(
+            action="staff.account_changed" if change else "staff.account_created",
+            actor=request.user,
+            obj=user,
+            data={"user_id": user.pk, "roles": roles, "is_active": user.is_active},
+        )
+
+    @admin.action(description=_("選択したアカウントを無効にする（次の操作でログアウト）"))
+    def deactivate_accounts(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset.exclude(pk=request.user.pk):
+            User.objects.filter(pk=user.pk).update(is_active=False)
+            audit.record(action="staff.account_deactivated", actor=request.user, obj=user, data={"user_id": user.pk})
+        self.message_user(request, _("アカウントを無効にしました（自分自身は除く）。"), messages.SUCCESS)
+
+    @admin.action(description=_("二要素認証をリセットする（次回ログイン時に再登録）"))
+    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset.exclude(pk=request.user.pk):
+            Authenticator.objects.filter(user=user).delete()
+            audit.record(action="auth.mfa_reset", actor=request.user, obj=user, data={"user_id": user.pk})
+        self.message_user(
+            request,
+            _("二要素認証をリセットしました。本人確認のうえ、次回ログイン時に再登録してもらってください。"),
+            messages.SUCCESS,
+        )
 
 
 admin.site.unregister(Group)

@@ -22,6 +22,19 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _staff_logins_include_the_second_factor(monkeypatch):
+    """`client.force_login(staff)` means a completed staff sign-in, TOTP step included (issue 6).
+
+    Tests of the password-only state use tests.staff_login.login_without_mfa.
+    """
+    from django.test import Client
+
+    from tests.staff_login import force_login_with_second_factor
+
+    monkeypatch.setattr(Client, "force_login", force_login_with_second_factor)
+
+
 @pytest.fixture
 def member(db):
     return member_user()

@@ -201,6 +201,9 @@ class DataSubjectRequest(models.Model):
             models.Index(fields=["assignee", "status"], name="dsr_assignee_status"),
             models.Index(fields=["member", "-received_at"], name="dsr_member_received"),
             models.Index(fields=["status", "due_date"], name="dsr_status_due"),
+            # The staff queue's default order (issue 6): lets PostgreSQL walk cases by due date
+            # and stop after one page, instead of sorting every visible case.
+            models.Index(fields=["due_date", "id"], name="dsr_due_id"),
             models.Index(fields=["received_at"], name="dsr_received"),
             models.Index(fields=["closed_at"], name="dsr_closed"),
             # The queue page walks open cases in due-date order and stops after a page, so it

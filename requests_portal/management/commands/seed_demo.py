@@ -147,6 +147,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 self._seed()
             self.stdout.write(self.style.SUCCESS(f"Demo data created: {DataSubjectRequest.objects.count()} cases."))
+        self._prepare_staff_sign_in()
         call_command("seed_demo_history", stdout=self.stdout)  # a year of history for the dashboard (issue 5)
         self._print_logins()
 
@@ -301,6 +302,22 @@ class Command(BaseCommand):
             return
         services.dsr_close(dsr=dsr, actor=handler)
 
+    def _prepare_staff_sign_in(self) -> None:
+        # Staff sign in with a verified address and a TOTP code (issue 6). In the demo
+        # (DEBUG only) each staff account gets an authenticator with a derived secret, so
+        # `manage.py demo_totp <email>` can print the code; elsewhere they enrol at first login.
+        from django.conf import settings
+
+        from requests_portal.demo_auth import enrol_demo_totp
+
+        for local, _name, _role in STAFF:
+            user = User.objects.filter(email=f"{local}@{DEMO_DOMAIN}").first()
+            if user is None:
+                continue
+            self._confirm_email(user)
+            if settings.DEBUG:
+                enrol_demo_totp(user)
+
     def _print_logins(self) -> None:
         lines = [
             "",
@@ -309,5 +326,9 @@ class Command(BaseCommand):
             f"  member (佐藤 花子):        member2@{DEMO_DOMAIN}",
         ]
         lines += [f"  {role.label}: {local}@{DEMO_DOMAIN}" for local, _name, role in STAFF]
-        lines.append("Open http://127.0.0.1:8000/")
+        lines += [
+            "Staff also enter a 6-digit code after the password (two-factor authentication).",
+            f"  Demo code: .venv/bin/python manage.py demo_totp ga-staff@{DEMO_DOMAIN}  (with DJANGO_DEBUG=1)",
+            "Open http://127.0.0.1:8000/",
+        ]
         self.stdout.write("\n".join(lines))

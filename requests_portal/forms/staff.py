@@ -1,0 +1,763 @@
+"""Forms of the staff workspace. They only clean input; the views hand `cleaned_data` to a
+service (services.py) or a selector, which own every rule about cases.
+
+Text input is NFKC-normalised here (so half-width kana and full-width digits reach one form)
+and checked for My Numbers, so a blocked value is reported next to its field.
+"""
+
+from datetime import datetime, time, timedelta
+
+import django_filters
+from allauth.core import context
+from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from requests_portal import deadlines
+from requests_portal.decisions import WITHHOLDING_GROUNDS, decisions_for_kind
+from requests_portal.models import (
+    AGENT_REQUESTER_TYPES,
+    ART39_KINDS,
+    UNANSWERED_STATUSES,
+    AuditEntry,
+    Channel,
+    DataCategory,
+    DataSubjectRequest,
+    Decision,
+    DisclosureMethod,
+    IdDocumentType,
+    IdentityMethod,
+    IdentityResult,
+    Member,
+    Queue,
+    RequesterType,
+    RequestKind,
+    Status,
+    StatutoryGround,
+    SuspensionGround,
+    SuspensionMeasure,
+    User,
+)
+from requests_portal.mynumber import mask_my_numbers, validate_no_my_number
+from requests_portal.roles import Access
+from requests_portal.text import (
+    kana_search_key,
+    name_search_key,
+    normalize_line,
+    normalize_postal_code,
+    normalize_text,
+)
+from requests_portal.uploads import ACCEPT_ATTRIBUTE
+
+# --- shared field helpers ------------------------------------------------------------------
+
+
+class TextField(forms.CharField):
+    """A single-line text field: NFKC, whitespace collapsed, My Numbers refused."""
+
+    default_validators = [validate_no_my_number]
+
+    def to_python(self, value: object) -> str:
+        value = super().to_python(value)
+        return normalize_line(value) if value else ""
+
+
+class LongTextField(forms.CharField):
+    """Free text: NFKC, line breaks kept, My Numbers refused."""
+
+    widget = forms.Textarea
+    default_validators = [validate_no_my_number]
+
+    def to_python(self, value: object) -> str:
+        value = super().to_python(value)
+        return normalize_text(value) if value else ""
+
+
+class PostalCodeField(forms.CharField):
+    """〒 and hyphen optional, full-width digits accepted; cleaned to 7 ASCII digits."""
+
+    def to_python(self, value: object) -> str:
+        value = super().to_python(value)
+        if not value:
+            return ""
+        try:
+            return normalize_postal_code(value)
+        except ValueError:
+            raise ValidationError(
+                _("郵便番号は7桁の数字で入力してください（例：100-0001）。"), code="invalid"
+            ) from None
+
+
+class ScrubMyNumbers:
+    """A value refused because it holds a My Number is shown again with the number masked,
+    so the page never echoes it back and the rest of what was typed is kept."""
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        if not self.is_bound or not self._errors:  # type: ignore[attr-defined]
+            return
+        dirty = [
+            name
+            for name, errors in self._errors.as_data().items()  # type: ignore[attr-defined]
+            if any(error.code == "my_number" for error in errors)
+        ]
+        if dirty:
+            data = self.data.copy()  # type: ignore[attr-defined]
+            for name in dirty:
+                key = self.add_prefix(name)  # type: ignore[attr-defined]
+                data[key] = mask_my_numbers(str(data.get(key, "")))
+            self.data = data
+
+
+class StaffForm(ScrubMyNumbers, forms.Form):
+    pass
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _choices(enum_choices: list[tuple[str, str]], blank: str | None = None) -> list[tuple[str, str]]:
+    return ([("", blank)] if blank is not None else []) + list(enum_choices)
+
+
+# --- second factor: a locked-out account cannot keep guessing codes --------------------------
+
+
+class _LockoutCheck:
+    def clean_code(self) -> str:
+        from requests_portal.staff_auth import is_locked_out
+
+        if is_locked_out(context.request, self.user):  # type: ignore[attr-defined]
+            raise ValidationError(
+                _(
+                    "ログインの失敗が続いたため、このアカウントは一時的にロックされています。時間をおいてお試しください。"
+                ),
+                code="locked_out",
+            )
+        return super().clean_code()  # type: ignore[misc]
+
+
+class LockoutAwareAuthenticateForm(_LockoutCheck, AuthenticateForm):
+    pass
+
+
+class LockoutAwareReauthenticateForm(_LockoutCheck, ReauthenticateForm):
+    pass
+
+
+# --- the queue --------------------------------------------------------------------------------
+
+OPEN_FILTER = ""
+ALL_FILTER = "all"
+STATUS_FILTER_CHOICES = [(ALL_FILTER, _("すべて")), *Status.choices]
+DUE_CHOICES = [
+    ("overdue", _("期限超過")),
+    ("soon", _("3営業日以内に期限")),
+    ("art39", _("第39条の2週間を経過")),
+]
+REQUESTER_CHOICES = [*RequesterType.choices, ("agent", _("代理人による請求（すべて）"))]
+SORT_FIELDS = (("due_date", "due"), ("received_at", "received"), ("reference", "reference"))
+SORT_LABELS = {
+    "due": _("期限が近い順"),
+    "-due": _("期限が遠い順"),
+    "received": _("受付の古い順"),
+    "-received": _("受付の新しい順"),
+    "reference": _("受付番号順"),
+    "-reference": _("受付番号の逆順"),
+}
+MINE, UNASSIGNED = "mine", "unassigned"
+_INLINE_MEMBER_IDS = 1000
+
+
+def start_of_day(day: object) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))  # type: ignore[arg-type]
+
+
+class QueueFilter(django_filters.FilterSet):
+    """Filters, search and sort of the queue page. Applied to an already-visible queryset."""
+
+    q = django_filters.CharFilter(method="filter_search", label=_("検索"))
+    status = django_filters.ChoiceFilter(
+        choices=STATUS_FILTER_CHOICES, method="filter_status", label=_("状態"), empty_label=_("未回答のすべて")
+    )
+    kind = django_filters.ChoiceFilter(choices=RequestKind.choices, label=_("請求の種類"), empty_label=_("すべて"))
+    assignee = django_filters.ChoiceFilter(method="filter_assignee", label=_("担当者"), empty_label=_("すべて"))
+    due = django_filters.ChoiceFilter(
+        choices=DUE_CHOICES, method="filter_due", label=_("期限"), empty_label=_("指定しない")
+    )
+    requester = django_filters.ChoiceFilter(
+        choices=REQUESTER_CHOICES, method="filter_requester", label=_("請求者の区分"), empty_label=_("すべて")
+    )
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("受付経路"), empty_label=_("すべて"))
+    queue = django_filters.ModelChoiceFilter(queryset=Queue.objects.none(), label=_("キュー"), empty_label=_("すべて"))
+    sort = django_filters.OrderingFilter(fields=SORT_FIELDS, field_labels={}, label=_("並び順"), empty_label=None)
+
+    class Meta:
+        model = DataSubjectRequest
+        fields: list[str] = []
+
+    def __init__(self, *args: object, user: User, queues: QuerySet[Queue], handlers: list[User], **kwargs: object):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if len(queues) > 1:
+            self.filters["queue"].queryset = queues
+        else:
+            del self.filters["queue"]  # nothing to choose between
+        self.filters["assignee"].extra["choices"] = [
+            (MINE, _("自分")),
+            (UNASSIGNED, _("未割当て")),
+            *[(str(person.pk), str(person)) for person in handlers],
+        ]
+        self.filters["sort"].extra["choices"] = list(SORT_LABELS.items())
+        # Only the kinds the user's queues can hold (the My Number queue holds one kind).
+        restricted, general = any(q.is_restricted for q in queues), any(not q.is_restricted for q in queues)
+        self.filters["kind"].extra["choices"] = [
+            (value, label)
+            for value, label in RequestKind.choices
+            if (restricted if value == RequestKind.MY_NUMBER_INQUIRY else general)
+        ]
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        # django-filter skips a filter whose value is empty; "no status" means the unanswered ones.
+        if not self.form.cleaned_data.get("status"):
+            queryset = queryset.filter(status__in=UNANSWERED_STATUSES)
+        return queryset
+
+    @property
+    def qs(self) -> QuerySet[DataSubjectRequest]:
+        cases = super().qs
+        if not self.form.cleaned_data.get("sort"):
+            cases = cases.order_by("due_date", "id")
+        else:
+            cases = cases.order_by(*cases.query.order_by, "id")
+        return cases
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        text = normalize_line(value or "")
+        if not text:
+            return queryset
+        compact = text.replace(" ", "")
+        # The members first (one index lookup or a scan of the roster, not of the cases), then
+        # the cases by member id or by the start of their 受付番号; both use an index.
+        people = Q(member_number=compact)
+        if name_key := name_search_key(text):
+            people |= Q(name_search__contains=name_key)
+        if kana_key := kana_search_key(text):
+            people |= Q(kana_search__contains=kana_key)
+        members = Member.objects.filter(people).values_list("pk", flat=True)
+        # A selective search (a member number, a rare name) goes in as a short id list, which the
+        # planner serves from the member index; a common surname stays a subquery.
+        few = list(members[: _INLINE_MEMBER_IDS + 1])
+        member_ids = few if len(few) <= _INLINE_MEMBER_IDS else members
+        return queryset.filter(Q(reference__startswith=compact.upper()) | Q(member_id__in=member_ids))
+
+    def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == ALL_FILTER:
+            return queryset
+        return queryset.filter(status=value)
+
+    def filter_assignee(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == MINE:
+            return queryset.filter(assignee=self.user)
+        if value == UNASSIGNED:
+            return queryset.filter(assignee__isnull=True)
+        return queryset.filter(assignee_id=int(value)) if value.isdigit() else queryset
+
+    def filter_due(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        today = timezone.localdate()
+        unanswered = queryset.filter(status__in=UNANSWERED_STATUSES)
+        if value == "overdue":
+            return unanswered.filter(paused_at__isnull=True, due_date__lt=today)
+        if value == "soon":
+            horizon = deadlines.current_calendar().add_business_days(today, 3)
+            return unanswered.filter(due_date__gte=today, due_date__lte=horizon)
+        if value == "art39":
+            # Art. 39: the member may sue from the day after arrival + 14 days.
+            return unanswered.filter(kind__in=ART39_KINDS, received_at__lt=start_of_day(today - timedelta(days=14)))
+        return queryset
+
+    def filter_requester(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "agent":
+            return queryset.filter(requester_type__in=AGENT_REQUESTER_TYPES)
+        return queryset.filter(requester_type=value) if value else queryset
+
+
+class SavedFilterForm(StaffForm):
+    name = TextField(label=_("保存する名前"), max_length=60)
+    query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=500)
+
+
+class AssigneeChoiceField(forms.TypedChoiceField):
+    """The assignee: the acting user, nobody, or one of the people who may work the case."""
+
+    def __init__(self, *, handlers: list[User], allow_none: bool = True, **kwargs: object) -> None:
+        choices = [(str(person.pk), str(person)) for person in handlers]
+        if allow_none:
+            choices.append(("none", _("割当てを解除する")))
+        super().__init__(choices=[("", _("選んでください")), *choices], **kwargs)
+
+
+class AssignForm(forms.Form):
+    def __init__(self, *args: object, handlers: list[User], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.handlers = {str(person.pk): person for person in handlers}
+        self.fields["assignee"] = AssigneeChoiceField(handlers=handlers, label=_("担当者"))
+
+    def clean_assignee(self) -> User | None:
+        value = self.cleaned_data["assignee"]
+        return None if value == "none" else self.handlers[value]
+
+
+class BulkAssignForm(AssignForm):
+    MAX_CASES = 100
+
+    cases = forms.MultipleChoiceField(label=_("対象の事案"), choices=[], error_messages={
+        "required": _("割り当てる事案を選んでください。"),
+    })  # fmt: skip
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # The ids are checked one by one against the visible set by the view; here only their shape.
+        self.fields["cases"].choices = [(value, value) for value in self.data.getlist("cases")][: self.MAX_CASES]
+
+
+# --- intake of paper, phone and counter requests ---------------------------------------------
+
+
+class IntakeForm(StaffForm):
+    """A request that reached the co-op on paper, by phone or at the counter, typed in by staff.
+
+    A request that came by post carries its scanned form; the file itself is checked and
+    stored by uploads.accept_upload in the view (this form only sees that one was chosen).
+    """
+
+    member_number = TextField(label=_("組合員番号"), max_length=20, help_text=_("請求書に記載された組合員番号"))
+    channel = forms.ChoiceField(
+        label=_("受付経路"),
+        choices=[c for c in Channel.choices if c[0] != Channel.PORTAL],
+        widget=forms.RadioSelect,
+    )
+    received_on = forms.DateField(
+        label=_("到達日"),
+        widget=DateInput(),
+        help_text=_("請求書が組合に届いた日（電話・窓口は受け付けた日）。期限はこの日から数えます。"),
+    )
+    kind = forms.ChoiceField(label=_("請求の種類"), choices=[])
+    requester_type = forms.ChoiceField(
+        label=_("請求者の区分"), choices=RequesterType.choices, initial=RequesterType.SELF, widget=forms.RadioSelect
+    )
+    agent_name = TextField(label=_("代理人の氏名"), max_length=100, required=False)
+    agent_name_kana = TextField(label=_("代理人のフリガナ"), max_length=200, required=False)
+    agent_relationship = TextField(label=_("本人との関係"), max_length=100, required=False)
+    agent_postal_code = PostalCodeField(label=_("代理人の郵便番号"), required=False)
+    agent_address = TextField(label=_("代理人の住所"), max_length=300, required=False)
+    agent_phone = TextField(label=_("代理人の電話番号"), max_length=20, required=False)
+    agent_email = forms.EmailField(label=_("代理人のメールアドレス"), required=False)
+    summary = TextField(label=_("件名"), max_length=200)
+    description = LongTextField(label=_("請求の内容"), help_text=_("請求書の記載内容を転記してください。"))
+    disclosure_method = forms.ChoiceField(
+        label=_("開示の方法"), choices=_choices(DisclosureMethod.choices, _("（開示の請求のみ）")), required=False
+    )
+    data_categories = forms.MultipleChoiceField(
+        label=_("対象の保有個人データの項目"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    measure = forms.ChoiceField(
+        label=_("求める措置（利用停止等の請求）"),
+        choices=_choices(SuspensionMeasure.choices, _("（利用停止等の請求のみ）")),
+        required=False,
+    )
+    ground = forms.ChoiceField(
+        label=_("請求の理由（利用停止等の請求）"),
+        choices=_choices(SuspensionGround.choices, _("（利用停止等の請求のみ）")),
+        required=False,
+    )
+    scanned_form = forms.FileField(
+        label=_("請求書（紙）の写し"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+        help_text=_(
+            "郵送の請求では必須です。PDF・JPEG・PNG。入力に誤りがあった場合は、もう一度ファイルを選んでください。"
+        ),
+    )
+
+    def __init__(self, *args: object, kinds: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", _("選んでください")), *[(k, RequestKind(k).label) for k in kinds]]
+        self.fields["data_categories"].choices = [
+            (category.name, category.name) for category in DataCategory.objects.filter(is_active=True)
+        ]
+        self.fields["received_on"].initial = timezone.localdate()
+
+    def clean_member_number(self) -> Member:
+        number = self.cleaned_data["member_number"].replace(" ", "")
+        member = Member.objects.filter(member_number=number).first()
+        if member is None:
+            raise ValidationError(_("この組合員番号の組合員は名簿にありません。番号をご確認ください。"))
+        return member
+
+    def clean_received_on(self) -> object:
+        received = self.cleaned_data["received_on"]
+        if received > timezone.localdate():
+            raise ValidationError(_("到達日に未来の日付は指定できません。"))
+        return received
+
+    def clean(self) -> dict:
+        data = super().clean()
+        kind = data.get("kind")
+        if data.get("requester_type") in AGENT_REQUESTER_TYPES and not data.get("agent_name"):
+            self.add_error("agent_name", _("代理人による請求では、代理人の氏名が必要です。"))
+        if kind in (RequestKind.DISCLOSURE, RequestKind.PROVISION_RECORDS) and not data.get("disclosure_method"):
+            self.add_error("disclosure_method", _("開示の方法を選んでください。"))
+        if data.get("channel") == Channel.POST and not data.get("scanned_form"):
+            self.add_error(
+                "scanned_form", _("郵送で届いた請求は、請求書の写し（スキャンしたもの）を添付してください。")
+            )
+        if kind == RequestKind.SUSPENSION:
+            if not data.get("measure"):
+                self.add_error("measure", _("求める措置を選んでください。"))
+            if not data.get("ground"):
+                self.add_error("ground", _("請求の理由を選んでください。"))
+        return data
+
+    def service_kwargs(self) -> dict:
+        """The arguments for services.dsr_submit (everything but the actor)."""
+        data = self.cleaned_data
+        kind = data["kind"]
+        details: dict = {}
+        if data["data_categories"]:
+            details["data_categories"] = data["data_categories"]
+        if kind == RequestKind.SUSPENSION:
+            details["measure"], details["ground"] = data["measure"], data["ground"]
+        agent = {}
+        if data["requester_type"] in AGENT_REQUESTER_TYPES:
+            agent = {
+                key: data[key]
+                for key in (
+                    "agent_name",
+                    "agent_name_kana",
+                    "agent_relationship",
+                    "agent_postal_code",
+                    "agent_address",
+                    "agent_phone",
+                    "agent_email",
+                )
+                if data[key]
+            }
+        disclosure = kind in (RequestKind.DISCLOSURE, RequestKind.PROVISION_RECORDS)
+        return {
+            "member": data["member_number"],
+            "kind": kind,
+            "requester_type": data["requester_type"],
+            "channel": data["channel"],
+            "received": data["received_on"],
+            "summary": data["summary"],
+            "description": data["description"],
+            "details": details,
+            "disclosure_method": data["disclosure_method"] if disclosure else "",
+            "agent": agent,
+        }
+
+
+# --- case actions -----------------------------------------------------------------------------
+
+
+class IdentityForm(StaffForm):
+    """What was checked, how, and the result. Never a document number (DOMAIN.md §9 item 8)."""
+
+    method = forms.ChoiceField(
+        label=_("確認の方法"),
+        choices=[c for c in IdentityMethod.choices if c[0] != IdentityMethod.REAUTH],
+        widget=forms.RadioSelect,
+    )
+    id_doc_type = forms.ChoiceField(
+        label=_("確認した書類の種類"),
+        choices=_choices(IdDocumentType.choices, _("（書類による確認のとき）")),
+        required=False,
+        help_text=_("書類の番号（免許証番号など）は記録しません。"),
+    )
+    result = forms.ChoiceField(label=_("確認の結果"), choices=IdentityResult.choices, widget=forms.RadioSelect)
+    authority_checked = forms.BooleanField(
+        label=_("代理権を証する書類と代理人の本人確認書類を確認した"), required=False
+    )
+    authority_doc_type = TextField(
+        label=_("確認した代理権の書類"),
+        max_length=100,
+        required=False,
+        help_text=_("例：委任状、戸籍謄本、登記事項証明書（番号は記入しないでください）"),
+    )
+
+    def __init__(self, *args: object, has_agent: bool, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if not has_agent:
+            del self.fields["authority_checked"]
+            del self.fields["authority_doc_type"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("method") in (IdentityMethod.DOCUMENT, IdentityMethod.IN_PERSON) and not data.get("id_doc_type"):
+            self.add_error("id_doc_type", _("確認した書類の種類を選んでください。"))
+        if data.get("authority_checked") and not data.get("authority_doc_type"):
+            self.add_error("authority_doc_type", _("確認した代理権の書類を入力してください。"))
+        return data
+
+
+class AmendmentForm(StaffForm):
+    message = LongTextField(
+        label=_("補正をお願いする内容"),
+        help_text=_("請求者に送られます。不足している書類や記載を具体的に書いてください。"),
+    )
+    reply_due_date = forms.DateField(label=_("回答のお願い期限"), widget=DateInput())
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reply_due_date"].initial = timezone.localdate() + timedelta(days=14)
+
+    def clean_reply_due_date(self) -> object:
+        due = self.cleaned_data["reply_due_date"]
+        if due <= timezone.localdate():
+            raise ValidationError(_("回答期限には明日以降の日付を指定してください。"))
+        return due
+
+
+class WithheldItemForm(StaffForm):
+    item = TextField(label=_("開示しない部分"), max_length=200, required=False)
+    ground = forms.ChoiceField(
+        label=_("根拠"),
+        choices=_choices([c for c in StatutoryGround.choices if c[0] in WITHHOLDING_GROUNDS], _("選んでください")),
+        required=False,
+    )
+    reason = TextField(label=_("理由（任意）"), max_length=300, required=False)
+
+
+class CorrectionRowForm(StaffForm):
+    field = TextField(label=_("項目"), max_length=100, required=False)
+    old = TextField(label=_("訂正前"), max_length=300, required=False)
+    new = TextField(label=_("訂正後"), max_length=300, required=False)
+    description = TextField(label=_("説明（追加・削除など）"), max_length=300, required=False)
+
+
+WithheldItemFormSet = forms.formset_factory(WithheldItemForm, extra=0, max_num=30, absolute_max=30)
+CorrectionFormSet = forms.formset_factory(CorrectionRowForm, extra=0, max_num=30, absolute_max=30)
+DEFAULT_ROWS = 2
+
+
+class DecisionForm(StaffForm):
+    """The draft decision. The rules of DOMAIN.md §2.10 are decisions.validate_decision's;
+    its per-field errors are attached here with `apply_errors`."""
+
+    decision = forms.ChoiceField(label=_("決定"), choices=[], widget=forms.RadioSelect)
+    ground = forms.ChoiceField(
+        label=_("根拠条項"),
+        choices=_choices(StatutoryGround.choices, _("（全部認容の場合は不要）")),
+        required=False,
+    )
+    reason = LongTextField(
+        label=_("理由"),
+        required=False,
+        help_text=_(
+            "全部認容以外の決定では必須です。この理由は通知書に記載され、請求者に示されます。"
+            "請求者が読んで分かる言葉で書いてください。"
+        ),
+    )
+    method_changed_to_paper = forms.BooleanField(label=_("開示の方法を書面に変更する"), required=False)
+    method_change_reason = LongTextField(
+        label=_("書面に変更する理由"),
+        required=False,
+        help_text=_("請求された方法による開示が困難な理由（通知書に記載されます）"),
+    )
+    member_asked_to_switch = forms.BooleanField(
+        label=_("対応可能な方法への変更を請求者にお願いした（記録あり）"), required=False
+    )
+    substitute_measure = LongTextField(label=_("代替措置の内容"), required=False)
+    purposes = LongTextField(label=_("通知する利用目的"), required=False)
+    disclosed_items = LongTextField(label=_("開示する保有個人データ（同封物の一覧など）"), required=False)
+    scope = LongTextField(label=_("措置の範囲"), required=False)
+    effective_date = forms.DateField(label=_("措置の実施日"), required=False, widget=DateInput())
+    answer = LongTextField(label=_("回答の内容"), required=False)
+
+    # Fields whose errors decisions.DecisionInvalid may report.
+    FIELD_ERRORS = ("decision", "ground", "reason", "method_change_reason", "substitute_measure")
+
+    def __init__(self, *args: object, kind: str, **kwargs: object) -> None:
+        data = kwargs.get("data") if "data" in kwargs else (args[0] if args else None)
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.fields["decision"].choices = [(code, Decision(code).label) for code in decisions_for_kind(kind)]
+        rows = _row_count(data, "withheld") if data is not None else DEFAULT_ROWS
+        self.withheld = WithheldItemFormSet(data, prefix="withheld", initial=[{}] * rows if data is None else None)
+        rows = _row_count(data, "corrections") if data is not None else DEFAULT_ROWS
+        self.corrections = CorrectionFormSet(data, prefix="corrections", initial=[{}] * rows if data is None else None)
+        self.row_errors: dict[str, list[str]] = {}
+
+    def is_valid(self) -> bool:
+        # Every part is validated so that every error shows at once.
+        results = [super().is_valid(), self.withheld.is_valid(), self.corrections.is_valid()]
+        return all(results)
+
+    def add_row(self, prefix: str) -> None:
+        """Re-build a formset with one more empty row (the no-JavaScript 'add a row' button)."""
+        formset = getattr(self, prefix)
+        initial = [form.cleaned_data if form.is_valid() else {} for form in formset.forms] + [{}]
+        fresh = (WithheldItemFormSet if prefix == "withheld" else CorrectionFormSet)(prefix=prefix, initial=initial)
+        setattr(self, prefix, fresh)
+
+    def details(self) -> dict:
+        data = self.cleaned_data
+        details: dict = {
+            "withheld_items": [row.cleaned_data for row in self.withheld.forms if row.cleaned_data],
+            "corrections": [row.cleaned_data for row in self.corrections.forms if row.cleaned_data],
+            "method_changed_to_paper": data.get("method_changed_to_paper", False),
+            "method_change_reason": data.get("method_change_reason", ""),
+            "member_asked_to_switch": data.get("member_asked_to_switch", False),
+            "substitute_measure": data.get("substitute_measure", ""),
+        }
+        for key in ("purposes", "disclosed_items", "scope", "answer"):
+            if data.get(key):
+                details[key] = data[key]
+        if data.get("effective_date"):
+            details["effective_date"] = data["effective_date"].isoformat()
+        return details
+
+    @property
+    def row_error_links(self) -> list[tuple[str, str, list[str]]]:
+        """(anchor, label, messages) of the row-list errors, for the error summary."""
+        labels = {
+            "withheld_items": ("withheld-rows", _("開示しない部分の一覧")),
+            "corrections": ("corrections-rows", _("訂正等の内容の一覧")),
+        }
+        return [(labels[key][0], str(labels[key][1]), messages) for key, messages in self.row_errors.items()]
+
+    def apply_errors(self, errors: dict[str, list[str]]) -> None:
+        """Attach decisions.DecisionInvalid's errors to the fields they name."""
+        for field, messages in errors.items():
+            if field in ("withheld_items", "corrections"):
+                self.row_errors[field] = list(messages)
+            elif field in self.fields:
+                for message in messages:
+                    self.add_error(field, message)
+            else:
+                for message in messages:
+                    self.add_error(None, message)
+
+
+def _row_count(data: object, prefix: str) -> int:
+    try:
+        return max(0, min(int(data.get(f"{prefix}-TOTAL_FORMS", DEFAULT_ROWS)), 30))  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        return DEFAULT_ROWS
+
+
+class ConfirmForm(forms.Form):
+    """An action that needs nothing but the button (approve, close, mark as notified)."""
+
+
+class ReasonForm(StaffForm):
+    reason = LongTextField(label=_("理由"))
+
+    def __init__(self, *args: object, reason_label: str | None = None, reason_help: str = "", **kwargs: object):
+        super().__init__(*args, **kwargs)
+        if reason_label:
+            self.fields["reason"].label = reason_label
+        self.fields["reason"].help_text = reason_help
+
+
+class ExtendForm(StaffForm):
+    new_due_date = forms.DateField(label=_("延長後の期限"), widget=DateInput())
+    reason = LongTextField(label=_("延長の理由"), help_text=_("期限延長のお知らせに記載され、請求者に示されます。"))
+
+
+class MessageForm(StaffForm):
+    body = LongTextField(label=_("本文"))
+    internal = forms.TypedChoiceField(
+        label=_("種類"),
+        choices=[("0", _("請求者へのメッセージ（請求者に送られます）")), ("1", _("内部メモ（職員のみ）"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+        initial="1",
+    )
+
+
+class GrantForm(forms.Form):
+    """An individual grant on one case for one named staff member (permissions.grant_case_access)."""
+
+    user = forms.TypedChoiceField(label=_("職員"), choices=[], coerce=int)
+    access = forms.ChoiceField(
+        label=_("権限"),
+        choices=[(Access.VIEW.value, _("閲覧のみ")), (Access.HANDLE.value, _("閲覧と処理"))],
+        widget=forms.RadioSelect,
+        initial=Access.VIEW.value,
+    )
+
+    def __init__(self, *args: object, candidates: list[User], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.people = {person.pk: person for person in candidates}
+        self.fields["user"].choices = [("", _("選んでください"))] + [(p.pk, str(p)) for p in candidates]
+
+    def clean_user(self) -> User:
+        return self.people[self.cleaned_data["user"]]
+
+
+class RevokeForm(forms.Form):
+    user = forms.IntegerField(widget=forms.HiddenInput)
+
+
+# --- the audit trail ------------------------------------------------------------------------
+
+
+AUDIT_ACTION_GROUPS = [
+    ("dsr.", _("事案の閲覧・操作")),
+    ("download", _("通知書・書類のダウンロード")),
+    ("queue.", _("事案一覧の表示")),
+    ("auth.", _("ログイン・認証")),
+    ("audit.", _("監査ログの閲覧・書き出し")),
+    ("staff.", _("職員アカウントの管理")),
+]
+
+
+class AuditLogFilter(django_filters.FilterSet):
+    actor = django_filters.CharFilter(method="filter_actor", label=_("操作した人（メールアドレス）"))
+    case = django_filters.CharFilter(method="filter_case", label=_("受付番号"))
+    action = django_filters.ChoiceFilter(
+        choices=AUDIT_ACTION_GROUPS, method="filter_action", label=_("操作の種類"), empty_label=_("すべて")
+    )
+    date_from = django_filters.DateFilter(method="filter_from", label=_("期間（から）"), widget=DateInput())
+    date_to = django_filters.DateFilter(method="filter_to", label=_("期間（まで）"), widget=DateInput())
+
+    class Meta:
+        model = AuditEntry
+        fields: list[str] = []
+
+    @property
+    def qs(self) -> QuerySet[AuditEntry]:
+        return super().qs.order_by("-id")
+
+    def filter_action(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "download":
+            return queryset.filter(action__in=("letter.download", "document.download"))
+        return queryset.filter(action__startswith=value)
+
+    def filter_actor(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = normalize_line(value).lower()
+        if not value:
+            return queryset
+        # Through the user ids, so the (actor_id, at) index serves a trail of millions of rows.
+        return queryset.filter(actor_id__in=User.objects.filter(email__istartswith=value).values("pk"))
+
+    def filter_case(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = normalize_line(value).replace(" ", "").upper()
+        return queryset.filter(object_ref=value) if value else queryset
+
+    def filter_from(self, queryset: QuerySet, name: str, value: object) -> QuerySet:
+        return queryset.filter(at__gte=start_of_day(value))
+
+    def filter_to(self, queryset: QuerySet, name: str, value: object) -> QuerySet:
+        return queryset.filter(at__lt=start_of_day(value + timedelta(days=1)))  # type: ignore[operator]

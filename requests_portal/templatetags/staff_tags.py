@@ -1,0 +1,188 @@
+"""Template helpers of the staff workspace: query-string links, and readable rows for a
+case's kind-specific details, its decision and its timeline."""
+
+from collections.abc import Iterable
+
+from django import template
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from requests_portal.models import (
+    Decision,
+    EventType,
+    IdDocumentType,
+    IdentityMethod,
+    IdentityResult,
+    RequestEvent,
+    Status,
+    StatutoryGround,
+    SuspensionGround,
+    SuspensionMeasure,
+)
+
+register = template.Library()
+
+_DETAIL_LABELS = {
+    "data_categories": _("対象の保有個人データの項目"),
+    "categories": _("対象の保有個人データの項目"),
+    "measure": _("求める措置"),
+    "ground": _("請求の理由"),
+    "corrections": _("訂正等を求める内容"),
+    "purpose": _("利用目的の通知を求める対象"),
+    "period": _("対象の期間"),
+    "note": _("備考"),
+}
+_CHOICE_LABELS = {
+    **dict(SuspensionMeasure.choices),
+    **dict(SuspensionGround.choices),
+    **dict(StatutoryGround.choices),
+    **dict(IdentityMethod.choices),
+    **dict(IdentityResult.choices),
+    **dict(IdDocumentType.choices),
+    **dict(Decision.choices),
+    **dict(Status.choices),
+}
+
+
+def _readable(value: object) -> str:
+    if isinstance(value, bool):
+        return str(_("はい") if value else _("いいえ"))
+    if isinstance(value, str):
+        return str(_CHOICE_LABELS.get(value, value))
+    if isinstance(value, dict):
+        return "、".join(f"{_DETAIL_LABELS.get(k, k)}：{_readable(v)}" for k, v in value.items() if v not in ("", None))
+    if isinstance(value, Iterable):
+        return "／".join(_readable(item) for item in value)
+    return "" if value is None else str(value)
+
+
+@register.simple_tag
+def detail_rows(details: dict) -> list[tuple[str, str]]:
+    """(label, text) for each entry of a case's kind-specific details."""
+    if not isinstance(details, dict):
+        return []
+    return [(str(_DETAIL_LABELS.get(key, key)), _readable(value)) for key, value in details.items() if value]
+
+
+@register.filter
+def choice_label(value: str) -> str:
+    return _readable(value)
+
+
+@register.simple_tag
+def query_with(request: HttpRequest, **changes: object) -> str:
+    """The current query string with some parameters replaced (None or '' removes them).
+
+    Changing a filter always returns to page 1.
+    """
+    params = request.GET.copy()
+    if "page" not in changes:
+        params.pop("page", None)
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+_EVENT_TEXT = {
+    EventType.ASSIGNED: _("担当者を変更しました"),
+    EventType.FILE_DOWNLOADED: _("ファイルをダウンロードしました"),
+}
+
+
+@register.simple_tag
+def event_summary(event: RequestEvent) -> str:
+    """A short sentence for a timeline entry."""
+    if event.event_type == EventType.STATUS_CHANGED and event.to_status:
+        before = Status(event.from_status).label if event.from_status else ""
+        return f"{before} → {Status(event.to_status).label}" if before else str(Status(event.to_status).label)
+    if event.event_type == EventType.EXTENDED:
+        extra = event.extra or {}
+        return str(_("期限を %(old)s から %(new)s に延長") % {"old": extra.get("from", ""), "new": extra.get("to", "")})
+    if event.event_type == EventType.IDENTITY_RECORDED:
+        extra = event.extra or {}
+        parts = [_readable(extra.get("method", "")), _readable(extra.get("result", ""))]
+        if extra.get("id_doc_type"):
+            parts.append(_readable(extra["id_doc_type"]))
+        return "／".join(p for p in parts if p)
+    if event.event_type in (EventType.DECISION_DRAFTED, EventType.DECISION_APPROVED):
+        return _readable((event.extra or {}).get("decision", ""))
+    if event.event_type == EventType.SUBMITTED:
+        channel = (event.extra or {}).get("channel", "")
+        from requests_portal.models import Channel
+
+        return str(Channel(channel).label) if channel in Channel.values else ""
+    return str(_EVENT_TEXT.get(event.event_type, ""))
+
+
+@register.simple_tag
+def widget(field: object, **attrs: object) -> str:
+    """Render a bound field's widget linked to its help text and errors (WCAG 3.3.1, 1.3.1)."""
+    described = []
+    if field.help_text:  # type: ignore[attr-defined]
+        described.append(f"{field.auto_id}_helptext")  # type: ignore[attr-defined]
+    if field.errors:  # type: ignore[attr-defined]
+        described.append(f"{field.auto_id}_errors")  # type: ignore[attr-defined]
+        attrs["aria-invalid"] = "true"
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    return field.as_widget(attrs=attrs)  # type: ignore[attr-defined]
+
+
+@register.filter
+def is_choice_group(field: object) -> bool:
+    """Radio buttons and checkbox lists are grouped in a fieldset with a legend."""
+    return getattr(field, "widget_type", "") in ("radioselect", "checkboxselectmultiple")
+
+
+@register.filter
+def is_checkbox(field: object) -> bool:
+    return getattr(field, "widget_type", "") == "checkbox"
+
+
+@register.filter(name="abs")
+def absolute(value: int) -> int:
+    return abs(value)
+
+
+_AUDIT_ACTIONS = {
+    "dsr.view": _("事案の閲覧"),
+    "dsr.create": _("事案の登録"),
+    "dsr.transition": _("状態の変更"),
+    "dsr.assign": _("担当者の変更"),
+    "dsr.identity": _("本人確認の記録"),
+    "dsr.extend": _("期限の延長"),
+    "dsr.message": _("メッセージ・内部メモ"),
+    "dsr.access": _("事案へのアクセス"),
+    "dsr.grant": _("個別の権限の付与"),
+    "dsr.revoke": _("個別の権限の取消し"),
+    "letter.download": _("通知書のダウンロード"),
+    "document.download": _("書類のダウンロード"),
+    "queue.view": _("事案一覧の表示"),
+    "audit.view": _("監査ログの閲覧"),
+    "audit.verify": _("改ざん検知の実行"),
+    "audit.export": _("監査ログの書き出し"),
+    "auth.login": _("ログイン"),
+    "auth.logout": _("ログアウト"),
+    "auth.login_failed": _("ログインの失敗"),
+    "auth.lockout": _("アカウントのロック"),
+    "auth.mfa_verified": _("確認コードによる認証"),
+    "auth.mfa_failed": _("確認コードの誤り"),
+    "auth.mfa_enrolled": _("認証アプリの登録"),
+    "auth.mfa_removed": _("認証アプリの登録解除"),
+    "auth.mfa_reset": _("二要素認証のリセット"),
+    "auth.session_expired": _("時間切れによるログアウト"),
+    "auth.session_ended": _("無効化されたアカウントのログアウト"),
+    "staff.account_created": _("職員アカウントの作成"),
+    "staff.account_changed": _("職員アカウントの変更"),
+    "staff.account_deactivated": _("職員アカウントの無効化"),
+}
+
+
+@register.filter
+def audit_action(code: str) -> str:
+    """A readable name for an audit action code (the code itself stays visible next to it)."""
+    return str(_AUDIT_ACTIONS.get(code, code))

@@ -1,0 +1,163 @@
+"""Reads and small writes of the staff workspace that are not case transitions: who may be
+assigned, saved queue filters, bulk assignment, and the audit entry of a queue listing.
+
+Cases are always reached through selectors.dsr_visible_to_staff / permissions.access_*;
+nothing here widens what anyone can see.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.http import Http404, QueryDict
+from django.utils import timezone
+
+from requests_portal import audit, deadlines, services
+from requests_portal.exceptions import DomainError
+from requests_portal.models import (
+    ART39_KINDS,
+    UNANSWERED_STATUSES,
+    DataSubjectRequest,
+    DsrUserObjectPermission,
+    QueueGroupObjectPermission,
+    QueueUserObjectPermission,
+    SavedFilter,
+    User,
+)
+from requests_portal.permissions import access_dsr_for_staff
+from requests_portal.roles import QUEUE_PERMISSION, STAFF_ROLES, Access, Role
+
+SAVED_FILTER_KEYS = ("q", "status", "kind", "assignee", "due", "requester", "channel", "queue", "sort", "per_page")
+MAX_SAVED_FILTERS = 30
+
+
+def handlers_for_queues(queue_ids: Iterable[int]) -> list[User]:
+    """Active staff who may work cases in any of these queues (group or direct queue grants)."""
+    queue_ids = list(queue_ids)
+    codename = QUEUE_PERMISSION[Access.HANDLE]
+    groups = QueueGroupObjectPermission.objects.filter(
+        content_object_id__in=queue_ids, permission__codename=codename
+    ).values("group_id")
+    direct = QueueUserObjectPermission.objects.filter(
+        content_object_id__in=queue_ids, permission__codename=codename
+    ).values("user_id")
+    people = User.objects.filter(Q(groups__in=groups) | Q(pk__in=direct), is_active=True)
+    return list(people.distinct().order_by("display_name", "email"))
+
+
+def handlers_for_case(dsr: DataSubjectRequest) -> list[User]:
+    """People a case may be assigned to: its queue's handlers and individual handle grants."""
+    people = {person.pk: person for person in handlers_for_queues([dsr.queue_id])}
+    if not dsr.is_restricted:
+        granted = DsrUserObjectPermission.objects.filter(
+            content_object=dsr, permission__codename="handle_case_grant", user__is_active=True
+        ).select_related("user")
+        people.update({grant.user_id: grant.user for grant in granted})
+    return sorted(people.values(), key=lambda person: (person.display_name, person.email))
+
+
+def grant_candidates(dsr: DataSubjectRequest, *, actor: User) -> list[User]:
+    """Staff who could receive an individual grant on `dsr` (never for My Number cases)."""
+    if dsr.is_restricted:
+        return []
+    roles = [role for role in STAFF_ROLES if role not in (Role.ADMIN, Role.MY_NUMBER_OFFICER)]
+    people = User.objects.filter(is_active=True, groups__name__in=roles).exclude(pk=actor.pk)
+    return list(people.distinct().order_by("display_name", "email"))
+
+
+def case_grants(dsr: DataSubjectRequest) -> QuerySet[DsrUserObjectPermission]:
+    return (
+        DsrUserObjectPermission.objects.filter(content_object=dsr)
+        .select_related("user", "permission")
+        .order_by("user__display_name", "user__email", "permission__codename")
+    )
+
+
+def clean_filter_query(query: str) -> str:
+    """Keep only the queue parameters a saved filter may carry, in a stable order."""
+    params = QueryDict(query or "")
+    kept = [(key, value) for key in SAVED_FILTER_KEYS for value in params.getlist(key) if value]
+    return urlencode(kept)[:500]
+
+
+@transaction.atomic
+def saved_filter_save(*, user: User, name: str, query: str) -> SavedFilter:
+    """Save (or overwrite, by name) one of the user's queue filters."""
+    if not name:
+        raise DomainError("名前を入力してください。")
+    existing = SavedFilter.objects.filter(user=user, name=name).first()
+    if existing is None and SavedFilter.objects.filter(user=user).count() >= MAX_SAVED_FILTERS:
+        raise DomainError(f"保存できる検索条件は{MAX_SAVED_FILTERS}件までです。不要なものを削除してください。")
+    saved, _created = SavedFilter.objects.update_or_create(
+        user=user, name=name, defaults={"query": clean_filter_query(query)}
+    )
+    return saved
+
+
+def saved_filter_delete(*, user: User, pk: int) -> None:
+    deleted, _rows = SavedFilter.objects.filter(user=user, pk=pk).delete()
+    if not deleted:
+        raise Http404
+
+
+@dataclass
+class BulkResult:
+    assigned: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    not_found: int = 0
+
+
+def dsr_bulk_assign(*, actor: User, public_ids: Iterable[str], assignee: User | None) -> BulkResult:
+    """Assign each case the actor may work; each case in its own transaction, so one refusal
+    does not undo the others. Cases the actor cannot reach count as not found."""
+    result = BulkResult()
+    for public_id in dict.fromkeys(public_ids):
+        try:
+            dsr = access_dsr_for_staff(actor, public_id, Access.HANDLE)
+        except Http404:
+            result.not_found += 1
+            continue
+        try:
+            services.dsr_assign(dsr=dsr, assignee=assignee, actor=actor)
+        except DomainError:
+            result.refused.append(dsr.reference)
+        else:
+            result.assigned.append(dsr.reference)
+    return result
+
+
+def attach_deadline_summaries(cases: Iterable[DataSubjectRequest]) -> None:
+    """Give each listed case its deadline figures (`dsr.due`), reading the calendar once.
+
+    The same arguments as templatetags.portal.deadline_summary, without a cache round trip
+    per row (a page of 100 cases on Redis would otherwise ask 100 times).
+    """
+    calendar = deadlines.current_calendar()
+    today = timezone.localdate()
+    for dsr in cases:
+        dsr.due = deadlines.summarize(  # type: ignore[attr-defined]
+            received=timezone.localdate(dsr.received_at),
+            due=dsr.due_date,
+            today=today,
+            art39_applies=dsr.kind in ART39_KINDS,
+            paused=dsr.paused_at is not None,
+            extended=dsr.extended_due_date is not None,
+            answered=dsr.status not in UNANSWERED_STATUSES,
+            calendar=calendar,
+        )
+
+
+def record_queue_view(*, actor: User, cases: Iterable[DataSubjectRequest]) -> None:
+    """One audit entry per queue page: which cases were listed (names appear on the page)."""
+    cases = list(cases)
+    if not cases:
+        return
+    restricted = [dsr.reference for dsr in cases if dsr.is_restricted]
+    general = [dsr.reference for dsr in cases if not dsr.is_restricted]
+    # My Number cases go into their own restricted entry, so the general one shows no trace.
+    if general:
+        audit.record(action="queue.view", actor=actor, data={"refs": general}, restricted=False)
+    if restricted:
+        audit.record(action="queue.view", actor=actor, data={"refs": restricted}, restricted=True)

@@ -1,0 +1,350 @@
+"""The authorization matrix (RELIABILITY.md T1) as data: one row per URL pattern.
+
+Each row says who may reach the URL and what an allowed request answers; everyone else gets
+the refusal that their situation implies (sign-in page, second-factor step, or the same 404
+as a missing object). tests/authz/test_matrix.py walks every URL pattern of the project,
+fails for a pattern without a row, and tries every row with every principal against every
+object variant.
+
+Adding a URL = adding a row. The vocabulary:
+
+- `audience` — who the page is for (PUBLIC, MEMBER, MEMBER_CASE, STAFF, STAFF_CASE, FILE,
+  ADMIN, ACCOUNT);
+- `access` — for STAFF_CASE rows, the case access needed (view / handle / approve);
+- `roles` — for STAFF rows, the staff roles allowed (None: every staff role);
+- `obj` — what the URL's id names (a case, a letter, a document, a saved filter), so the
+  walker builds the URL for A's case, B's case, A's My Number case, a missing id and
+  A's closed case;
+- `ok` — the statuses an allowed request may answer, per method; a method missing from
+  `ok` is refused with 405 for everybody.
+"""
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from requests_portal.roles import Access, Role
+
+
+class Who(enum.StrEnum):
+    ANON = "anonymous"
+    MEMBER_A = "member A"
+    MEMBER_B = "member B"
+    GA = "GA staff"
+    SUPERVISOR = "GA supervisor"
+    OFFICER = "My Number officer"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+    DEACTIVATED = "deactivated staff"
+    NO_MFA = "staff without second factor"
+
+
+class Variant(enum.StrEnum):
+    A = "A's case"
+    B = "B's case"
+    MY_NUMBER = "A's My Number case"
+    MISSING = "missing id"
+    CLOSED = "A's closed case"
+
+
+class Audience(enum.StrEnum):
+    PUBLIC = "public"
+    MEMBER = "member"
+    MEMBER_CASE = "member case"
+    STAFF = "staff"
+    STAFF_CASE = "staff case"
+    FILE = "file"
+    ADMIN = "admin"
+    ACCOUNT = "account"
+
+
+class Obj(enum.StrEnum):
+    CASE = "case"
+    LETTER = "letter"
+    DOCUMENT = "document"
+    SAVED_FILTER = "saved filter"
+
+
+class Outcome(enum.StrEnum):
+    OK = "allowed"
+    LOGIN = "sign-in page"
+    MFA = "second-factor step"
+    NOT_FOUND = "404"
+    NOT_ALLOWED = "405"
+
+
+STAFF_PRINCIPALS = frozenset({Who.GA, Who.SUPERVISOR, Who.OFFICER, Who.AUDITOR, Who.ADMIN})
+MEMBERS = frozenset({Who.MEMBER_A, Who.MEMBER_B})
+ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+ROLE_OF = {
+    Who.GA: Role.GA_STAFF,
+    Who.SUPERVISOR: Role.GA_SUPERVISOR,
+    Who.OFFICER: Role.MY_NUMBER_OFFICER,
+    Who.AUDITOR: Role.AUDITOR,
+    Who.ADMIN: Role.ADMIN,
+}
+
+# The specification of case access, written out rather than computed by the code under test.
+_GENERAL = (Variant.A, Variant.B, Variant.CLOSED)
+STAFF_REACH: dict[Who, dict[Access, frozenset[Variant]]] = {
+    Who.GA: {Access.VIEW: frozenset(_GENERAL), Access.HANDLE: frozenset(_GENERAL), Access.APPROVE: frozenset()},
+    Who.SUPERVISOR: {a: frozenset(_GENERAL) for a in Access},
+    Who.OFFICER: {a: frozenset({Variant.MY_NUMBER}) for a in Access},
+    Who.AUDITOR: {Access.VIEW: frozenset(_GENERAL), Access.HANDLE: frozenset(), Access.APPROVE: frozenset()},
+    Who.ADMIN: {a: frozenset() for a in Access},
+}
+# Whose case each variant is: member A filed A's, the My Number and the closed case.
+MEMBER_REACH = {
+    Who.MEMBER_A: frozenset({Variant.A, Variant.MY_NUMBER, Variant.CLOSED}),
+    Who.MEMBER_B: frozenset({Variant.B}),
+}
+# Saved filters are personal: variant A's filter is GA staff's own; the others belong to others.
+SAVED_FILTER_OWNER = {
+    Variant.A: Who.GA,
+    Variant.B: Who.SUPERVISOR,
+    Variant.MY_NUMBER: Who.OFFICER,
+    Variant.CLOSED: Who.GA,
+}
+
+HANDLERS = frozenset({Role.GA_STAFF, Role.GA_SUPERVISOR, Role.MY_NUMBER_OFFICER})
+AUDIT_READERS = frozenset({Role.AUDITOR, Role.MY_NUMBER_OFFICER})
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str  # URL name ("namespace:name") or, for an unnamed pattern, its route
+    audience: Audience
+    ok: Mapping[str, frozenset[int]]
+    obj: Obj | None = None
+    access: Access | None = None
+    roles: frozenset[str] | None = None
+    # For ACCOUNT rows: "anon:GET", "member:POST"… -> outcome (allauth's own pages).
+    account: Mapping[str, Outcome] = field(default_factory=dict)
+    # False for the pages a half-signed-in staff member needs (enrolment, code, sign-out).
+    mfa_gated: bool = True
+    # What an anonymous visitor gets on an ADMIN row (the admin sends them to sign in).
+    anonymous: Outcome = Outcome.LOGIN
+    note: str = ""
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        return tuple(self.ok)
+
+
+GET = {"GET": frozenset({200}), "HEAD": frozenset({200})}
+GET_OR_REDIRECT = {"GET": frozenset({200, 302}), "HEAD": frozenset({200, 302})}
+FORM = {"GET": frozenset({200, 302}), "HEAD": frozenset({200, 302}), "POST": frozenset({200, 302})}
+POST = {"POST": frozenset({302})}
+ANY_POST = {"POST": frozenset({200, 302})}
+GET_POST = {"GET": frozenset({200, 302}), "POST": frozenset({200, 302})}
+ANY_ADMIN = frozenset({200, 302, 403, 404, 405})
+
+
+def public(key: str, ok: Mapping = GET_OR_REDIRECT) -> Row:
+    return Row(key, Audience.PUBLIC, ok)
+
+
+def staff(key: str, ok: Mapping, roles: frozenset[str] | None = None, obj: Obj | None = None) -> Row:
+    return Row(key, Audience.STAFF, ok, obj=obj, roles=roles)
+
+
+def member_case(key: str, ok: Mapping) -> Row:
+    return Row(key, Audience.MEMBER_CASE, ok, obj=Obj.CASE)
+
+
+def case(key: str, access: Access, ok: Mapping) -> Row:
+    return Row(key, Audience.STAFF_CASE, ok, obj=Obj.CASE, access=access)
+
+
+_ACTIONS = {
+    "identity": Access.HANDLE,
+    "amendment": Access.HANDLE,
+    "decision": Access.HANDLE,
+    "approve": Access.APPROVE,
+    "return": Access.APPROVE,
+    "extend": Access.HANDLE,
+    "notify": Access.HANDLE,
+    "close": Access.HANDLE,
+    "reopen": Access.APPROVE,
+    "withdraw": Access.HANDLE,
+    "reject": Access.HANDLE,
+    "message": Access.HANDLE,
+}
+
+PORTAL_ROWS: list[Row] = [
+    public("requests_portal:home"),
+    public("requests_portal:procedures", GET),
+    Row("requests_portal:member_home", Audience.MEMBER, GET),
+    # The member portal (issue 3).
+    Row("requests_portal:member_dsr_new", Audience.MEMBER, GET),
+    Row("requests_portal:member_dsr_create", Audience.MEMBER, GET_POST),
+    member_case("requests_portal:member_dsr_detail", GET),
+    member_case("requests_portal:member_dsr_submitted", GET_OR_REDIRECT),
+    member_case("requests_portal:member_dsr_message", ANY_POST),
+    member_case("requests_portal:member_dsr_amend", ANY_POST),
+    member_case("requests_portal:member_dsr_withdraw", GET_POST),
+    staff("requests_portal:staff_home", GET),
+    staff("requests_portal:staff_queue", GET),
+    staff("requests_portal:staff_queue_bulk_assign", POST, roles=HANDLERS),
+    staff("requests_portal:staff_saved_filter_create", POST),
+    staff("requests_portal:staff_saved_filter_delete", POST, obj=Obj.SAVED_FILTER),
+    staff("requests_portal:staff_intake", FORM, roles=HANDLERS),
+    staff("requests_portal:staff_audit_log", GET, roles=AUDIT_READERS),
+    staff("requests_portal:staff_audit_verify", POST, roles=AUDIT_READERS),
+    staff("requests_portal:staff_audit_export", GET, roles=AUDIT_READERS),
+    case("requests_portal:staff_dsr_detail", Access.VIEW, GET),
+    case("requests_portal:staff_dsr_claim", Access.HANDLE, POST),
+    case("requests_portal:staff_dsr_assign", Access.HANDLE, POST),
+    case("requests_portal:staff_dsr_access", Access.APPROVE, FORM),
+    case("requests_portal:staff_dsr_access_revoke", Access.APPROVE, POST),
+    *[case(f"requests_portal:staff_dsr_{slug}", access, FORM) for slug, access in _ACTIONS.items()],
+    Row("requests_portal:letter_download", Audience.FILE, GET, obj=Obj.LETTER),
+    Row("requests_portal:document_download", Audience.FILE, GET, obj=Obj.DOCUMENT),
+]
+
+# allauth's own pages, pinned as they answer here: (anonymous, member, staff) for GET and POST.
+# A page refused with 405 or 404 for everyone (a bogus key, no recovery codes yet) is pinned
+# too, so a change in allauth's behaviour shows up as a mismatch to review.
+OK, LOGIN, NOT_FOUND, NOT_ALLOWED = Outcome.OK, Outcome.LOGIN, Outcome.NOT_FOUND, Outcome.NOT_ALLOWED
+EVERYONE = (OK, OK, OK)
+SIGNED_IN = (LOGIN, OK, OK)
+ALLAUTH_OK = {"GET": frozenset({200, 302}), "POST": frozenset({200, 302})}
+
+
+def account(key: str, get: tuple = EVERYONE, post: tuple = EVERYONE, *, mfa_gated: bool = True) -> Row:
+    outcomes = {}
+    for method, triple in (("GET", get), ("POST", post)):
+        for kind, outcome in zip(("anon", "member", "staff"), triple, strict=True):
+            outcomes[f"{kind}:{method}"] = outcome
+    return Row(key, Audience.ACCOUNT, ALLAUTH_OK, account=outcomes, mfa_gated=mfa_gated)
+
+
+ACCOUNT_ROWS: list[Row] = [
+    account("account_login", mfa_gated=False),
+    account("account_logout", mfa_gated=False),
+    account("account_inactive", post=(NOT_ALLOWED,) * 3),
+    account("account_signup"),
+    account("account_reauthenticate", SIGNED_IN, SIGNED_IN, mfa_gated=False),
+    account("account_email", SIGNED_IN, SIGNED_IN),
+    account("account_email_verification_sent", post=(NOT_ALLOWED,) * 3),
+    account("account_change_password", SIGNED_IN, SIGNED_IN),
+    account("account_set_password", SIGNED_IN, SIGNED_IN),
+    account("account_reset_password"),
+    account("account_confirm_login_code", SIGNED_IN, SIGNED_IN),  # no login pending: back to the sign-in page
+    account("account_confirm_email", post=(NOT_FOUND,) * 3),  # a bogus key
+    account("account_reset_password_from_key_done", post=(NOT_ALLOWED,) * 3),
+    account("account_reset_password_from_key"),
+    account("account_reset_password_done", post=(NOT_ALLOWED,) * 3),
+    account("mfa_index", SIGNED_IN, (LOGIN, NOT_ALLOWED, NOT_ALLOWED), mfa_gated=False),
+    account("mfa_authenticate", SIGNED_IN, SIGNED_IN),  # no login pending
+    account("mfa_reauthenticate", SIGNED_IN, SIGNED_IN, mfa_gated=False),
+    account("mfa_activate_totp", SIGNED_IN, SIGNED_IN, mfa_gated=False),
+    account("mfa_deactivate_totp", (LOGIN, NOT_FOUND, NOT_FOUND), (LOGIN, NOT_FOUND, NOT_FOUND)),  # none enrolled
+    account(
+        "mfa_view_recovery_codes", (LOGIN, NOT_FOUND, NOT_FOUND), (LOGIN, NOT_ALLOWED, NOT_ALLOWED), mfa_gated=False
+    ),
+    account("mfa_generate_recovery_codes", SIGNED_IN, SIGNED_IN, mfa_gated=False),
+    account(
+        "mfa_download_recovery_codes", (LOGIN, NOT_FOUND, NOT_FOUND), (LOGIN, NOT_FOUND, NOT_FOUND), mfa_gated=False
+    ),
+    account("set_language", mfa_gated=False),
+]
+
+ADMIN_FORM = {"GET": ANY_ADMIN, "POST": ANY_ADMIN}
+# Models the admin may configure (issue 6: configuration only; no case, ever).
+ADMIN_MODELS = (
+    "sites.site",
+    "account.emailaddress",
+    "mfa.authenticator",
+    "axes.accessattempt",
+    "axes.accesslog",
+    "axes.accessfailurelog",
+    "requests_portal.closedday",
+    "requests_portal.queue",
+    "requests_portal.organisationprofile",
+    "requests_portal.retentionpolicy",
+    "requests_portal.feesetting",
+    "requests_portal.datacategory",
+    "requests_portal.user",
+)
+
+
+def admin_rows() -> list[Row]:
+    rows = [
+        # Django's admin sends a signed-out visitor of its logout page to the admin index (which
+        # then asks them to sign in): a redirect, not the sign-in page itself.
+        Row("admin:logout", Audience.ADMIN, ADMIN_FORM, anonymous=Outcome.OK),
+        *(
+            Row(f"admin:{name}", Audience.ADMIN, ADMIN_FORM)
+            for name in (
+                "index",
+                "login",
+                "password_change",
+                "password_change_done",
+                "autocomplete",
+                "jsi18n",
+                "view_on_site",
+                "app_list",
+            )
+        ),
+    ]
+    rows.append(Row("admin/(?P<url>.*)$", Audience.ADMIN, ADMIN_FORM, note="admin catch-all"))
+    for label in ADMIN_MODELS:
+        app, model = label.split(".")
+        for suffix in ("changelist", "add", "history", "delete", "change"):
+            rows.append(Row(f"admin:{app}_{model}_{suffix}", Audience.ADMIN, ADMIN_FORM))
+        rows.append(Row(f"admin/{app}/{model}/<path:object_id>/", Audience.ADMIN, ADMIN_FORM))
+    return rows
+
+
+ROWS: dict[str, Row] = {row.key: row for row in [*PORTAL_ROWS, *ACCOUNT_ROWS, *admin_rows()]}
+
+
+def _reaches_case(who: Who, row: Row, variant: Variant) -> bool:
+    if who in MEMBERS:
+        return False
+    return variant in STAFF_REACH[who][row.access]  # type: ignore[index]
+
+
+def _has_role(who: Who, roles: frozenset[str] | None) -> bool:
+    return who in STAFF_PRINCIPALS and (roles is None or ROLE_OF[who] in roles)
+
+
+def expected(row: Row, who: Who, variant: Variant | None, method: str) -> Outcome:
+    """What `who` must get for `method` on `row`'s URL built for `variant`."""
+    if who == Who.NO_MFA and row.mfa_gated:
+        return Outcome.MFA
+    if method not in row.ok:
+        return Outcome.NOT_ALLOWED
+    if who == Who.DEACTIVATED:
+        who = Who.ANON  # the session is dropped at the request, before the view runs
+    if row.audience == Audience.PUBLIC:
+        return Outcome.OK
+    if row.audience == Audience.ACCOUNT:
+        kind = "anon" if who == Who.ANON else "member" if who in MEMBERS else "staff"
+        return row.account[f"{kind}:{method}"]
+    if row.audience == Audience.ADMIN:
+        if who == Who.ANON:
+            return row.anonymous
+        return Outcome.OK if who == Who.ADMIN else Outcome.NOT_FOUND
+    if row.audience == Audience.FILE:
+        if who == Who.ANON:
+            return Outcome.NOT_FOUND  # a download link never leads to a sign-in page
+        if who in MEMBERS:
+            return Outcome.OK if variant in MEMBER_REACH[who] else Outcome.NOT_FOUND
+        return Outcome.OK if variant in STAFF_REACH[who][Access.VIEW] else Outcome.NOT_FOUND
+    if who == Who.ANON:
+        return Outcome.LOGIN
+    if row.audience == Audience.MEMBER:
+        return Outcome.OK if who in MEMBERS else Outcome.NOT_FOUND
+    if row.audience == Audience.MEMBER_CASE:
+        return Outcome.OK if who in MEMBERS and variant in MEMBER_REACH[who] else Outcome.NOT_FOUND
+    if row.audience == Audience.STAFF:
+        if not _has_role(who, row.roles):
+            return Outcome.NOT_FOUND
+        if row.obj == Obj.SAVED_FILTER:
+            return Outcome.OK if SAVED_FILTER_OWNER.get(variant) == who else Outcome.NOT_FOUND  # type: ignore[arg-type]
+        return Outcome.OK
+    if row.audience == Audience.STAFF_CASE:
+        return Outcome.OK if _reaches_case(who, row, variant) else Outcome.NOT_FOUND  # type: ignore[arg-type]
+    raise AssertionError(f"no rule for {row.audience}")

@@ -1,0 +1,461 @@
+"""The case workspace and its actions: each goes through its service, is offered only when the
+transition table allows it, shows its errors next to the fields, and is audited."""
+
+from datetime import timedelta
+
+import pytest
+
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from requests_portal import services
+from requests_portal.models import (
+    AuditEntry,
+    DataSubjectRequest,
+    Decision,
+    EventType,
+    IdentityResult,
+    Letter,
+    LetterKind,
+    Message,
+    RequesterType,
+    RequestKind,
+    Status,
+    StatutoryGround,
+)
+from requests_portal.roles import Role
+from tests.factories import advance, staff_user, submit
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name: str, dsr: DataSubjectRequest) -> str:
+    return reverse(f"requests_portal:staff_dsr_{name}", args=[dsr.public_id])
+
+
+def _rows(prefix: str, rows: list[dict]) -> dict:
+    data = {f"{prefix}-TOTAL_FORMS": str(max(len(rows), 2)), f"{prefix}-INITIAL_FORMS": "0"}
+    for index, row in enumerate(rows):
+        data.update({f"{prefix}-{index}-{key}": value for key, value in row.items()})
+    return data
+
+
+def _decision(decision: str, **fields) -> dict:
+    data = {"decision": decision, **_rows("withheld", fields.pop("withheld", [])), **_rows("corrections", [])}
+    data.update(fields)
+    return data
+
+
+@pytest.fixture
+def in_review(member, ga_staff, supervisor):
+    return advance(submit(member), Status.IN_REVIEW, handler=ga_staff, approver=supervisor)
+
+
+@pytest.fixture
+def awaiting_approval(member, ga_staff, supervisor):
+    return advance(submit(member), Status.AWAITING_APPROVAL, handler=ga_staff, approver=supervisor)
+
+
+# --- opening a case ------------------------------------------------------------------------
+
+
+def test_opening_a_case_is_audited_and_shows_the_request(client, member, ga_staff):
+    dsr = submit(member, summary="出資金の記録", description="出資金の払込み記録を開示してください。")
+    client.force_login(ga_staff)
+    page = client.get(url("detail", dsr)).content.decode()
+    assert "出資金の払込み記録を開示してください。" in page
+    assert member.member.full_name in page
+    assert "令和" in page  # the deadline panel shows 和暦
+    assert AuditEntry.objects.filter(action="dsr.view", actor_id=ga_staff.pk, object_ref=dsr.reference).count() == 1
+
+
+def test_hidden_case_is_404_and_the_attempt_is_audited_restricted(client, my_number_dsr, ga_staff, auditor, admin_user):
+    for person in (ga_staff, auditor, admin_user):
+        client.force_login(person)
+        assert client.get(url("detail", my_number_dsr)).status_code == 404
+    denials = AuditEntry.objects.filter(action="dsr.access", outcome="denied", object_ref=my_number_dsr.reference)
+    assert denials.count() == 3
+    assert all(entry.restricted for entry in denials)
+
+
+def test_buttons_follow_the_transition_table(client, in_review, awaiting_approval, ga_staff, supervisor, auditor):
+    client.force_login(ga_staff)
+    page = client.get(url("detail", in_review)).content.decode()
+    assert url("decision", in_review) in page
+    assert url("amendment", in_review) in page
+    assert url("approve", in_review) not in page
+    client.force_login(auditor)
+    page = client.get(url("detail", in_review)).content.decode()
+    for action in ("decision", "amendment", "extend", "withdraw", "claim", "message"):
+        assert url(action, in_review) not in page
+    client.force_login(supervisor)
+    page = client.get(url("detail", awaiting_approval)).content.decode()
+    assert url("approve", awaiting_approval) in page
+    assert url("return", awaiting_approval) in page
+
+
+def test_action_not_possible_in_this_state_redirects_with_a_message(client, member, ga_staff):
+    dsr = submit(member)
+    client.force_login(ga_staff)
+    response = client.get(url("approve", dsr))
+    assert response.status_code == 404  # GA staff cannot approve at all
+    response = client.get(url("close", dsr), follow=True)
+    assert "この操作はできません" in response.content.decode()
+
+
+# --- identity -------------------------------------------------------------------------------
+
+
+def test_identity_is_recorded_without_any_document_number(client, member, ga_staff):
+    dsr = submit(member)
+    client.force_login(ga_staff)
+    form = client.get(url("identity", dsr)).context["form"]
+    assert set(form.fields) == {"method", "id_doc_type", "result"}
+    response = client.post(
+        url("identity", dsr),
+        {
+            "method": "document",
+            "result": "verified",
+            "id_doc_type": "driving_licence",
+            # Mass assignment: none of these may change anything.
+            "id_doc_number": "123456789012",
+            "status": "closed",
+            "due_date": "2099-01-01",
+            "assignee": str(ga_staff.pk),
+        },
+    )
+    assert response.status_code == 302
+    dsr.refresh_from_db()
+    assert dsr.identity_result == IdentityResult.VERIFIED
+    assert dsr.identity_verified_by == ga_staff
+    assert dsr.status == Status.IN_REVIEW
+    assert dsr.due_date.year != 2099
+    assert "123456789012" not in str(DataSubjectRequest.objects.filter(pk=dsr.pk).values().get())
+
+
+def test_agent_case_needs_the_authority_check_before_review(client, member, ga_staff):
+    dsr = submit(member, requester_type=RequesterType.APPOINTED_AGENT, agent={"agent_name": "代理 花子"})
+    client.force_login(ga_staff)
+    assert "authority_checked" in client.get(url("identity", dsr)).context["form"].fields
+    response = client.post(
+        url("identity", dsr),
+        {"method": "document", "result": "verified", "id_doc_type": "passport", "authority_checked": "on"},
+    )
+    assert "確認した代理権の書類を入力してください" in response.content.decode()
+    client.post(
+        url("identity", dsr),
+        {"method": "document", "result": "verified", "id_doc_type": "passport"},
+    )
+    dsr.refresh_from_db()
+    assert dsr.status == Status.VERIFYING  # identity alone is not enough for an agent
+    client.post(
+        url("identity", dsr),
+        {
+            "method": "document",
+            "result": "verified",
+            "id_doc_type": "passport",
+            "authority_checked": "on",
+            "authority_doc_type": "委任状",
+        },
+    )
+    dsr.refresh_from_db()
+    assert dsr.status == Status.IN_REVIEW
+    assert dsr.authority_checked_by == ga_staff
+
+
+def test_failed_identity_can_end_the_case_with_a_notice(client, member, ga_staff):
+    dsr = submit(member)
+    client.force_login(ga_staff)
+    client.post(url("identity", dsr), {"method": "phone", "result": "not_verified"})
+    response = client.post(url("reject", dsr), {"reason": ""})
+    assert response.status_code == 200
+    client.post(url("reject", dsr), {"reason": "登録情報と一致しませんでした。"})
+    dsr.refresh_from_db()
+    assert dsr.status == Status.REJECTED
+    assert dsr.letters.filter(kind=LetterKind.IDENTITY_NOT_VERIFIED).exists()
+
+
+# --- 補正 --------------------------------------------------------------------------------------
+
+
+def test_amendment_pauses_the_clock_and_tells_the_member(
+    client, in_review, ga_staff, django_capture_on_commit_callbacks
+):
+    client.force_login(ga_staff)
+    due = (timezone.localdate() + timedelta(days=10)).isoformat()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url("amendment", in_review), {"message": "委任状の写しをお送りください。", "reply_due_date": due}
+        )
+    assert response.status_code == 302
+    in_review.refresh_from_db()
+    assert in_review.status == Status.AWAITING_REQUESTER
+    assert in_review.paused_at is not None
+    assert in_review.letters.filter(kind=LetterKind.AMENDMENT_REQUEST).exists()
+    assert Message.objects.get(dsr=in_review).reply_due_date.isoformat() == due
+    assert any(in_review.reference in message.body for message in mail.outbox)
+
+
+def test_amendment_due_date_must_be_in_the_future(client, in_review, ga_staff):
+    client.force_login(ga_staff)
+    response = client.post(url("amendment", in_review), {"message": "書類", "reply_due_date": timezone.localdate()})
+    assert response.context["form"].errors["reply_due_date"]
+    in_review.refresh_from_db()
+    assert in_review.status == Status.IN_REVIEW
+
+
+# --- decisions --------------------------------------------------------------------------------
+
+
+def test_refusal_without_ground_or_reason_is_rejected_with_errors_at_the_fields(client, in_review, ga_staff):
+    client.force_login(ga_staff)
+    response = client.post(url("decision", in_review), _decision(Decision.NOT_DISCLOSED))
+    assert response.status_code == 200
+    page = response.content.decode()
+    form = response.context["form"]
+    assert "根拠条項を選んでください" in form.errors["ground"][0]
+    assert "理由を入力してください" in form.errors["reason"][0]
+    assert 'id="id_ground_errors"' in page
+    assert 'aria-describedby="id_reason_helptext id_reason_errors"' in page
+    assert 'href="#id_ground"' in page  # the error summary links to the field
+    in_review.refresh_from_db()
+    assert in_review.status == Status.IN_REVIEW
+    assert in_review.decision == ""
+
+
+def test_partial_disclosure_needs_its_withheld_items(client, in_review, ga_staff):
+    client.force_login(ga_staff)
+    base = {"ground": StatutoryGround.ART33_2_1, "reason": "第三者の情報を含むため。"}
+    response = client.post(url("decision", in_review), _decision(Decision.DISCLOSED_PARTIAL, **base))
+    assert "開示しない部分の一覧が必要です" in response.content.decode()
+    assert 'href="#withheld-rows"' in response.content.decode()
+    rows = [{"item": "他の組合員の氏名", "ground": StatutoryGround.ART33_2_1, "reason": "第三者の権利利益"}]
+    response = client.post(url("decision", in_review), _decision(Decision.DISCLOSED_PARTIAL, withheld=rows, **base))
+    assert response.status_code == 302
+    in_review.refresh_from_db()
+    assert in_review.status == Status.AWAITING_APPROVAL
+    assert in_review.drafted_by == ga_staff
+    assert in_review.decision_details["withheld_items"] == [
+        {"item": "他の組合員の氏名", "ground": StatutoryGround.ART33_2_1, "reason": "第三者の権利利益"}
+    ]
+
+
+def test_add_row_button_keeps_input_without_javascript(client, in_review, ga_staff):
+    client.force_login(ga_staff)
+    data = _decision(Decision.DISCLOSED_PARTIAL, reason="理由の下書き", withheld=[{"item": "A"}, {"item": "B"}])
+    data["add_withheld"] = "1"
+    response = client.post(url("decision", in_review), data)
+    form = response.context["form"]
+    assert len(form.withheld.forms) == 3
+    assert form.withheld.forms[1].initial["item"] == "B"
+    assert "理由の下書き" in response.content.decode()
+    in_review.refresh_from_db()
+    assert in_review.status == Status.IN_REVIEW
+
+
+@pytest.mark.parametrize(
+    ("kind", "decision", "extra", "field", "message"),
+    [
+        (RequestKind.CORRECTION, Decision.CORRECTED, {}, "corrections", "訂正した内容の一覧"),
+        (RequestKind.SUSPENSION, Decision.SUBSTITUTE_MEASURE, {"ground": "art35_substitute", "reason": "費用"},
+         "substitute_measure", "代替措置の内容"),
+        (RequestKind.DISCLOSURE, Decision.METHOD_CHANGED_TO_PAPER, {"ground": "art33_2_paper", "reason": "困難"},
+         "method_change_reason", "書面に変更する理由"),
+    ],
+)  # fmt: skip
+def test_each_decision_asks_for_what_its_notice_prints(
+    client, member, ga_staff, supervisor, kind, decision, extra, field, message
+):
+    dsr = advance(submit(member, kind=kind), Status.IN_REVIEW, handler=ga_staff, approver=supervisor)
+    client.force_login(ga_staff)
+    response = client.post(url("decision", dsr), _decision(decision, **extra))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert message in page
+    dsr.refresh_from_db()
+    assert dsr.status == Status.IN_REVIEW
+
+
+def test_decision_choices_are_those_of_the_kind(client, member, ga_staff, supervisor):
+    dsr = advance(submit(member, kind=RequestKind.COMPLAINT), Status.IN_REVIEW, handler=ga_staff, approver=supervisor)
+    client.force_login(ga_staff)
+    choices = [value for value, _label in client.get(url("decision", dsr)).context["form"].fields["decision"].choices]
+    assert choices == [Decision.ANSWERED, Decision.WITHDRAWN]
+    response = client.post(url("decision", dsr), _decision(Decision.DISCLOSED_FULL))
+    assert response.context["form"].errors["decision"]
+
+
+def test_the_reason_warning_is_shown(client, in_review, ga_staff):
+    client.force_login(ga_staff)
+    assert "請求者に示されます" in client.get(url("decision", in_review)).content.decode()
+
+
+# --- approval and separation of duties ----------------------------------------------------------
+
+
+def test_approval_creates_the_decision_letter(client, awaiting_approval, supervisor):
+    client.force_login(supervisor)
+    page = client.get(url("approve", awaiting_approval)).content.decode()
+    assert "他の組合員の氏名" in page  # the draft is shown before approving
+    client.post(url("approve", awaiting_approval))
+    awaiting_approval.refresh_from_db()
+    assert awaiting_approval.status == Status.DECIDED
+    assert awaiting_approval.approved_by == supervisor
+    assert Letter.objects.filter(dsr=awaiting_approval, kind=LetterKind.DISCLOSURE_DECISION).count() == 1
+
+
+def test_drafter_cannot_approve_or_return_their_own_decision(client, member, supervisor, ga_staff):
+    dsr = advance(submit(member), Status.IN_REVIEW, handler=ga_staff, approver=supervisor)
+    services.dsr_assign(dsr=dsr, assignee=supervisor, actor=supervisor)
+    client.force_login(supervisor)
+    rows = [{"item": "他の組合員の氏名", "ground": StatutoryGround.ART33_2_1}]
+    client.post(
+        url("decision", dsr),
+        _decision(Decision.DISCLOSED_PARTIAL, ground=StatutoryGround.ART33_2_1, reason="理由", withheld=rows),
+    )
+    dsr.refresh_from_db()
+    assert dsr.status == Status.AWAITING_APPROVAL
+    assert dsr.drafted_by == supervisor
+    page = client.get(url("detail", dsr)).content.decode()
+    assert url("approve", dsr) not in page
+    assert "職務の分離" in page
+    response = client.post(url("approve", dsr), follow=True)
+    assert "職務の分離" in response.content.decode()
+    response = client.post(url("return", dsr), {"reason": "やり直し"}, follow=True)
+    dsr.refresh_from_db()
+    assert dsr.status == Status.AWAITING_APPROVAL
+    assert not Letter.objects.filter(dsr=dsr, kind=LetterKind.DISCLOSURE_DECISION).exists()
+    # Another approver can.
+    other = staff_user(Role.GA_SUPERVISOR)
+    client.force_login(other)
+    client.post(url("approve", dsr))
+    dsr.refresh_from_db()
+    assert dsr.status == Status.DECIDED
+
+
+def test_return_needs_a_reason_and_goes_back_to_review(client, awaiting_approval, supervisor):
+    client.force_login(supervisor)
+    response = client.post(url("return", awaiting_approval), {"reason": ""})
+    assert response.context["form"].errors["reason"]
+    client.post(url("return", awaiting_approval), {"reason": "根拠条項を見直してください。"})
+    awaiting_approval.refresh_from_db()
+    assert awaiting_approval.status == Status.IN_REVIEW
+    assert awaiting_approval.events.filter(event_type=EventType.DECISION_RETURNED).exists()
+
+
+def test_ga_staff_cannot_approve(client, awaiting_approval, ga_staff2):
+    client.force_login(ga_staff2)
+    assert client.post(url("approve", awaiting_approval)).status_code == 404
+    awaiting_approval.refresh_from_db()
+    assert awaiting_approval.status == Status.AWAITING_APPROVAL
+
+
+# --- extension, notification, close, reopen, withdraw ------------------------------------------
+
+
+def test_extension_needs_a_later_date_and_creates_its_notice(client, in_review, ga_staff):
+    client.force_login(ga_staff)
+    earlier = (in_review.due_date - timedelta(days=1)).isoformat()
+    response = client.post(
+        url("extend", in_review), {"new_due_date": earlier, "reason": "資料の確認に時間を要するため"}
+    )
+    assert "現在の期限より後" in response.content.decode()
+    later = (in_review.due_date + timedelta(days=14)).isoformat()
+    client.post(url("extend", in_review), {"new_due_date": later, "reason": "資料の確認に時間を要するため"})
+    in_review.refresh_from_db()
+    assert in_review.due_date.isoformat() == later
+    assert in_review.letters.filter(kind=LetterKind.EXTENSION_NOTICE).count() == 1
+    page = client.get(url("detail", in_review)).content.decode()
+    assert "資料の確認に時間を要するため" in page  # the deadline panel shows the extension
+
+
+def test_decided_case_is_notified_closed_and_reopened_by_a_supervisor(client, member, ga_staff, supervisor):
+    dsr = advance(submit(member), Status.DECIDED, handler=ga_staff, approver=supervisor)
+    client.force_login(ga_staff)
+    client.post(url("notify", dsr))
+    client.post(url("close", dsr))
+    dsr.refresh_from_db()
+    assert dsr.status == Status.CLOSED
+    assert client.get(url("reopen", dsr)).status_code == 404  # handlers do not reopen
+    client.force_login(supervisor)
+    response = client.post(url("reopen", dsr), {"reason": ""})
+    assert response.context["form"].errors["reason"]
+    client.post(url("reopen", dsr), {"reason": "請求者から追加の申出があったため"})
+    dsr.refresh_from_db()
+    assert dsr.status == Status.IN_REVIEW
+
+
+def test_withdrawal_by_staff_records_the_request(client, member, ga_staff):
+    dsr = submit(member)
+    client.force_login(ga_staff)
+    client.post(url("withdraw", dsr), {"reason": "11月20日に電話で取下げの申出"})
+    dsr.refresh_from_db()
+    assert dsr.status == Status.WITHDRAWN
+    assert dsr.decision == Decision.WITHDRAWN
+
+
+# --- messages and notes ------------------------------------------------------------------------
+
+
+def test_internal_notes_never_reach_the_member(client, member, ga_staff, django_capture_on_commit_callbacks):
+    dsr = submit(member)
+    client.force_login(ga_staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url("message", dsr), {"body": "内部の検討メモ", "internal": "1"})
+        client.post(url("message", dsr), {"body": "書類を受け取りました。", "internal": "0"})
+    note = Message.objects.get(body="内部の検討メモ")
+    assert note.is_internal
+    assert not dsr.events.get(event_type=EventType.INTERNAL_NOTE).member_visible
+    assert dsr.events.get(event_type=EventType.MESSAGE).member_visible
+    assert not any("内部の検討メモ" in message.body for message in mail.outbox)
+    page = client.get(url("detail", dsr)).content.decode()
+    assert "内部の検討メモ" in page
+    assert "書類を受け取りました。" in page
+
+
+def test_a_my_number_in_a_message_is_refused_and_not_echoed(client, member, ga_staff):
+    dsr = submit(member)
+    client.force_login(ga_staff)
+    response = client.post(url("message", dsr), {"body": "番号 1234 5678 9018 を確認", "internal": "1"})
+    page = response.content.decode()
+    assert "マイナンバー" in page
+    assert "1234 5678 9018" not in page
+    assert not Message.objects.filter(dsr=dsr).exists()
+
+
+# --- individual grants -------------------------------------------------------------------------
+
+
+def test_supervisor_grants_and_revokes_access_to_one_case(client, in_review, supervisor, auditor):
+    client.force_login(supervisor)
+    response = client.post(url("access", in_review), {"user": auditor.pk, "access": "handle"})
+    assert response.status_code == 302
+    client.force_login(auditor)
+    assert client.post(url("claim", in_review)).status_code == 302
+    in_review.refresh_from_db()
+    assert in_review.assignee == auditor
+    client.force_login(supervisor)
+    client.post(url("access_revoke", in_review), {"user": auditor.pk})
+    client.force_login(auditor)
+    assert client.post(url("claim", in_review)).status_code == 404
+    assert AuditEntry.objects.filter(action__in=["dsr.grant", "dsr.revoke"]).count() == 2
+
+
+def test_no_individual_grant_on_my_number_cases_and_not_by_handlers(
+    client, my_number_dsr, in_review, officer, ga_staff
+):
+    client.force_login(officer)
+    page = client.get(url("access", my_number_dsr)).content.decode()
+    assert "個別に付与できません" in page
+    assert client.get(url("access", in_review)).status_code == 404
+    client.force_login(ga_staff)
+    assert client.get(url("access", in_review)).status_code == 404
+
+
+def test_an_officer_removed_from_the_role_loses_my_number_cases_at_once(client, my_number_dsr, officer):
+    client.force_login(officer)
+    assert client.get(url("detail", my_number_dsr)).status_code == 200
+    officer.groups.clear()
+    assert client.get(url("detail", my_number_dsr)).status_code == 404
+    assert client.get(reverse("requests_portal:staff_queue")).status_code == 404
