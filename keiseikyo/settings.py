@@ -233,7 +233,9 @@ DSR_UPLOAD_MAX_PIXELS = env.int("DSR_UPLOAD_MAX_PIXELS", default=40_000_000)
 
 # Private files (uploads, letters) live outside the web root and are encrypted at rest.
 DSR_PRIVATE_ROOT = Path(env.str("DSR_PRIVATE_ROOT", default=str(VAR_DIR / "private")))
-_DEV_FILE_KEY = "ZGV2LW9ubHkta2V5LWZvci10aGUtZW1iZWRkZWQtZGVtbw=="
+# 32 bytes, base64 ("dev-only-key-for-the-embedded-de"); the former value decoded to 34 bytes and
+# made every demo upload and letter fail with ImproperlyConfigured.
+_DEV_FILE_KEY = "ZGV2LW9ubHkta2V5LWZvci10aGUtZW1iZWRkZWQtZGU="
 DSR_FILE_ENCRYPTION_KEY = env.str("DSR_FILE_ENCRYPTION_KEY", default=_DEV_FILE_KEY if DEBUG else "")
 if not DSR_FILE_ENCRYPTION_KEY:
     raise ImproperlyConfigured("DSR_FILE_ENCRYPTION_KEY must be set when DJANGO_DEBUG is off.")

@@ -24,18 +24,20 @@ queue permissions the visibility selector uses, so a My Number case is only ever
 officer's digest.
 
 The sweep runs a fixed number of queries whatever the number of cases (batched writes add
-one query per 1,000 rows).
+one statement per several thousand rows). A digest lists the first 50 cases of each
+section and counts the rest, so even a large backlog makes a readable mail.
 """
 
 import enum
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -64,8 +66,21 @@ logger = logging.getLogger(__name__)
 
 # An arbitrary constant naming this sweep's lock among the database's advisory locks.
 _ADVISORY_LOCK_KEY = 7_410_132_004
-_BATCH = 1000
 AMENDMENT_WAIT_DAYS = 7
+# A digest lists this many cases per section; the rest are counted ("ほか N 件").
+DIGEST_ENTRIES_PER_SECTION = 50
+
+
+def _rows_per_statement(params_per_row: int) -> int:
+    """Rows per batched statement within the driver's parameter limit (PostgreSQL 65,535;
+    SQLite 32,766), so the sweep's statement count grows only by one per several thousand rows."""
+    limit = 60_000 if connection.vendor == "postgresql" else 30_000
+    return max(limit // params_per_row, 1)
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 class ReminderKind(enum.StrEnum):
@@ -282,8 +297,7 @@ def _insert_new(candidates: list[_Candidate], stamp: datetime) -> list[tuple[int
     inserted = []
     unique = list(dict.fromkeys(candidates))
     with connection.cursor() as cursor:
-        for start in range(0, len(unique), _BATCH):
-            batch = unique[start : start + _BATCH]
+        for batch in _chunks(unique, _rows_per_statement(5)):
             values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
             params: list[object] = []
             created_at = connection.ops.adapt_datetimefield_value(stamp)
@@ -338,47 +352,36 @@ def reminder_sweep(*, now: datetime | None = None) -> SweepResult:
 
 
 def _send_digests(created: list[tuple[int, int, str, date, int]], today: date) -> int:
-    cases = {
-        row["id"]: row
-        for row in DataSubjectRequest.objects.filter(id__in={c[1] for c in created})
-        .annotate(reply_due=_latest_reply_due())
-        .values("id", "public_id", "reference", "kind", "due_date", "queue__is_restricted", "reply_due")
-    }
+    cases = {}
+    for ids in _chunks(sorted({c[1] for c in created}), _rows_per_statement(1)):
+        rows = (
+            DataSubjectRequest.objects.filter(id__in=ids)
+            .annotate(reply_due=_latest_reply_due())
+            .values("id", "public_id", "reference", "kind", "due_date", "queue__is_restricted", "reply_due")
+        )
+        cases.update((row["id"], row) for row in rows)
     users = {user.pk: user for user in User.objects.filter(id__in={c[4] for c in created})}
     kind_labels = dict(RequestKind.choices)
     digests: dict[tuple[int, str], list[dict]] = defaultdict(list)
-    for reminder_id, dsr_id, kind, due_date, recipient_id in created:
+    for _reminder_id, dsr_id, kind, due_date, recipient_id in created:
         case = cases[dsr_id]
         audience = "member" if kind in MEMBER_KINDS else "staff"
-        url = (
-            _case_url("member_dsr_detail", case["public_id"], "/member/")
-            if audience == "member"
-            else _case_url("staff_dsr_detail", case["public_id"], "/staff/")
-        )
         digests[(recipient_id, audience)].append(
             {
-                "reminder_id": reminder_id,
                 "kind": kind,
                 "date": due_date,
-                "reference": case["reference"],
-                "request_kind": kind_labels.get(case["kind"], ""),
-                "due_date": case["due_date"],
-                "reply_due": case["reply_due"],
+                "case": case,
                 "restricted": case["queue__is_restricted"] or case["kind"] == RequestKind.MY_NUMBER_INQUIRY,
-                "url": url,
             }
         )
-    specs, reminder_ids_by_key = [], {}
+    specs, mail_for = [], {}
     stamp = timezone.now().strftime("%Y%m%dT%H%M%S%f")
     for (recipient_id, audience), entries in digests.items():
         user = users.get(recipient_id)
         if user is None:
             continue
         key = f"reminders:{recipient_id}:{audience}:{stamp}"
-        sections = [
-            {"kind": kind, "entries": [e for e in entries if e["kind"] == kind]}
-            for kind in (MEMBER_KINDS if audience == "member" else STAFF_KINDS)
-        ]
+        mail_for[key] = recipient_id
         specs.append(
             MailSpec(
                 key=key,
@@ -388,20 +391,24 @@ def _send_digests(created: list[tuple[int, int, str, date, int]], today: date) -
                     "recipient": user,
                     "today": today,
                     "count": len(entries),
-                    "sections": [s for s in sections if s["entries"]],
+                    "sections": _sections(entries, audience, kind_labels),
                     "withdraw_after": settings.DSR_AMENDMENT_AUTO_WITHDRAW_DAYS,
                 },
                 restricted=any(e["restricted"] for e in entries),
             )
         )
-        reminder_ids_by_key[key] = [e["reminder_id"] for e in entries]
     mail_ids = mail_enqueue_many(specs)
-    updates = [
-        Reminder(pk=reminder_id, mail_id=mail_id)
-        for key, mail_id in mail_ids.items()
-        for reminder_id in reminder_ids_by_key.get(key, ())
-    ]
-    Reminder.objects.bulk_update(updates, ["mail"], batch_size=_BATCH)
+    # Each recipient's new reminders point at that recipient's digest: one CASE on the
+    # recipient per batch of rows, rather than one branch per row.
+    mail_by_recipient = {mail_for[key]: mail_id for key, mail_id in mail_ids.items()}
+    if mail_by_recipient:
+        case_on_recipient = Case(
+            *(When(recipient_id=recipient, then=Value(mail)) for recipient, mail in mail_by_recipient.items()),
+            default=Value(None),
+            output_field=IntegerField(),
+        )
+        for ids in _chunks([c[0] for c in created if c[4] in mail_by_recipient], _rows_per_statement(1)):
+            Reminder.objects.filter(id__in=ids).update(mail_id=case_on_recipient)
     RequestEvent.objects.bulk_create(
         [
             RequestEvent(
@@ -413,9 +420,37 @@ def _send_digests(created: list[tuple[int, int, str, date, int]], today: date) -
             )
             for _id, dsr_id, kind, due_date, recipient_id in created
         ],
-        batch_size=_BATCH,
+        batch_size=_rows_per_statement(9) if connection.vendor == "postgresql" else None,
     )
     return len(mail_ids)
+
+
+def _sections(entries: list[dict], audience: str, kind_labels: dict) -> list[dict]:
+    """The digest's sections in a fixed order, each listing its first cases and counting the rest."""
+    sections = []
+    for kind in MEMBER_KINDS if audience == "member" else STAFF_KINDS:
+        of_kind = sorted((e for e in entries if e["kind"] == kind), key=lambda e: (e["case"]["due_date"], e["date"]))
+        if not of_kind:
+            continue
+        listed = []
+        for entry in of_kind[:DIGEST_ENTRIES_PER_SECTION]:
+            case = entry["case"]
+            listed.append(
+                {
+                    "reference": case["reference"],
+                    "request_kind": kind_labels.get(case["kind"], ""),
+                    "due_date": case["due_date"],
+                    "reply_due": case["reply_due"],
+                    "date": entry["date"],
+                    "url": _case_url(
+                        "member_dsr_detail" if audience == "member" else "staff_dsr_detail",
+                        case["public_id"],
+                        "/member/" if audience == "member" else "/staff/",
+                    ),
+                }
+            )
+        sections.append({"kind": kind, "entries": listed, "more": len(of_kind) - len(listed)})
+    return sections
 
 
 # --- expiry of 補正 waits (policy; off by default) -------------------------------------------------

@@ -508,11 +508,12 @@ class DisclosureDecisionNotice(Notice):
         if self.to_paper:
             requested = str(DisclosureMethod(dsr.disclosure_method).label) if dsr.disclosure_method else "―"
             lines = ["書面の交付（郵送）", f"ご請求の方法：{requested}", f"根拠：{cite(StatutoryGround.ART33_2_PAPER)}"]
-            reasons = [self.details.get("method_change_reason", "")]
-            if self.decision in PAPER_DECISIONS:  # the decision's own reason is about the method
-                reasons.append(self.reason)
-            for reason in dict.fromkeys(r for r in reasons if r):
-                lines.append(f"書面の交付に変更した理由：{reason}")
+            method_reason = self.details.get("method_change_reason", "")
+            if method_reason:
+                lines.append(f"書面の交付に変更した理由：{method_reason}")
+            # For a method-change decision the decision's own reason is about the method too.
+            if self.decision in PAPER_DECISIONS and self.reason and self.reason != method_reason:
+                lines.append(f"理由：{self.reason}")
             return Item("開示の方法", tuple(lines))
         if dsr.disclosure_method == DisclosureMethod.ELECTRONIC:
             fmt = dsr.disclosure_format or self.s.profile.electronic_formats
@@ -625,16 +626,24 @@ class CorrectionDoneNotice(Notice):
         ]
 
     def items(self) -> list[Item]:
-        rows = tuple(
-            (row.get("field") or "―", row.get("old") or "―", row.get("new") or "―", row.get("description") or "")
-            for row in self.details.get("corrections") or []
-        )
+        corrections = self.details.get("corrections") or []
+        if any(row.get("description") for row in corrections):
+            table = Table(
+                ("項目", "訂正等の前", "訂正等の後", "説明"),
+                tuple(
+                    (row.get("field") or "―", row.get("old") or "―", row.get("new") or "―", row.get("description", ""))
+                    for row in corrections
+                ),
+                ("18%", "28%", "28%", "26%"),
+            )
+        else:  # no row has a description: no empty column
+            table = Table(
+                ("項目", "訂正等の前", "訂正等の後"),
+                tuple((row.get("field") or "―", row.get("old") or "―", row.get("new") or "―") for row in corrections),
+                ("22%", "39%", "39%"),
+            )
         items = [
-            Item(
-                "訂正等の内容",
-                (),
-                Table(("項目", "訂正等の前", "訂正等の後", "説明"), rows, ("18%", "28%", "28%", "26%")),
-            ),
+            Item("訂正等の内容", (), table),
             Item("訂正等を行った日", (wareki(self.decided_on()),)),
         ]
         if self.decision == Decision.PARTIALLY_CORRECTED:
@@ -666,6 +675,14 @@ SUSPENSION_MEASURE = {
 }
 
 
+MEASURE_TAKEN = {
+    Decision.USE_SUSPENDED: "利用の停止",
+    Decision.ERASED: "消去",
+    Decision.PROVISION_STOPPED: "第三者への提供の停止",
+    Decision.SUBSTITUTE_MEASURE: "代替措置（ご請求の措置に代わる措置）",
+}
+
+
 class SuspensionDoneNotice(Notice):
     kind = LetterKind.SUSPENSION_DONE
 
@@ -690,7 +707,7 @@ class SuspensionDoneNotice(Notice):
     def items(self) -> list[Item]:
         scope = self.details.get("scope") or self.dsr.summary or "ご請求に係る保有個人データ"
         items = [
-            Item("行った措置", (str(Decision(self.decision).label) if self.decision in Decision.values else "",)),
+            Item("行った措置", (MEASURE_TAKEN.get(self.decision, "利用停止等"),)),
             Item("措置の対象及び範囲", _lines(scope)),
             Item("措置を行った日", (wareki(self.decided_on()),)),
         ]

@@ -62,9 +62,7 @@ def _case_letters_page(
         for letter in letters
     ]
     context = {"dsr": dsr, "rows": rows, "can_handle": can_handle, "has_errors": form is not None}
-    return render(
-        request, "requests_portal/letters/staff_case_letters.html", context, status=400 if form is not None else 200
-    )
+    return render(request, "requests_portal/letters/staff_case_letters.html", context)
 
 
 @require_safe

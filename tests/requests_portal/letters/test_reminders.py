@@ -1,6 +1,7 @@
 """Deadline reminders: who gets what and when, exactly once, one digest per recipient per sweep,
 My Number cases only to officers, and a query count that does not grow with the cases."""
 
+import re
 import threading
 from collections import defaultdict
 from datetime import date, timedelta
@@ -303,12 +304,21 @@ def test_thousand_cases_each_reminder_once_digests_per_recipient():
         assert sum(r.reminders for r in results) == created.count()
         # One digest per recipient per sweep, holding exactly that recipient's new reminders.
         by_recipient: dict[int, set[int]] = defaultdict(set)
+        by_mail: dict[int, list[Reminder]] = defaultdict(list)
         for reminder in created:
             assert reminder.mail is not None
             assert reminder.mail.to_user_id == reminder.recipient_id
-            assert references[reminder.dsr_id] in reminder.mail.body
             by_recipient[reminder.recipient_id].add(reminder.mail_id)
+            by_mail[reminder.mail_id].append(reminder)
         assert all(len(mails) == 1 for mails in by_recipient.values()), day
+        for rows in by_mail.values():
+            body = rows[0].mail.body
+            listed = re.findall(r"(?:^・|^受付番号：)((?:GA|MN)-\d{4}-\d{5})", body, re.M)
+            counted = sum(int(n) for n in re.findall(r"ほか (\d+) 件", body))
+            assert len(listed) + counted == len(rows)  # every new reminder is listed or counted
+            assert set(listed) <= {references[r.dsr_id] for r in rows}
+            if rows[0].mail.template == "reminder_staff":
+                assert f"{len(rows)}件" in body  # the digest says how many
         new_mails = OutboundMail.objects.filter(template__startswith="reminder_").exclude(id__in=seen_mails)
         assert new_mails.count() == len(by_recipient)
         for sent in new_mails:
