@@ -49,6 +49,7 @@ from requests_portal.text import normalize_text
 logger = logging.getLogger(__name__)
 
 RENDERED = "rendered"
+FAILED = "failed"
 ALREADY_DONE = "done"
 BUSY = "busy"
 MISSING = "missing"
@@ -79,22 +80,52 @@ def _is_decision_notice(letter: Letter, dsr: DataSubjectRequest) -> bool:
     return bool(decision) and decision == dsr.decision and dsr.status == Status.DECIDED
 
 
-def letter_render(*, letter_id: int) -> str:
-    """Render the PENDING letter `letter_id` once. Returns RENDERED, ALREADY_DONE, BUSY or MISSING.
+def _locked_pending(letter_id: int) -> tuple[Letter | None, str]:
+    letter = (
+        Letter.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("dsr", "dsr__queue", "dsr__member", "supersedes")
+        .filter(pk=letter_id)
+        .first()
+    )
+    if letter is None:
+        return None, BUSY if Letter.objects.filter(pk=letter_id).exists() else MISSING
+    if letter.status != LetterStatus.PENDING:
+        return None, ALREADY_DONE
+    return letter, ""
 
-    Raises on failure (LetterContentError for content that cannot render); nothing is written then.
-    """
+
+def _claim_attempt(letter_id: int) -> str:
+    """Count the attempt in its own transaction before the work starts, so an attempt that
+    kills the worker (out of memory, kill -9) still counts: a letter that always crashes it
+    ends FAILED after the last attempt instead of being handed out for ever."""
     with transaction.atomic():
-        letter = (
-            Letter.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("dsr", "dsr__queue", "dsr__member", "supersedes")
-            .filter(pk=letter_id)
-            .first()
-        )
+        letter, outcome = _locked_pending(letter_id)
         if letter is None:
-            return BUSY if Letter.objects.filter(pk=letter_id).exists() else MISSING
-        if letter.status != LetterStatus.PENDING:
-            return ALREADY_DONE
+            return outcome
+        if letter.attempts >= max_attempts():
+            if not letter.last_error:
+                letter.last_error = "作成処理が完了しないまま中断されました（処理の停止・時間切れなど）。"
+            letter_mark_failed(letter=letter)
+            return FAILED
+        letter.attempts += 1
+        letter.next_attempt_at = timezone.now() + retry_delay(letter.attempts)
+        letter.save(update_fields=["attempts", "next_attempt_at"])
+    return ""
+
+
+def letter_render(*, letter_id: int) -> str:
+    """Render the PENDING letter `letter_id` once. Returns RENDERED, ALREADY_DONE, BUSY, MISSING
+    or FAILED (its attempts were used up by earlier runs that never finished).
+
+    Raises on failure (LetterContentError for content that cannot render); nothing but the
+    attempt count is written then.
+    """
+    if outcome := _claim_attempt(letter_id):
+        return outcome
+    with transaction.atomic():
+        letter, outcome = _locked_pending(letter_id)
+        if letter is None:
+            return outcome
         dsr = letter.dsr
         if needs_provision_records(letter):
             # Frozen at the first render, so a later re-render prints the same records.
@@ -111,7 +142,6 @@ def letter_render(*, letter_id: int) -> str:
         letter.storage_name = storage.save(pdf, storage_name=letter_storage_name(letter))
         letter.sha256, letter.size_bytes = storage.sha256_hex(pdf), len(pdf)
         letter.status, letter.rendered_at = LetterStatus.RENDERED, timezone.now()
-        letter.attempts += 1
         letter.last_error = ""
         letter.save(
             update_fields=[
@@ -124,7 +154,6 @@ def letter_render(*, letter_id: int) -> str:
                 "size_bytes",
                 "status",
                 "rendered_at",
-                "attempts",
                 "last_error",
             ]
         )
@@ -165,8 +194,10 @@ def _tell_the_member(letter: Letter, dsr: DataSubjectRequest, mail_template: str
 
 
 def letter_record_failure(*, letter_id: int, error: str, permanent: bool) -> bool:
-    """Count a failed attempt; after the last one (or a permanent error) mark the letter FAILED
-    with an event staff see on the case. Returns True when the letter will not be retried."""
+    """Record why an attempt failed; after the last attempt (or a permanent error) mark the
+    letter FAILED with an event staff see on the case. Returns True when it will not be retried.
+
+    The attempt itself was counted when it started (`_claim_attempt`)."""
     with transaction.atomic():
         letter = (
             Letter.objects.select_for_update(of=("self",))
@@ -176,11 +207,10 @@ def letter_record_failure(*, letter_id: int, error: str, permanent: bool) -> boo
         )
         if letter is None or letter.status != LetterStatus.PENDING:
             return True
-        letter.attempts += 1
         letter.last_error = mask_my_numbers(error)[:2000]
         if not permanent and letter.attempts < max_attempts():
             letter.next_attempt_at = timezone.now() + retry_delay(letter.attempts)
-            letter.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+            letter.save(update_fields=["last_error", "next_attempt_at"])
             logger.warning("letter %s: render attempt %s failed; retrying", letter.pk, letter.attempts)
             return False
         letter_mark_failed(letter=letter)

@@ -304,11 +304,14 @@ def test_transient_failures_retry_with_backoff_then_fail(member, settings, tmp_p
     blocked.write_text("")
     settings.DSR_PRIVATE_ROOT = blocked
 
-    assert letters.letter_record_failure(letter_id=letter.pk, error="x", permanent=False) is False
+    with pytest.raises(OSError):
+        letters.letter_render(letter_id=letter.pk)
+    assert letters.letter_record_failure(letter_id=letter.pk, error="NotADirectoryError", permanent=False) is False
     letter.refresh_from_db()
     assert letter.status == LetterStatus.PENDING
-    assert letter.attempts == 1
-    assert letter.next_attempt_at > timezone.now() + timedelta(seconds=20)
+    assert letter.attempts == 1  # counted when it started
+    assert letter.next_attempt_at > timezone.now() + timedelta(seconds=20)  # backing off
+    assert letter.document_number == ""  # the number went back with the rollback
 
     # Eager Celery runs the retries at once; the row counts them and gives up at the limit.
     assert letter_render_task.delay(letter.pk).get() == "failed"
@@ -318,6 +321,19 @@ def test_transient_failures_retry_with_backoff_then_fail(member, settings, tmp_p
     assert "Error" in letter.last_error
     assert RequestEvent.objects.filter(dsr=dsr, event_type=EventType.LETTER_FAILED).count() == 1
     assert NumberSequence.objects.filter(scope="letter:警生協総", last_value__gt=0).count() == 0
+
+
+def test_attempts_used_up_by_runs_that_never_finished_end_in_failed(member, settings):
+    """A render that kills its worker never records a failure; its counted starts still end it."""
+    settings.DSR_LETTER_MAX_ATTEMPTS = 3
+    dsr = submit(member)
+    letter = _ack(dsr)
+    Letter.objects.filter(pk=letter.pk).update(attempts=3)  # three starts, none finished
+    assert letters.letter_render(letter_id=letter.pk) == letters.FAILED
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.FAILED
+    assert "中断" in letter.last_error
+    assert RequestEvent.objects.filter(dsr=dsr, event_type=EventType.LETTER_FAILED).count() == 1
 
 
 def test_staff_re_render_of_a_failed_letter_renders_it(member, ga_staff, supervisor):

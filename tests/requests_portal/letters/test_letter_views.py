@@ -152,3 +152,14 @@ def test_attention_list_shows_only_letters_of_visible_cases(client, member, ga_s
 def test_attention_list_is_404_for_members(client, member):
     client.force_login(member)
     assert client.get(reverse("requests_portal:staff_letter_list")).status_code == 404
+
+
+def test_letter_boilerplate_is_editable_in_the_admin(client, admin_user):
+    from requests_portal.models import OrganisationProfile
+
+    profile = OrganisationProfile.load()
+    client.force_login(admin_user)
+    url = reverse("admin:requests_portal_organisationprofile_change", args=[profile.pk])
+    body = client.get(url).content.decode()
+    for field in ("sender_title", "sender_name", "mynumber_sender_title", "ga_contact", "complaint_desk"):
+        assert f'name="{field}"' in body, field

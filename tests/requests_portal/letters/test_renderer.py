@@ -61,3 +61,56 @@ def test_fetcher_allows_only_the_listed_files(tmp_path):
         fetcher.fetch(other.as_uri())
     with pytest.raises(LetterContentError):
         fetcher.fetch((tmp_path / "allowed.css/../other.css").as_uri())
+
+
+FRESH_MACHINE_SCRIPT = """
+import json, sys
+import django
+django.setup()
+from requests_portal.letters.kinds import notice_for
+from requests_portal.letters.renderer import render_pdf
+from requests_portal.letters.samples import SAMPLES, sample_source
+from tests.requests_portal.letters.pdf_checks import embedded_fonts, pdf_text
+pdf = render_pdf(notice_for(sample_source(SAMPLES[0])).html())
+fonts = [[f.base_font, f.postscript_name, list(f.problems)] for f in embedded_fonts(pdf)]
+json.dump({"fonts": fonts, "text": pdf_text(pdf)}, sys.stdout)
+"""
+
+
+def test_a_machine_without_any_system_font_still_renders_real_glyphs(tmp_path):
+    """The font comes from the package, not the machine: hide every system font and render."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    config = tmp_path / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">'
+        f"<fontconfig><cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>"
+    )
+    env = {
+        **os.environ,
+        "FONTCONFIG_FILE": str(config),
+        "DJANGO_SETTINGS_MODULE": "keiseikyo.settings_test",
+        "PYTHONPATH": str(settings.BASE_DIR),
+    }
+    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-W", "ignore", "-c", FRESH_MACHINE_SCRIPT],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=settings.BASE_DIR,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout)
+    assert "開示等の請求の受付について" in report["text"]
+    assert report["fonts"], report
+    for base_font, postscript_name, problems in report["fonts"]:
+        assert base_font.endswith(("+KeiseikyoMincho", "+KeiseikyoMincho-Bold"))
+        assert postscript_name == "NotoSerifJP-Regular"
+        assert problems == []
