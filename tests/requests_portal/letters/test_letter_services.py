@@ -304,7 +304,7 @@ def test_transient_failures_retry_with_backoff_then_fail(member, settings, tmp_p
     blocked.write_text("")
     settings.DSR_PRIVATE_ROOT = blocked
 
-    with pytest.raises(OSError):
+    with pytest.raises(NotADirectoryError):
         letters.letter_render(letter_id=letter.pk)
     assert letters.letter_record_failure(letter_id=letter.pk, error="NotADirectoryError", permanent=False) is False
     letter.refresh_from_db()
