@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from django.db import OperationalError, connection, transaction
+from django.db import connection, transaction
 
 from requests_portal import storage
 from requests_portal.models import (
@@ -54,14 +54,18 @@ def rendered(letter_id: int) -> Letter | None:
     return letter if letter.status == LetterStatus.RENDERED else None
 
 
-def is_being_rendered(letter_id: int) -> bool:
-    """True while a worker holds the letter's row lock (it locks the row for the whole render)."""
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT id FROM requests_portal_letter WHERE id = %s FOR UPDATE NOWAIT", [letter_id])
-    except OperationalError:
-        return True
-    return False
+def is_being_rendered() -> bool:
+    """True while a worker is inside a render: its transaction has taken the 文書番号 and now
+    waits on WeasyPrint ("idle in transaction"). Read from pg_stat_activity, so the probe
+    takes no lock the worker could trip over."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND state = 'idle in transaction' "
+            "AND query ILIKE %s",
+            ["%requests_portal_numbersequence%"],
+        )
+        return cursor.fetchone()[0] > 0
 
 
 def _people():
@@ -139,7 +143,7 @@ def test_killing_the_worker_child_mid_render_still_gives_one_letter_and_one_file
 
     dsr_approve_decision(dsr=dsr, actor=approver)
     letter_id = Letter.objects.get(dsr=dsr, kind=LetterKind.DISCLOSURE_DECISION).pk
-    wait_for(lambda: is_being_rendered(letter_id), timeout=60, interval=0.05, what="render in progress")
+    wait_for(is_being_rendered, timeout=60, interval=0.05, what="render in progress")
     children = celery_worker_process.child_pids()
     assert children
     for pid in children:
@@ -161,7 +165,7 @@ def test_killing_the_whole_worker_mid_render_then_a_new_worker_gives_one_letter(
 
     dsr_approve_decision(dsr=dsr, actor=approver)
     letter_id = Letter.objects.get(dsr=dsr, kind=LetterKind.DISCLOSURE_DECISION).pk
-    wait_for(lambda: is_being_rendered(letter_id), timeout=60, interval=0.05, what="render in progress")
+    wait_for(is_being_rendered, timeout=60, interval=0.05, what="render in progress")
     celery_worker_process.stop(signal.SIGKILL)  # master and child, no chance to requeue
     assert Letter.objects.get(pk=letter_id).status == LetterStatus.PENDING
 
