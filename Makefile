@@ -74,6 +74,11 @@ beat: venv
 	@test -n "$$REDIS_URL" || (echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0)"; exit 1)
 	$(BIN)/celery -A keiseikyo beat -l INFO --schedule var/celerybeat-schedule
 
+#: letters-preview render one sample PDF and PNG per notice kind into var/letters-preview/ to look at
+letters-preview: venv
+	@mkdir -p var
+	$(DEMO_ENV) $(BIN)/python manage.py letters_preview --out var/letters-preview
+
 #: messages      extract and compile translations (locale/en)
 messages: venv
 	$(DEMO_ENV) $(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=tests --no-obsolete
@@ -90,4 +95,4 @@ up:
 down:
 	docker compose down
 
-.PHONY: help venv system-deps system-deps-test run test lint fmt check migrate worker beat messages lock up down
+.PHONY: help venv system-deps system-deps-test run test lint fmt check migrate worker beat letters-preview messages lock up down

@@ -297,12 +297,24 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# WeasyPrint work has its own queue so a burst of letters never delays mail or the sweeps.
 CELERY_TASK_ROUTES = {
     "requests_portal.letter_render": {"queue": "letters"},
     "requests_portal.outbound_mail_send": {"queue": "mail"},
+    "requests_portal.letter_sweep": {"queue": "default"},
+    "requests_portal.outbox_sweep": {"queue": "default"},
+    "requests_portal.reminder_sweep": {"queue": "default"},
+    "requests_portal.amendment_expiry_sweep": {"queue": "default"},
+    "requests_portal.audit_anchor": {"queue": "default"},
 }
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
+CELERY_TASK_IGNORE_RESULT = True
+# Publishing happens after commit; if Redis is down, give up quickly (the sweeps ring again)
+# instead of holding the web request.
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.25, "interval_max": 0.5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 50
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
@@ -318,6 +330,12 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "requests_portal.outbox_sweep", "schedule": crontab(minute="*")},
     # https://crontab.guru/#0_*_*_*_* : anchor the audit chain head hourly.
     "audit-anchor": {"task": "requests_portal.audit_anchor", "schedule": crontab(minute=0)},
+    # https://crontab.guru/#*_*_*_*_* : ring again for PENDING letters whose task was lost.
+    "letter-sweep": {"task": "requests_portal.letter_sweep", "schedule": crontab(minute="*")},
+    # https://crontab.guru/#*/5_*_*_*_* : deadline reminders (exactly once each, digested).
+    "reminder-sweep": {"task": "requests_portal.reminder_sweep", "schedule": crontab(minute="*/5")},
+    # https://crontab.guru/#15_6_*_*_* : expire 補正 waits, when the co-op's policy enables it.
+    "amendment-expiry": {"task": "requests_portal.amendment_expiry_sweep", "schedule": crontab(minute=15, hour=6)},
 }
 
 # ------------------------------------------------------------------------------
@@ -392,3 +410,20 @@ MFA_TRUST_ENABLED = False  # "trust this browser" would skip the code for 14 day
 # axes keeps the POST data of failed attempts; neither passwords nor codes may land there.
 AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "code", "csrfmiddlewaretoken"]
 DSR_QUEUE_PAGE_SIZES = (25, 50, 100)
+
+# --- Issue 4: letters, reminders and the outbox ---
+# A letter still PENDING this long after its last attempt is rung again by the sweep.
+DSR_LETTER_SWEEP_GRACE_SECONDS = env.int("DSR_LETTER_SWEEP_GRACE_SECONDS", default=180)
+# Render attempts before a letter is marked failed for staff to look at.
+DSR_LETTER_MAX_ATTEMPTS = env.int("DSR_LETTER_MAX_ATTEMPTS", default=5)
+# [policy] Notices about a request filed by an appointed agent (任意代理人) go to the member's
+# registered address unless this is on; a legal representative always receives them.
+DSR_LETTERS_TO_APPOINTED_AGENT = env.bool("DSR_LETTERS_TO_APPOINTED_AGENT", default=False)
+# A fresh outbox row is left to its own send task this long before the sweep rings again.
+DSR_OUTBOX_SWEEP_GRACE_SECONDS = env.int("DSR_OUTBOX_SWEEP_GRACE_SECONDS", default=120)
+# Deadline reminders are sent from this local hour on (no deadline mail at night).
+DSR_REMINDER_FROM_HOUR = env.int("DSR_REMINDER_FROM_HOUR", default=7)
+# [policy] Days after a 補正 reply date after which the wait counts as withdrawn; 0 = never.
+DSR_AMENDMENT_AUTO_WITHDRAW_DAYS = env.int("DSR_AMENDMENT_AUTO_WITHDRAW_DAYS", default=0)
+# How many days before that the member is reminded.
+DSR_AMENDMENT_CLOSING_NOTICE_DAYS = env.int("DSR_AMENDMENT_CLOSING_NOTICE_DAYS", default=3)

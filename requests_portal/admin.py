@@ -69,7 +69,10 @@ class OrganisationProfileAdmin(SingletonAdmin):
                 "fields": (
                     "sender_department",
                     "sender_title",
+                    "sender_name",
                     "mynumber_sender_department",
+                    "mynumber_sender_title",
+                    "mynumber_sender_name",
                     "seal_note",
                     "document_number_prefix",
                     "mynumber_document_number_prefix",

@@ -507,8 +507,9 @@ def dsr_return_decision(*, dsr: DataSubjectRequest, actor: User, reason: str) ->
 @transaction.atomic
 def dsr_mark_notified(*, dsr: DataSubjectRequest, actor: User | None) -> DataSubjectRequest:
     """Record that the decision notice has gone out; the member is told by mail."""
-    workflow.transition(dsr, to=Status.NOTIFIED, actor=actor)
-    _notify_member(dsr, template="dsr_decided", cause="mail:decided")
+    event = workflow.transition(dsr, to=Status.NOTIFIED, actor=actor)
+    # Keyed by the transition: a case reopened and decided again is notified again.
+    _notify_member(dsr, template="dsr_decided", cause=f"mail:decided-{event.pk}")
     return dsr
 
 

@@ -56,17 +56,24 @@ def sha256_hex(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def save(content: bytes) -> str:
-    """Encrypt and store `content`; returns its new random storage name."""
+def save(content: bytes, *, storage_name: str | None = None) -> str:
+    """Encrypt and store `content`; returns its storage name (new and random unless given).
+
+    A caller that may run twice for the same thing (a retried task) passes a name derived
+    from that thing, so the second run replaces the first file instead of adding another.
+    """
     if not isinstance(content, bytes | bytearray):
         raise TypeError("content must be bytes")
-    storage_name = secrets.token_hex(20)
+    fixed_name = storage_name is not None
+    storage_name = storage_name if fixed_name else secrets.token_hex(20)
     path = _path_for(storage_name)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     token = _fernet().encrypt(bytes(content))
-    # Written under a temporary name and renamed, so a crash never leaves half a file.
+    # Written under a temporary name and renamed, so a crash never leaves half a file. A
+    # fixed name may find the temporary file of a run that was killed: it is overwritten.
     temporary = path.with_name(f".{storage_name}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if fixed_name else os.O_EXCL)
+    fd = os.open(temporary, flags, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(token)
         handle.flush()

@@ -1,19 +1,98 @@
 """Celery tasks: thin wrappers that take ids, call a service and decide about retries.
 
-Every task checks the database state first, so running one twice is harmless.
+Every task checks the database state first, so running one twice is harmless. Tasks are
+queued only after the transaction that needs them commits (`enqueue_on_commit`); the
+database row is the work and the message only a doorbell, so a lost message (Redis
+restarted, worker killed) is found again by the sweeps below.
 """
 
 import logging
 
 from celery import shared_task
+from kombu.exceptions import OperationalError as BrokerError
+
+from django.db import transaction
 
 from requests_portal import audit, outbox
+from requests_portal.models import Letter
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="requests_portal.outbound_mail_send", acks_late=True, reject_on_worker_lost=True)
+def enqueue_on_commit(task: object, *args: object) -> None:
+    """Ring `task(*args)` once the current transaction commits.
+
+    If the broker is unreachable the failure is logged and swallowed: the business change is
+    already committed and the sweep will ring again, so a web request never fails (or shows
+    an error) because Redis is down.
+    """
+
+    def ring() -> None:
+        try:
+            task.delay(*args)  # type: ignore[attr-defined]
+        except BrokerError:
+            logger.warning("broker unavailable: %s%r left for the sweep", task.name, args)  # type: ignore[attr-defined]
+
+    transaction.on_commit(ring)
+
+
+# --- letters ------------------------------------------------------------------
+
+
+@shared_task(
+    name="requests_portal.letter_render",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=60,
+    time_limit=90,
+    max_retries=None,  # the letter row counts the attempts (DSR_LETTER_MAX_ATTEMPTS)
+)
+def letter_render_task(self, letter_id: int) -> str:
+    from requests_portal.letters import services as letters
+    from requests_portal.letters.renderer import LetterContentError
+
+    while True:
+        try:
+            return letters.letter_render(letter_id=letter_id)
+        except LetterContentError as exc:
+            # The same content would fail again: fail now and let staff see why.
+            letters.letter_record_failure(letter_id=letter_id, error=str(exc), permanent=True)
+            return "failed"
+        except Exception as exc:  # transient (database, disk, time limit): retry with backoff
+            error = f"{type(exc).__name__}: {exc}"
+            if letters.letter_record_failure(letter_id=letter_id, error=error, permanent=False):
+                return "failed"
+            if not self.request.is_eager:
+                attempts = Letter.objects.filter(pk=letter_id).values_list("attempts", flat=True).first() or 1
+                raise self.retry(countdown=letters.retry_delay(attempts).total_seconds(), exc=exc) from exc
+            # Run in-process (the embedded demo, tests): there is no broker to schedule the
+            # retry, so try again now; the attempt count still ends it.
+
+
+@shared_task(name="requests_portal.letter_sweep")
+def letter_sweep_task() -> int:
+    """Ring the render task again for PENDING letters whose message was lost or is overdue."""
+    from requests_portal.letters.services import pending_letter_ids
+
+    ids = pending_letter_ids()
+    for letter_id in ids:
+        letter_render_task.delay(letter_id)
+    return len(ids)
+
+
+# --- mail -----------------------------------------------------------------------
+
+
+@shared_task(
+    name="requests_portal.outbound_mail_send",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=50,
+    time_limit=60,
+)
 def outbound_mail_send_task(mail_id: int) -> bool:
+    """Deliver one outbox row (a failure is recorded on the row; the sweep retries with backoff)."""
     return outbox.mail_send(mail_id=mail_id)
 
 
@@ -24,6 +103,28 @@ def outbox_sweep_task() -> int:
     for mail_id in ids:
         outbound_mail_send_task.delay(mail_id)
     return len(ids)
+
+
+# --- reminders ----------------------------------------------------------------------
+
+
+@shared_task(name="requests_portal.reminder_sweep", soft_time_limit=240, time_limit=300)
+def reminder_sweep_task() -> int:
+    """Create the deadline reminders due now and queue one digest mail per recipient."""
+    from requests_portal import reminders
+
+    return reminders.reminder_sweep().reminders
+
+
+@shared_task(name="requests_portal.amendment_expiry_sweep", soft_time_limit=240, time_limit=300)
+def amendment_expiry_task() -> int:
+    """Treat 補正 waits past the policy's limit as withdrawn (only when the co-op enables it)."""
+    from requests_portal import reminders
+
+    return reminders.amendment_expiry_sweep()
+
+
+# --- audit ------------------------------------------------------------------------------
 
 
 @shared_task(name="requests_portal.audit_anchor")

@@ -12,10 +12,14 @@ def letter_create(
     cause: str,
     actor: User | None,
     payload: dict | None = None,
+    supersedes: Letter | None = None,
+    note: str = "",
 ) -> Letter:
-    """Create the PENDING letter caused by `cause` (e.g. 'ack', 'decision', 'extension-3') once.
+    """Create the PENDING letter caused by `cause` (e.g. 'ack', 'decision', 'extension-3') once,
+    and ring the render task when the transaction commits.
 
-    Must run inside the transaction of the change that needs the letter.
+    Must run inside the transaction of the change that needs the letter: the row, not the
+    Celery message, is the work (a lost message is found again by the letter sweep).
     """
     if kind not in LetterKind.values:
         raise ValueError(f"unknown letter kind {kind!r}")
@@ -23,14 +27,27 @@ def letter_create(
         raise RuntimeError("letter_create() must run inside the business transaction")
     letter, created = Letter.objects.get_or_create(
         idempotency_key=f"dsr:{dsr.pk}:{cause}",
-        defaults={"dsr": dsr, "kind": kind, "payload": payload or {}, "by_post": dsr.notify_by_post},
+        defaults={
+            "dsr": dsr,
+            "kind": kind,
+            "payload": payload or {},
+            "by_post": supersedes.by_post if supersedes is not None else dsr.notify_by_post,
+            "supersedes": supersedes,
+        },
     )
     if created:
+        extra = {"letter_id": letter.pk, "kind": str(kind)}
+        if supersedes is not None:
+            extra["supersedes"] = supersedes.pk
         RequestEvent.objects.create(
             dsr=dsr,
             actor=actor,
             event_type=EventType.LETTER_CREATED,
             member_visible=False,
-            extra={"letter_id": letter.pk, "kind": str(kind)},
+            note=note,
+            extra=extra,
         )
+        from requests_portal.tasks import enqueue_on_commit, letter_render_task
+
+        enqueue_on_commit(letter_render_task, letter.pk)
     return letter

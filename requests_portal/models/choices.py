@@ -248,6 +248,7 @@ class EventType(models.TextChoices):
     LETTER_CREATED = "letter_created", _("通知書の作成")
     LETTER_RENDERED = "letter_rendered", _("通知書の発行")
     LETTER_FAILED = "letter_failed", _("通知書の作成失敗")
+    LETTER_POSTED = "letter_posted", _("通知書の郵送")
     REMINDER = "reminder", _("リマインダー")
     ACCESS_GRANTED = "access_granted", _("個別の閲覧権限の付与")
     LEGAL_HOLD = "legal_hold", _("保存命令（リーガルホールド）")

@@ -53,9 +53,14 @@ class OrganisationProfile(SingletonModel):
     address = models.CharField(_("住所"), max_length=300, blank=True)
     sender_department = models.CharField(_("差出部署"), max_length=100, default="総務部")
     sender_title = models.CharField(_("差出人の職名"), max_length=100, default="総務部長")
+    sender_name = models.CharField(_("差出人の氏名"), max_length=100, blank=True)
     mynumber_sender_department = models.CharField(
         _("マイナンバー担当の差出部署"), max_length=100, default="マイナンバー担当"
     )
+    mynumber_sender_title = models.CharField(
+        _("マイナンバー担当の差出人の職名"), max_length=100, default="個人番号事務取扱責任者"
+    )
+    mynumber_sender_name = models.CharField(_("マイナンバー担当の差出人の氏名"), max_length=100, blank=True)
     seal_note = models.CharField(_("公印の表示"), max_length=30, default="（公印省略）")
     document_number_prefix = models.CharField(_("文書番号の接頭辞"), max_length=20, default="警生協総")
     mynumber_document_number_prefix = models.CharField(

@@ -83,16 +83,27 @@ class Letter(models.Model):
     rendered_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When the sweep may ring the render task again (after a failure: the backoff).
+    next_attempt_at = models.DateTimeField(default=timezone.now)
     last_error = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("通知書")
         verbose_name_plural = _("通知書")
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["status", "created_at"], name="letter_status_created")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="letter_status_created"),
+            models.Index(
+                fields=["next_attempt_at"], name="letter_pending_due", condition=Q(status=LetterStatus.PENDING)
+            ),
+        ]
         constraints = [
+            # 文書番号 run per fiscal year and per prefix (総務部 and マイナンバー担当 number separately),
+            # so the number text, not the serial alone, is unique within a year.
             models.UniqueConstraint(
-                fields=["fiscal_year", "serial"], condition=Q(serial__isnull=False), name="letter_number_unique"
+                fields=["fiscal_year", "document_number"],
+                condition=Q(serial__isnull=False),
+                name="letter_number_unique_per_prefix",
             ),
         ]
 

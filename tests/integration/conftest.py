@@ -6,11 +6,13 @@ a missing service is a failure: CI must never pass by skipping the real path.
 """
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -124,12 +126,14 @@ def worker_env(settings, tmp_path: Path, *, redis_url: str | None = None) -> dic
     return env
 
 
-def start_worker(env: dict[str, str], log_path: Path, *, queues: str = "default,mail,letters") -> WorkerHandle:
+def start_worker(
+    env: dict[str, str], log_path: Path, *, queues: str = "default,mail,letters", concurrency: int = 1
+) -> WorkerHandle:
     log = log_path.open("ab")
     process = subprocess.Popen(  # noqa: S603 - fixed interpreter and arguments
         [
             sys.executable, "-m", "celery", "-A", "keiseikyo", "worker",
-            "-Q", queues, "-c", "1", "--pool", "prefork",
+            "-Q", queues, "-c", str(concurrency), "--pool", "prefork",
             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO",
         ],
         cwd=ROOT,
@@ -170,3 +174,106 @@ def celery_worker_process(transactional_db, settings, tmp_path, publish_for_real
         yield handle
     finally:
         handle.stop()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class PrivateRedis:
+    """A redis-server of our own on a free port, so a drill can kill it without touching the shared one."""
+
+    port: int
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 - fixed program and arguments
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        import redis
+
+        client = redis.Redis.from_url(self.url)
+        wait_for(lambda: _pings(client), timeout=20, what="private redis-server")
+
+    def shutdown_nosave(self) -> None:
+        """SHUTDOWN NOSAVE: the server exits and every queued message is gone."""
+        import redis
+
+        # The server closes the connection as it exits, which redis-py reports as an error.
+        with suppress(redis.exceptions.ConnectionError):
+            redis.Redis.from_url(self.url).shutdown(nosave=True)
+        if self.process is not None:
+            self.process.wait(timeout=20)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+
+def _pings(client) -> bool:
+    import redis
+
+    try:
+        return bool(client.ping())
+    except redis.exceptions.ConnectionError:
+        return False
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    require_services()
+    if shutil.which("redis-server") is None:
+        message = "redis-server is not installed"
+        if os.environ.get("DSR_REQUIRE_ALL_TESTS"):
+            pytest.fail(message)
+        pytest.skip(message)
+    server = PrivateRedis(free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def publishing_to(url: str) -> Iterator[None]:
+    """Point this process's Celery producer at another broker for the duration."""
+    from keiseikyo.celery import app
+
+    previous = app.conf.broker_url
+
+    def reset_pools() -> None:
+        app._pool = None
+        with suppress(AttributeError, KeyError):
+            app.__dict__["amqp"]._producer_pool = None
+
+    app.conf.broker_url = url
+    reset_pools()
+    try:
+        yield
+    finally:
+        app.conf.broker_url = previous
+        reset_pools()
