@@ -108,13 +108,14 @@ def test_clerk_claims_verifies_drafts_and_supervisor_approves(page, browser, liv
     assert "苦情記録中の他の組合員の氏名" in desk.locator("main").inner_text()
     desk.get_by_role("button", name="決裁する（通知書を作成）").click()
     desk.wait_for_url(f"**/staff/cases/{dsr.public_id}/")
-    assert "決定済み" in desk.locator(".case-header").inner_text()
+    # Portal delivery: the decision notice is rendered at once, so the case is already notified.
+    assert "通知済み" in desk.locator(".case-header").inner_text()
     assert problems == []
     context.close()
 
     dsr = DataSubjectRequest.objects.get(pk=dsr.pk)
-    assert dsr.status == Status.DECIDED
+    assert dsr.status == Status.NOTIFIED
     assert dsr.drafted_by == clerk
     assert dsr.approved_by == supervisor
     assert dsr.decision_details["withheld_items"][0]["item"] == "苦情記録中の他の組合員の氏名"
-    assert dsr.letters.filter(kind=LetterKind.DISCLOSURE_DECISION).count() == 1
+    assert dsr.letters.filter(kind=LetterKind.DISCLOSURE_DECISION, status="rendered").count() == 1
