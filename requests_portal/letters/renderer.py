@@ -109,9 +109,14 @@ def _collect_warnings() -> Iterator[_WarningCollector]:
 
 def render_pdf(html: str) -> bytes:
     """The PDF for `html` (a complete document). Raises LetterContentError for content problems."""
+    from PIL import ImageFile
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError
+
+    # Importing WeasyPrint switched Pillow's process-wide LOAD_TRUNCATED_IMAGES on; notices embed
+    # no raster images, and the upload validator relies on truncated images failing to decode.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
 
     stylesheet = stylesheet_path()
     fetcher = _make_fetcher((font_path(), stylesheet))

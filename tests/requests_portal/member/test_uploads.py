@@ -341,3 +341,12 @@ def test_purge_removes_expired_unattached_files_and_keeps_the_record(member, set
     record = DisposalRecord.objects.get()
     assert (record.category, record.object_ref) == ("unattached_upload", str(expired.public_id))
     assert unattached_uploads_purge_task.delay().get() == 0
+
+
+def test_truncated_image_is_rejected_even_after_the_letter_renderer_ran(member, settings):
+    """WeasyPrint flips Pillow's LOAD_TRUNCATED_IMAGES on at import; uploads must not care."""
+    import weasyprint  # noqa: F401 - the import is the point
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    _assert_rejected(member, settings, "id.jpg", files.jpeg()[:-400], "image_broken")
