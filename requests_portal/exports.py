@@ -7,19 +7,19 @@ carriage return) is prefixed with an apostrophe (OWASP "CSV injection"). Large e
 streamed: rows come from `QuerySet.iterator(chunk_size=…)` and leave as soon as a chunk of
 lines is ready, so memory stays flat whatever the row count.
 
-The queue filter here (`QueueFilter` / `filter_queue`) is the export's copy of the staff queue's
-filters, with the same parameter names: status, kind, assignee, due, requester_type, q.
+The queue export writes exactly what the staff queue shows for the same query string: both
+build the queue's FilterSet through `workspace.queue_filterset`.
 """
 
 import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from urllib.parse import quote
 
-from django.db.models import Q, QuerySet
-from django.http import StreamingHttpResponse
+from django.db.models import QuerySet
+from django.http import QueryDict, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,7 +28,6 @@ from requests_portal import deadlines, storage
 from requests_portal.jobs import JobHandler, register
 from requests_portal.models import (
     ART39_KINDS,
-    UNANSWERED_STATUSES,
     BulkJob,
     DataSubjectRequest,
     Decision,
@@ -39,7 +38,6 @@ from requests_portal.models import (
     StatutoryGround,
     User,
 )
-from requests_portal.text import kana_search_key, name_search_key, normalize_line
 
 BOM = "\ufeff"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -125,93 +123,6 @@ def timestamped(name: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # The staff queue
 # ---------------------------------------------------------------------------------------------
-class DueWindow:
-    OVERDUE = "overdue"
-    TODAY = "today"
-    WEEK = "week"
-    ART39 = "art39"
-
-    CHOICES = (
-        (OVERDUE, gettext_lazy("期限を過ぎている")),
-        (TODAY, gettext_lazy("今日が期限")),
-        (WEEK, gettext_lazy("7日以内に期限")),
-        (ART39, gettext_lazy("到達から2週間を過ぎている（第39条）")),
-    )
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    """The queue's filters. Empty values filter nothing; `assignee` is a user id, "me" or "none"."""
-
-    status: tuple[str, ...] = ()
-    kind: tuple[str, ...] = ()
-    assignee: str = ""
-    due: str = ""
-    requester_type: tuple[str, ...] = ()
-    q: str = ""
-
-    def as_params(self) -> dict[str, object]:
-        return {key: list(value) if isinstance(value, tuple) else value for key, value in asdict(self).items()}
-
-    @classmethod
-    def from_params(cls, params: dict) -> "QueueFilter":
-        """Rebuild from `as_params()` (e.g. a job's stored parameters)."""
-        return cls(
-            status=tuple(params.get("status") or ()),
-            kind=tuple(params.get("kind") or ()),
-            assignee=str(params.get("assignee") or ""),
-            due=str(params.get("due") or ""),
-            requester_type=tuple(params.get("requester_type") or ()),
-            q=str(params.get("q") or ""),
-        )
-
-
-def filter_queue(
-    cases: QuerySet[DataSubjectRequest], queue_filter: QueueFilter, *, user: object, today: date | None = None
-) -> QuerySet[DataSubjectRequest]:
-    """Narrow an already-visible set of cases by the queue's filters."""
-    today = today or timezone.localdate()
-    f = queue_filter
-    if f.status:
-        cases = cases.filter(status__in=list(f.status))
-    if f.kind:
-        cases = cases.filter(kind__in=list(f.kind))
-    if f.requester_type:
-        cases = cases.filter(requester_type__in=list(f.requester_type))
-    if f.assignee == "me":
-        cases = cases.filter(assignee_id=getattr(user, "pk", None))
-    elif f.assignee == "none":
-        cases = cases.filter(assignee__isnull=True)
-    elif f.assignee.isdigit():
-        cases = cases.filter(assignee_id=int(f.assignee))
-    unanswered = Q(status__in=sorted(UNANSWERED_STATUSES))
-    if f.due == DueWindow.OVERDUE:
-        cases = cases.filter(unanswered, due_date__lt=today).exclude(status=Status.AWAITING_REQUESTER)
-    elif f.due == DueWindow.TODAY:
-        cases = cases.filter(unanswered, due_date=today)
-    elif f.due == DueWindow.WEEK:
-        cases = cases.filter(unanswered, due_date__gte=today, due_date__lte=today + timedelta(days=7))
-    elif f.due == DueWindow.ART39:
-        # The two weeks end at the close of arrival + 14 days: passed when arrival < today − 14.
-        limit = today - timedelta(days=deadlines.ART39_DAYS)
-        first_safe_arrival = timezone.make_aware(datetime.combine(limit, datetime.min.time()))
-        cases = cases.filter(unanswered, kind__in=sorted(ART39_KINDS), received_at__lt=first_safe_arrival)
-    if f.q:
-        cases = cases.filter(_search(f.q))
-    return cases
-
-
-def _search(text: str) -> Q:
-    """受付番号, 件名, the member's name, フリガナ or 組合員番号 (NFKC; variant kanji folded)."""
-    text = normalize_line(text)
-    condition = Q(reference__icontains=text) | Q(summary__icontains=text) | Q(member__member_number=text)
-    if key := name_search_key(text):
-        condition |= Q(member__name_search__contains=key)
-    if kana := kana_search_key(text):
-        condition |= Q(member__kana_search__contains=kana)
-    return condition
-
-
 @dataclass(frozen=True)
 class Column:
     header: str
@@ -372,11 +283,23 @@ def may_export(user: object) -> bool:
     return any(has_role(user, role) for role in roles)
 
 
-def export_may_include_restricted(user: object, queue_filter: QueueFilter) -> bool:
+def queue_cases(user: User, query: str) -> QuerySet[DataSubjectRequest]:
+    """The cases the staff queue shows `user` for `query` (a query string), in export order.
+
+    An invalid filter value (a tampered link) narrows nothing rather than widening anything:
+    the set always starts from what `user` may see.
+    """
+    from requests_portal.workspace import queue_filterset
+
+    return queue_filterset(user, QueryDict(query)).qs.order_by("id")
+
+
+def export_may_include_restricted(user: object, query: str) -> bool:
     """Whether an export could hold My Number cases (its audit entries are restricted then)."""
     from requests_portal.reports import sees_restricted
 
-    return sees_restricted(user) and (not queue_filter.kind or RequestKind.MY_NUMBER_INQUIRY in queue_filter.kind)
+    kind = QueryDict(query).get("kind", "")
+    return sees_restricted(user) and kind in ("", RequestKind.MY_NUMBER_INQUIRY)
 
 
 @register
@@ -395,17 +318,12 @@ class QueueExportJob(JobHandler):
         return may_export(actor)
 
     def validate(self, *, actor: User, params: dict) -> dict:
-        queue_filter = QueueFilter.from_params(params.get("filter") or {})
-        return {
-            "filter": queue_filter.as_params(),
-            "restricted": export_may_include_restricted(actor, queue_filter),
-        }
+        query = str(params.get("query") or "")
+        return {"query": query, "restricted": export_may_include_restricted(actor, query)}
 
     def _cases(self, job: BulkJob) -> QuerySet[DataSubjectRequest]:
-        from requests_portal.selectors import dsr_visible_to_staff
-
-        queue_filter = QueueFilter.from_params(job.params.get("filter") or {})
-        return filter_queue(dsr_visible_to_staff(job.created_by), queue_filter, user=job.created_by)
+        # Rebuilt for the job's creator in every chunk: rights withdrawn meanwhile take effect.
+        return queue_cases(job.created_by, str(job.params.get("query") or ""))
 
     def prepare(self, job: BulkJob) -> int:
         job.result = {"cursor": 0, "parts": [], "bytes": 0}

@@ -33,6 +33,20 @@ SAVED_FILTER_KEYS = ("q", "status", "kind", "assignee", "due", "requester", "cha
 MAX_SAVED_FILTERS = 30
 
 
+def queue_filterset(user: User, data: QueryDict):
+    """The queue's filters, search and sort over the cases `user` may see.
+
+    The one definition of "the queue with these filters": the queue page shows it, the CSV
+    export writes it, and a background export rebuilds it from the stored query string.
+    """
+    from requests_portal.forms.staff import QueueFilter
+    from requests_portal.selectors import dsr_visible_to_staff, queues_for_user
+
+    queues = queues_for_user(user)
+    handlers = handlers_for_queues(queue.pk for queue in queues)
+    return QueueFilter(data, queryset=dsr_visible_to_staff(user), user=user, queues=queues, handlers=handlers)
+
+
 def handlers_for_queues(queue_ids: Iterable[int]) -> list[User]:
     """Active staff who may work cases in any of these queues (group or direct queue grants)."""
     queue_ids = list(queue_ids)

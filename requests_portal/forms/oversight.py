@@ -7,8 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from requests_portal.exports import DueWindow, QueueFilter
-from requests_portal.models import RequesterType, RequestKind, Status, User
+from requests_portal.models import RequestKind
 from requests_portal.mynumber import contains_my_number, mask_my_numbers
 from requests_portal.reports import MAX_PERIOD_MONTHS, ReportFilter, fiscal_year_label
 from requests_portal.text import normalize_line, normalize_text
@@ -110,48 +109,6 @@ class FiscalYearForm(OversightForm):
 
     def year(self) -> int:
         return self.cleaned_data.get("fy") or self.years[0]
-
-
-class QueueFilterForm(OversightForm):
-    """The staff queue's filters, with the queue's parameter names."""
-
-    q = forms.CharField(label=_("検索（受付番号・件名・氏名・フリガナ・組合員番号）"), required=False, max_length=100)
-    status = forms.MultipleChoiceField(
-        label=_("状態"), required=False, choices=Status.choices, widget=forms.CheckboxSelectMultiple
-    )
-    kind = forms.MultipleChoiceField(label=_("種類"), required=False, widget=forms.CheckboxSelectMultiple)
-    requester_type = forms.MultipleChoiceField(
-        label=_("請求者の区分"), required=False, choices=RequesterType.choices, widget=forms.CheckboxSelectMultiple
-    )
-    assignee = forms.ChoiceField(label=_("担当者"), required=False)
-    due = forms.ChoiceField(label=_("期限"), required=False, choices=[("", _("指定しない")), *DueWindow.CHOICES])
-
-    def __init__(self, *args: object, kinds: list[str], assignees: list[User], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = _kind_choices(kinds)
-        self.fields["assignee"].choices = [
-            ("", _("すべて")),
-            ("me", _("自分")),
-            ("none", _("未割当て")),
-            *((str(user.pk), user.display_name or user.email) for user in assignees),
-        ]
-
-    def clean_q(self) -> str:
-        text = normalize_line(self.cleaned_data.get("q") or "")
-        if contains_my_number(text):
-            raise forms.ValidationError(_("マイナンバーでは検索できません。マイナンバーは入力しないでください。"))
-        return text
-
-    def queue_filter(self) -> QueueFilter:
-        data = self.cleaned_data
-        return QueueFilter(
-            status=tuple(data.get("status") or ()),
-            kind=tuple(data.get("kind") or ()),
-            assignee=data.get("assignee") or "",
-            due=data.get("due") or "",
-            requester_type=tuple(data.get("requester_type") or ()),
-            q=data.get("q") or "",
-        )
 
 
 class LegalHoldForm(OversightForm):

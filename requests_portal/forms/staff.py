@@ -42,7 +42,7 @@ from requests_portal.models import (
     SuspensionMeasure,
     User,
 )
-from requests_portal.mynumber import mask_my_numbers, validate_no_my_number
+from requests_portal.mynumber import contains_my_number, mask_my_numbers, validate_no_my_number
 from requests_portal.roles import Access
 from requests_portal.text import (
     kana_search_key,
@@ -205,6 +205,15 @@ class QueueFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def __init__(self, *args: object, user: User, queues: QuerySet[Queue], handlers: list[User], **kwargs: object):
+        data = args[0] if args else kwargs.get("data")
+        # A My Number typed into the search is neither searched for nor shown again on the page.
+        self.search_refused = bool(data is not None and contains_my_number(data.get("q", "") or ""))
+        if self.search_refused:
+            data = data.copy()  # type: ignore[union-attr]
+            data["q"] = ""
+            args = (data, *args[1:]) if args else args
+            if not args:
+                kwargs["data"] = data
         super().__init__(*args, **kwargs)
         self.user = user
         if len(queues) > 1:

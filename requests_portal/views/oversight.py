@@ -19,11 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from requests_portal import audit, exports, jobs, reports, retention, storage
+from requests_portal import audit, exports, jobs, reports, retention, storage, workspace
 from requests_portal.charts import dashboard_charts
 from requests_portal.exceptions import DomainError
-from requests_portal.forms.oversight import DashboardFilterForm, FiscalYearForm, LegalHoldForm, QueueFilterForm
-from requests_portal.models import BulkJob, RetentionPolicy, User
+from requests_portal.forms.oversight import DashboardFilterForm, FiscalYearForm, LegalHoldForm
+from requests_portal.models import BulkJob, RetentionPolicy
+from requests_portal.mynumber import mask_my_numbers
 from requests_portal.roles import Access, Role, has_role
 from requests_portal.selectors import dsr_visible_to_staff
 from requests_portal.views.access import staff_required
@@ -159,46 +160,79 @@ def annual_csv(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------------------------------------
 # Queue export (streamed, or as a bulk job)
 # ---------------------------------------------------------------------------------------------
-def _queue_form(request: HttpRequest, data: object) -> QueueFilterForm:
-    visible = dsr_visible_to_staff(request.user)
-    assignees = list(
-        User.objects.filter(pk__in=visible.exclude(assignee__isnull=True).values("assignee_id")).order_by(
-            "display_name", "email"
-        )
-    )
-    return QueueFilterForm(data, kinds=reports.visible_kinds(request.user), assignees=assignees)
+def _queue_query(request: HttpRequest, *, drop_search: bool = False) -> str:
+    """The staff queue's query string, without the page number (an export covers every page)."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    if drop_search:
+        params.pop("q", None)
+    return params.urlencode()
 
 
-def _audit_queue_export(request: HttpRequest, queue_filter: exports.QueueFilter, mode: str) -> None:
+def _invalid_filters(request: HttpRequest, filterset: object) -> HttpResponse:
+    """A tampered or stale filter value: say so rather than export something else."""
+    context = _context(request, filterset=filterset, count=0, query="", active_filters=[], invalid=True)
+    return render(request, "requests_portal/oversight/export.html", context, status=400)
+
+
+def _refuse_search(request: HttpRequest) -> HttpResponse:
+    """Back to the queue without the typed My Number, with the reason (the number is not repeated)."""
+    messages.error(request, _("マイナンバーでは検索できません。入力した番号は検索にも記録にも使っていません。"))
+    return redirect(f"{reverse('requests_portal:staff_queue')}?{_queue_query(request, drop_search=True)}")
+
+
+def _audit_queue_export(request: HttpRequest, query: str, mode: str) -> None:
     audit.record(
         action="export.queue",
         actor=request.user,
-        restricted=exports.export_may_include_restricted(request.user, queue_filter),
-        data={"params": queue_filter.as_params(), "mode": mode},
+        restricted=exports.export_may_include_restricted(request.user, query),
+        data={"query": mask_my_numbers(query), "mode": mode},
     )
+
+
+def _active_filters(filterset: object) -> list[tuple[str, str]]:
+    """(label, shown value) of each filter in use, with choice values shown by their labels."""
+    shown = []
+    for field in filterset.form:  # type: ignore[attr-defined]
+        value = field.value()
+        if not value or field.name == "sort":
+            continue
+        choices = {str(key): label for key, label in getattr(field.field, "choices", ())}
+        shown.append((str(field.label), str(choices.get(str(value), value))))
+    return shown
 
 
 @require_safe
 @role_required(*EXPORT_ROLES)
 def queue_export(request: HttpRequest) -> HttpResponse:
-    form = _queue_form(request, request.GET or None)
-    count = None
-    if form.is_bound and form.is_valid():
-        visible = dsr_visible_to_staff(request.user)
-        count = exports.filter_queue(visible, form.queue_filter(), user=request.user).count()
-    context = _context(request, form=form, count=count, query=request.GET.urlencode())
-    return render(request, "requests_portal/oversight/export.html", context, status=400 if form.errors else 200)
+    """What an export of the queue with these filters would hold, and the two ways to get it."""
+    filterset = workspace.queue_filterset(request.user, request.GET)
+    if filterset.search_refused:
+        return _refuse_search(request)
+    if not filterset.is_valid():
+        return _invalid_filters(request, filterset)
+    query = _queue_query(request)
+    context = _context(
+        request,
+        filterset=filterset,
+        count=exports.queue_cases(request.user, query).count(),
+        query=query,
+        active_filters=_active_filters(filterset),
+    )
+    return render(request, "requests_portal/oversight/export.html", context)
 
 
 @require_safe
 @role_required(*EXPORT_ROLES)
 def queue_export_csv(request: HttpRequest) -> HttpResponse:
-    form = _queue_form(request, request.GET)
-    if not form.is_valid():
-        return render(request, "requests_portal/oversight/export.html", _context(request, form=form), status=400)
-    queue_filter = form.queue_filter()
-    cases = exports.filter_queue(dsr_visible_to_staff(request.user), queue_filter, user=request.user)
-    _audit_queue_export(request, queue_filter, "stream")
+    query = _queue_query(request)
+    filterset = workspace.queue_filterset(request.user, request.GET)
+    if filterset.search_refused:
+        return _refuse_search(request)
+    if not filterset.is_valid():
+        return _invalid_filters(request, filterset)
+    _audit_queue_export(request, query, "stream")
+    cases = exports.queue_cases(request.user, query)
     return exports.csv_response(
         filename=exports.timestamped("queue_export"), header=exports.queue_header(), rows=exports.queue_rows(cases)
     )
@@ -208,12 +242,14 @@ def queue_export_csv(request: HttpRequest) -> HttpResponse:
 @role_required(*EXPORT_ROLES)
 def queue_export_job(request: HttpRequest) -> HttpResponse:
     # The filters travel in the query string, exactly as for the streamed download.
-    form = _queue_form(request, request.GET)
-    if not form.is_valid():
-        return render(request, "requests_portal/oversight/export.html", _context(request, form=form), status=400)
-    queue_filter = form.queue_filter()
-    _audit_queue_export(request, queue_filter, "job")
-    job = jobs.job_start(kind=exports.QUEUE_EXPORT_JOB, actor=request.user, params={"filter": queue_filter.as_params()})
+    query = _queue_query(request)
+    filterset = workspace.queue_filterset(request.user, request.GET)
+    if filterset.search_refused:
+        return _refuse_search(request)
+    if not filterset.is_valid():
+        return _invalid_filters(request, filterset)
+    _audit_queue_export(request, query, "job")
+    job = jobs.job_start(kind=exports.QUEUE_EXPORT_JOB, actor=request.user, params={"query": query})
     return redirect("requests_portal:oversight_job", public_id=job.public_id)
 
 

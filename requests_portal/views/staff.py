@@ -124,6 +124,12 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
     handlers = workspace.handlers_for_queues(queue.pk for queue in queues)
     filter_kwargs = {"user": user, "queues": queues, "handlers": handlers}
     filterset = QueueFilter(request.GET, queryset=visible, **filter_kwargs)
+    if filterset.search_refused:
+        # Take the number out of the address bar, the page and every link built from the query.
+        params = request.GET.copy()
+        params.pop("q", None)
+        messages.error(request, _("マイナンバーでは検索できません。入力した番号は検索にも記録にも使っていません。"))
+        return HttpResponseRedirect(f"{reverse('requests_portal:staff_queue')}?{params.urlencode()}")
     cases = filterset.qs.select_related("queue", "member", "assignee")
     # Counts per status answer "how many would I see with these filters in each status".
     count_params = request.GET.copy()

@@ -37,7 +37,7 @@ def test_export_job_runs_on_the_worker(celery_worker_process):
 
     supervisor = staff_user(Role.GA_SUPERVISOR)
     _cases(2500)
-    job = jobs.job_start(kind=exports.QUEUE_EXPORT_JOB, actor=supervisor, params={"filter": {}})
+    job = jobs.job_start(kind=exports.QUEUE_EXPORT_JOB, actor=supervisor, params={"query": ""})
     done = wait_for(
         lambda: BulkJob.objects.filter(pk=job.pk, state=BulkJob.State.DONE).first(), timeout=90, what="job done"
     )

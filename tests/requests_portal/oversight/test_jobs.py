@@ -74,7 +74,7 @@ def test_export_job_runs_and_downloads_the_same_rows_as_the_stream(client, super
     assert actions[-1] == "export.queue"  # the comparison stream
     assert {"export.queue", "job.start", "job.done", "export.download"} <= set(actions)
     start = AuditEntry.objects.get(action="job.start")
-    assert start.data["params"]["filter"]["kind"] == [RequestKind.DISCLOSURE]
+    assert start.data["params"]["query"] == f"kind={RequestKind.DISCLOSURE}"
 
 
 def test_progress_is_visible_and_the_job_resumes_from_its_cursor(
@@ -82,7 +82,7 @@ def test_progress_is_visible_and_the_job_resumes_from_its_cursor(
 ):
     monkeypatch.setattr(exports.QueueExportJob, "chunk_size", 4)
     with django_capture_on_commit_callbacks(execute=False):
-        job = jobs.job_start(kind=exports.QUEUE_EXPORT_JOB, actor=supervisor, params={"filter": {}})
+        job = jobs.job_start(kind=exports.QUEUE_EXPORT_JOB, actor=supervisor, params={"query": ""})
     assert job.state == BulkJob.State.QUEUED
     # One step at a time, as if the worker were lost after each of them.
     assert jobs.job_run(job_id=job.pk, time_budget=0) is False
@@ -204,7 +204,7 @@ def test_status_filters_reach_the_job(supervisor, cases, committed):
     DataSubjectRequest.objects.filter(pk=cases[0].pk).update(status=Status.CLOSED)
     with committed():
         job = jobs.job_start(
-            kind=exports.QUEUE_EXPORT_JOB, actor=supervisor, params={"filter": {"status": [Status.CLOSED]}}
+            kind=exports.QUEUE_EXPORT_JOB, actor=supervisor, params={"query": f"status={Status.CLOSED}"}
         )
     job.refresh_from_db()
     assert job.done == 1
