@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "requests_portal.staff_auth.StaffSessionMiddleware",
+    "requests_portal.staff_auth.SessionPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # axes must be last: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",

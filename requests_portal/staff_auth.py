@@ -2,13 +2,14 @@
 of sign-ins, failures and lockouts.
 
 Staff sign in with django-allauth (password, then a TOTP code from allauth.mfa); django-axes
-counts failures per account. On top of that, `StaffSessionMiddleware` makes sure that
+counts failures per account. On top of that, `SessionPolicyMiddleware` makes sure that
 
 - a staff account (any role in roles.py) has proved its second factor *in this session*
   before any page other than the enrolment / verification pages answers (first login
   enrols the authenticator app);
 - a staff session ends after DSR_STAFF_IDLE_SECONDS without a request, and
   SESSION_COOKIE_AGE after sign-in whatever happens (ASVS 4.0.3 3.3.2 L3: 15 min / 12 h);
+  a member's session after DSR_MEMBER_IDLE_SECONDS idle (L2: 30 min) and the same 12 h;
 - a session whose account was deactivated is flushed at its next request.
 
 The receivers below write one audit entry per sign-in, sign-out, failure, lockout, second
@@ -108,8 +109,9 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
     return HttpResponseRedirect(url)
 
 
-class StaffSessionMiddleware:
-    """Second factor, idle and absolute timeouts for staff; deactivated accounts signed out."""
+class SessionPolicyMiddleware:
+    """Idle and absolute timeouts for every signed-in account, the second factor for staff, and
+    the sign-out of deactivated accounts."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -125,20 +127,22 @@ class StaffSessionMiddleware:
             audit.record(action="auth.session_ended", actor=None, outcome="denied", data={"reason": "inactive_account"})
             session.flush()
             return None
-        if not user.is_authenticated or not is_staff_user(user):
+        if not user.is_authenticated:
             return None
+        staff = is_staff_user(user)
+        idle_limit = settings.DSR_STAFF_IDLE_SECONDS if staff else settings.DSR_MEMBER_IDLE_SECONDS
 
         now = time.time()
         login_at = session.setdefault(LOGIN_AT_KEY, now)
         seen_at = session.get(SEEN_AT_KEY, login_at)
         if now - login_at > settings.SESSION_COOKIE_AGE:
             return self._expire(request, "absolute")
-        if now - seen_at > settings.DSR_STAFF_IDLE_SECONDS:
+        if now - seen_at > idle_limit:
             return self._expire(request, "idle")
         if now - seen_at >= _SEEN_AT_RESOLUTION_SECONDS or SEEN_AT_KEY not in session:
             session[SEEN_AT_KEY] = now
 
-        if not mfa_verified(request) and _url_name(request) not in MFA_EXEMPT_URL_NAMES:
+        if staff and not mfa_verified(request) and _url_name(request) not in MFA_EXEMPT_URL_NAMES:
             return _redirect(request, staff_mfa_step_url(request))
         return None
 

@@ -40,6 +40,13 @@ def wareki(value: date | None) -> str:
     return format_wareki(value)
 
 
+@register.filter
+def timeuntil_minutes(value: object) -> int:
+    """A timedelta as whole minutes, rounded up (for "try again in N minutes")."""
+    seconds = value.total_seconds() if hasattr(value, "total_seconds") else 0
+    return max(1, -(-int(seconds) // 60))
+
+
 @register.simple_tag
 def deadline_summary(dsr: DataSubjectRequest) -> deadlines.DeadlineSummary:
     """The deadline panel's figures for today."""

@@ -23,13 +23,6 @@ SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 STAFF_HOME = "/staff/"
 
 
-@pytest.fixture(autouse=True)
-def _lockout_without_template(settings):
-    # The lockout page template belongs to the member sign-in pages (issue 3); the plain
-    # axes response is enough to test the lockout itself.
-    settings.AXES_LOCKOUT_TEMPLATE = None
-
-
 def _verified(user: User) -> User:
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     return user
@@ -143,6 +136,21 @@ def test_idle_timeout_is_fifteen_minutes(client, time_machine):
     assert AuditEntry.objects.filter(action="auth.session_expired", data__reason="idle", actor_id=user.pk).exists()
 
 
+def test_member_idle_timeout_is_thirty_minutes(client, time_machine):
+    time_machine.move_to("2026-06-01 10:00 +09:00", tick=False)
+    member = member_user()
+    client.force_login(member)
+    home = reverse("requests_portal:member_home")
+    assert client.get(home).status_code == 200
+    time_machine.move_to("2026-06-01 10:29 +09:00", tick=False)
+    assert client.get(home).status_code == 200
+    time_machine.move_to("2026-06-01 11:00:30 +09:00", tick=False)
+    response = client.get(home)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    assert AuditEntry.objects.filter(action="auth.session_expired", data__reason="idle", actor_id=member.pk).exists()
+
+
 def test_absolute_timeout_is_twelve_hours_however_active(client, time_machine):
     time_machine.move_to("2026-06-01 08:00 +09:00", tick=False)
     client.force_login(staff_user(Role.GA_STAFF))
@@ -178,9 +186,13 @@ def test_failed_passwords_lock_the_account_and_are_audited(client, settings):
         client.post(reverse("account_login"), {"login": user.email, "password": "wrong-password-123"})
     assert AuditEntry.objects.filter(action="auth.login_failed", data__login=user.email).count() == 3
     assert AuditEntry.objects.filter(action="auth.lockout", data__login=user.email).exists()
-    # Even the right password is refused now.
+    # Even the right password is refused now, with a page that says what to do.
     response = _password_step(client, user)
-    assert response.status_code in (403, 429)
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "ログインが一時的に制限されています" in page
+    assert "60分ほど" in page
+    assert user.email not in page
     assert SESSION_KEY not in client.session
 
 
