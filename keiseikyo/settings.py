@@ -244,6 +244,7 @@ if not DSR_FILE_ENCRYPTION_KEY:
 # Internationalisation: Japanese first, English through Django i18n
 # ------------------------------------------------------------------------------
 LANGUAGE_CODE = "ja"
+FORMAT_MODULE_PATH = ["keiseikyo.formats"]
 LANGUAGES = [("ja", _("日本語")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
@@ -394,7 +395,12 @@ CELERY_BEAT_SCHEDULE |= {
     "bulk-job-sweep": {"task": "requests_portal.bulk_job_sweep", "schedule": crontab(minute="*/5")},
 }
 # Modules that register bulk-job handlers (requests_portal.jobs.register); features append theirs.
-DSR_BULK_JOB_MODULES = [*globals().get("DSR_BULK_JOB_MODULES", []), "requests_portal.exports"]
+DSR_BULK_JOB_MODULES = [
+    *globals().get("DSR_BULK_JOB_MODULES", []),
+    "requests_portal.exports",
+    "requests_portal.workspace",
+    "requests_portal.roster",
+]
 # Seconds one runner invocation works before it queues its continuation (< the soft time limit).
 DSR_BULK_JOB_TIME_BUDGET = 45
 

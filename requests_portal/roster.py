@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import csv
 import re
+import tempfile
 import unicodedata
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,10 +33,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from requests_portal import audit
+from requests_portal import audit, jobs, storage
 from requests_portal.accounts import normalize_member_number
-from requests_portal.models import Member
+from requests_portal.exceptions import DomainError
+from requests_portal.models import BulkJob, Member
 from requests_portal.mynumber import contains_my_number
 from requests_portal.text import hiragana_to_katakana, normalize_line, normalize_postal_code
 from requests_portal.wareki import parse_japanese_date
@@ -380,6 +385,15 @@ def import_roster(
     return result
 
 
+def check_roster(source: str | Path, *, encoding: str | None = None) -> ImportResult:
+    """The first pass of `import_roster` alone: count the rows and collect the rejected ones."""
+    path = Path(source)
+    result = ImportResult(dry_run=True)
+    for _row in _rows(path, encoding or _detect_encoding(path), result.errors):
+        result.rows += 1
+    return result
+
+
 def import_roster_text(text: str, **kwargs: object) -> ImportResult:
     """Convenience for tests and small uploads: import from a string (written to a temp file)."""
     import tempfile
@@ -393,4 +407,104 @@ def import_roster_text(text: str, **kwargs: object) -> ImportResult:
         Path(name).unlink(missing_ok=True)
 
 
-__all__ = ["ImportResult", "RosterFileError", "RowError", "import_roster", "import_roster_text"]
+# --- the import as a background job with progress (for the admin's upload page) -------------
+
+ROSTER_IMPORT_JOB = "roster_import"
+# What the job's page lists of the rejected rows (the count is always exact).
+_SHOWN_ERRORS = 200
+
+
+@jobs.register
+class RosterImportJob(jobs.JobHandler):
+    """An uploaded roster, imported all or nothing: first every row is checked (one chunk),
+    then, only if none was rejected, everything is written in one transaction (the next).
+
+    The uploaded file is kept encrypted in private storage for the job only and deleted when the
+    job ends, whatever the outcome.
+    """
+
+    kind = ROSTER_IMPORT_JOB
+    label = gettext_lazy("組合員名簿の取込")
+
+    def may_start(self, actor: object) -> bool:
+        from requests_portal.roles import Role, has_role
+
+        return has_role(actor, Role.ADMIN)
+
+    def validate(self, *, actor: object, params: dict) -> dict:
+        if not params.get("storage_name"):
+            raise DomainError(_("取り込むファイルがありません。"))
+        return {"storage_name": str(params["storage_name"]), "filename": str(params.get("filename", ""))[:120]}
+
+    @contextmanager
+    def _file(self, job: BulkJob) -> Iterator[Path]:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "roster.csv"
+            path.write_bytes(storage.read(job.params["storage_name"]))
+            yield path
+
+    def prepare(self, job: BulkJob) -> int:
+        with self._file(job) as path:
+            lines = sum(1 for _line in path.open("rb"))
+        job.result = {"phase": "check"}
+        # Two steps per row: checked, then written.
+        return max(lines - 1, 0) * 2
+
+    def run_chunk(self, job: BulkJob) -> int:
+        phase = job.result.get("phase")
+        if phase == "done":
+            return 0
+        with self._file(job) as path:
+            try:
+                if phase == "check":
+                    result = check_roster(path)
+                    errors = [str(error) for error in result.errors]
+                    job.result = {"phase": "write" if not errors else "done", "rows": result.rows}
+                    job.result |= {"rejected": len(errors), "errors": errors[:_SHOWN_ERRORS]}
+                    if errors:
+                        job.total = result.rows
+                    return max(result.rows, 1)
+                result = import_roster(path, actor=job.created_by)
+            except RosterFileError as exc:
+                job.result = {"phase": "done", "rows": 0, "rejected": 1, "errors": [str(exc)]}
+                return 1
+        job.result = {
+            "phase": "done",
+            "rows": result.rows,
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "rejected": len(result.errors),
+            "errors": [str(error) for error in result.errors][:_SHOWN_ERRORS],
+        }
+        return max(result.rows, 1)
+
+    def finish(self, job: BulkJob) -> None:
+        storage.delete(job.params["storage_name"])
+        job.total = job.done
+
+    def summary(self, job: BulkJob) -> list[tuple[str, str]]:
+        result = job.result
+        if result.get("rejected"):
+            lines = [(str(_("結果")), str(_("誤りのある行があったため、何も取り込んでいません。")))]
+            lines.append((str(_("誤りのある行")), f"{result['rejected']:,}"))
+            lines += [("", error) for error in result.get("errors", [])]
+            return lines
+        return [
+            (str(_("結果")), str(_("すべての行を取り込みました。"))),
+            (str(_("行数")), f"{result.get('rows', 0):,}"),
+            (str(_("新しく登録")), f"{result.get('created', 0):,}"),
+            (str(_("更新")), f"{result.get('updated', 0):,}"),
+            (str(_("変更なし")), f"{result.get('unchanged', 0):,}"),
+        ]
+
+
+__all__ = [
+    "ImportResult",
+    "RosterFileError",
+    "RosterImportJob",
+    "RowError",
+    "check_roster",
+    "import_roster",
+    "import_roster_text",
+]

@@ -1,5 +1,6 @@
 """Reads and small writes of the staff workspace that are not case transitions: who may be
-assigned, saved queue filters, bulk assignment, and the audit entry of a queue listing.
+assigned, saved queue filters, bulk assignment (inline, or as a job for large selections),
+and the audit entry of a queue listing.
 
 Cases are always reached through selectors.dsr_visible_to_staff / permissions.access_*;
 nothing here widens what anyone can see.
@@ -13,21 +14,27 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from requests_portal import audit, deadlines, services
+from requests_portal import audit, deadlines, jobs, services
 from requests_portal.exceptions import DomainError
 from requests_portal.models import (
     ART39_KINDS,
+    OPEN_STATUSES,
     UNANSWERED_STATUSES,
+    BulkJob,
     DataSubjectRequest,
     DsrUserObjectPermission,
     QueueGroupObjectPermission,
     QueueUserObjectPermission,
     SavedFilter,
+    Status,
     User,
 )
 from requests_portal.permissions import access_dsr_for_staff
 from requests_portal.roles import QUEUE_PERMISSION, STAFF_ROLES, Access, Role
+from requests_portal.selectors import dsr_visible_to_staff, queues_for_user
 
 SAVED_FILTER_KEYS = ("q", "status", "kind", "assignee", "due", "requester", "channel", "queue", "sort", "per_page")
 MAX_SAVED_FILTERS = 30
@@ -40,7 +47,6 @@ def queue_filterset(user: User, data: QueryDict):
     export writes it, and a background export rebuilds it from the stored query string.
     """
     from requests_portal.forms.staff import QueueFilter
-    from requests_portal.selectors import dsr_visible_to_staff, queues_for_user
 
     queues = queues_for_user(user)
     handlers = handlers_for_queues(queue.pk for queue in queues)
@@ -140,6 +146,85 @@ def dsr_bulk_assign(*, actor: User, public_ids: Iterable[str], assignee: User | 
         else:
             result.assigned.append(dsr.reference)
     return result
+
+
+# Selections above this size are reassigned as a background job with visible progress.
+BULK_ASSIGN_INLINE_LIMIT = 20
+# What a job keeps of the references it could not reassign (the count is always exact).
+_KEPT_REFERENCES = 200
+
+
+@jobs.register
+class BulkAssignJob(jobs.JobHandler):
+    """Reassigning many cases (e.g. everything a colleague who is leaving holds) as a job.
+
+    The cases are fixed when the job starts: the selected ones, or the open cases of one
+    person. Each chunk re-checks, for the job's creator, that every case may still be worked
+    and that the new assignee may work it (dsr_bulk_assign through the visibility selector).
+    """
+
+    kind = "bulk_assign"
+    label = gettext_lazy("担当者の一括変更")
+    chunk_size = 50
+
+    def may_start(self, actor: User) -> bool:
+        return bool(queues_for_user(actor, Access.HANDLE))
+
+    def validate(self, *, actor: User, params: dict) -> dict:
+        assignee_id = params.get("assignee_id")
+        if assignee_id is not None and not User.objects.filter(pk=assignee_id, is_active=True).exists():
+            raise DomainError(_("担当者が見つかりません。"))
+        cleaned: dict = {"assignee_id": assignee_id}
+        if params.get("from_assignee_id") is not None:
+            cleaned["from_assignee_id"] = int(params["from_assignee_id"])
+        else:
+            public_ids = [str(value) for value in dict.fromkeys(params.get("public_ids") or [])]
+            if not public_ids:
+                raise DomainError(_("割り当てる事案を選んでください。"))
+            cleaned["public_ids"] = public_ids[:10_000]
+        return cleaned
+
+    def prepare(self, job: BulkJob) -> int:
+        if "from_assignee_id" in job.params:
+            cases = dsr_visible_to_staff(job.created_by, Access.HANDLE).filter(
+                assignee_id=job.params["from_assignee_id"], status__in=OPEN_STATUSES | {Status.DECIDED}
+            )
+            ids = [str(value) for value in cases.order_by("due_date", "id").values_list("public_id", flat=True)]
+        else:
+            ids = list(job.params["public_ids"])
+        job.result = {"ids": ids, "cursor": 0, "assigned": 0, "refused": [], "refused_count": 0, "not_found": 0}
+        return len(ids)
+
+    def run_chunk(self, job: BulkJob) -> int:
+        cursor = int(job.result["cursor"])
+        chunk = job.result["ids"][cursor : cursor + self.chunk_size]
+        if not chunk:
+            return 0
+        assignee = User.objects.filter(pk=job.params["assignee_id"]).first() if job.params["assignee_id"] else None
+        outcome = dsr_bulk_assign(actor=job.created_by, public_ids=chunk, assignee=assignee)
+        refused = list(job.result["refused"])
+        refused += outcome.refused[: max(0, _KEPT_REFERENCES - len(refused))]
+        job.result = {
+            **job.result,
+            "cursor": cursor + len(chunk),
+            "assigned": int(job.result["assigned"]) + len(outcome.assigned),
+            "refused": refused,
+            "refused_count": int(job.result["refused_count"]) + len(outcome.refused),
+            "not_found": int(job.result["not_found"]) + outcome.not_found,
+        }
+        return len(chunk)
+
+    def finish(self, job: BulkJob) -> None:
+        job.result = {key: value for key, value in job.result.items() if key != "ids"}
+
+    def summary(self, job: BulkJob) -> list[tuple[str, str]]:
+        lines = [(str(_("変更した事案")), str(_("%(n)s件") % {"n": f"{job.result.get('assigned', 0):,}"}))]
+        if refused := int(job.result.get("refused_count", 0)):
+            shown = "、".join(job.result.get("refused", []))
+            lines.append((str(_("担当できない職員のため変更しなかった事案")), f"{refused:,}件：{shown}"))
+        if missing := int(job.result.get("not_found", 0)):
+            lines.append((str(_("処理できなくなっていた事案")), f"{missing:,}件"))
+        return lines
 
 
 def attach_deadline_summaries(cases: Iterable[DataSubjectRequest]) -> None:

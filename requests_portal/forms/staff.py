@@ -326,6 +326,44 @@ class AssignForm(forms.Form):
         return None if value == "none" else self.handlers[value]
 
 
+class ReassignAllForm(forms.Form):
+    """Move every open case of one person to another (or to nobody), e.g. when someone leaves."""
+
+    def __init__(self, *args: object, handlers: list[User], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.handlers = {str(person.pk): person for person in handlers}
+        people = [(str(person.pk), str(person)) for person in handlers]
+        self.fields["from_assignee"] = forms.ChoiceField(
+            label=_("現在の担当者"), choices=[("", _("選んでください")), *people]
+        )
+        self.fields["assignee"] = AssigneeChoiceField(handlers=handlers, label=_("新しい担当者"))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("from_assignee") and cleaned.get("from_assignee") == cleaned.get("assignee"):
+            self.add_error("assignee", _("現在の担当者とは別の職員を選んでください。"))
+        return cleaned
+
+
+class RosterUploadForm(forms.Form):
+    MAX_BYTES = 50 * 1024 * 1024
+
+    roster = forms.FileField(
+        label=_("組合員名簿（CSV）"),
+        help_text=_(
+            "見出し行に 組合員番号・氏名・フリガナ・生年月日・〒・住所・電話・メール を含むCSV（UTF-8またはShift_JIS）"
+        ),
+    )
+
+    def clean_roster(self) -> object:
+        upload = self.cleaned_data["roster"]
+        if upload.size > self.MAX_BYTES:
+            raise ValidationError(_("ファイルが大きすぎます（50MBまで）。"))
+        if not upload.name.lower().endswith(".csv"):
+            raise ValidationError(_("CSVファイル（拡張子 .csv）を選んでください。"))
+        return upload
+
+
 class BulkAssignForm(AssignForm):
     MAX_CASES = 100
 

@@ -18,6 +18,8 @@ urlpatterns = [
         path(f"staff/cases/<uuid:public_id>/{slug}/", view, name=f"staff_dsr_{slug}")
         for slug, view in staff.ACTION_VIEWS.items()
     ],
+    path("staff/reassign/", staff.staff_reassign, name="staff_reassign"),
+    path("staff/roster/", staff.staff_roster_import, name="staff_roster_import"),
     path("staff/audit/", audit_log.staff_audit_log, name="staff_audit_log"),
     path("staff/audit/verify/", audit_log.staff_audit_verify, name="staff_audit_verify"),
     path("staff/audit/export.csv", audit_log.staff_audit_export, name="staff_audit_export"),

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from requests_portal import audit, services, uploads, workflow, workspace
+from requests_portal import audit, jobs, roster, services, storage, uploads, workflow, workspace
 from requests_portal.decisions import DecisionInvalid
 from requests_portal.exceptions import DomainError
 from requests_portal.forms.staff import (
@@ -39,7 +39,9 @@ from requests_portal.forms.staff import (
     MessageForm,
     QueueFilter,
     ReasonForm,
+    ReassignAllForm,
     RevokeForm,
+    RosterUploadForm,
     SavedFilterForm,
 )
 from requests_portal.models import (
@@ -61,7 +63,7 @@ from requests_portal.permissions import (
     grant_case_access,
     revoke_case_access,
 )
-from requests_portal.roles import Access
+from requests_portal.roles import Access, Role, has_role
 from requests_portal.selectors import dsr_status_counts, dsr_timeline, dsr_visible_to_staff, queues_for_user
 from requests_portal.views.access import staff_required
 
@@ -172,9 +174,15 @@ def staff_queue_bulk_assign(request: HttpRequest) -> HttpResponse:
             for error in errors:
                 messages.error(request, error)
         return HttpResponseRedirect(queue_url)
-    result = workspace.dsr_bulk_assign(
-        actor=request.user, public_ids=form.cleaned_data["cases"], assignee=form.cleaned_data["assignee"]
-    )
+    selected, assignee = form.cleaned_data["cases"], form.cleaned_data["assignee"]
+    if len(selected) > workspace.BULK_ASSIGN_INLINE_LIMIT:
+        job = jobs.job_start(
+            kind=workspace.BulkAssignJob.kind,
+            actor=request.user,
+            params={"public_ids": selected, "assignee_id": assignee.pk if assignee else None},
+        )
+        return redirect("requests_portal:oversight_job", public_id=job.public_id)
+    result = workspace.dsr_bulk_assign(actor=request.user, public_ids=selected, assignee=assignee)
     if result.assigned:
         messages.success(request, _("%(count)d 件の担当者を変更しました。") % {"count": len(result.assigned)})
     if result.refused or result.not_found:
@@ -716,3 +724,48 @@ __all__ = [
     "staff_saved_filter_create",
     "staff_saved_filter_delete",
 ]
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def staff_reassign(request: HttpRequest) -> HttpResponse:
+    """A supervisor moves every open case of one person to another, as a job with progress."""
+    approve_queues = queues_for_user(request.user, Access.APPROVE)
+    if not approve_queues:
+        raise Http404
+    handlers = workspace.handlers_for_queues(queue.pk for queue in approve_queues)
+    form = ReassignAllForm(request.POST or None, handlers=handlers)
+    if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data["assignee"]
+        job = jobs.job_start(
+            kind=workspace.BulkAssignJob.kind,
+            actor=request.user,
+            params={
+                "from_assignee_id": int(form.cleaned_data["from_assignee"]),
+                "assignee_id": None if chosen == "none" else int(chosen),
+            },
+        )
+        return redirect("requests_portal:oversight_job", public_id=job.public_id)
+    return render(request, "requests_portal/staff/reassign.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def staff_roster_import(request: HttpRequest) -> HttpResponse:
+    """The administrator uploads the co-op's roster; it is imported all or nothing, as a job."""
+    if not has_role(request.user, Role.ADMIN):
+        raise Http404
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["roster"]
+        # Kept encrypted for the job only; the job deletes it when it ends.
+        storage_name = storage.save(upload.read())
+        job = jobs.job_start(
+            kind=roster.ROSTER_IMPORT_JOB,
+            actor=request.user,
+            params={"storage_name": storage_name, "filename": upload.name},
+        )
+        return redirect("requests_portal:oversight_job", public_id=job.public_id)
+    return render(
+        request, "requests_portal/staff/roster_import.html", {"form": form}, status=400 if form.errors else 200
+    )
