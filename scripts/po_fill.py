@@ -82,7 +82,9 @@ class Entry:
             if not isinstance(translation, str):
                 raise ValueError(f"{self.msgid!r}: needs a single string")
             self.fields["msgstr"] = translation
-        expected = [set(PLACEHOLDER.findall(self.msgid)), set(PLACEHOLDER.findall(self.fields.get("msgid_plural", "")))]
+        expected = [
+            set(PLACEHOLDER.findall(self.fields[key])) for key in ("msgid", "msgid_plural") if key in self.fields
+        ]
         for text in translation if self.is_plural else [translation]:
             if set(PLACEHOLDER.findall(text)) not in expected:
                 raise ValueError(f"{self.msgid!r}: placeholders differ in {text!r}")
