@@ -221,9 +221,10 @@ class BulkAssignJob(jobs.JobHandler):
         lines = [(str(_("変更した事案")), str(_("%(n)s件") % {"n": f"{job.result.get('assigned', 0):,}"}))]
         if refused := int(job.result.get("refused_count", 0)):
             shown = "、".join(job.result.get("refused", []))
-            lines.append((str(_("担当できない職員のため変更しなかった事案")), f"{refused:,}件：{shown}"))
+            count = _("%(n)s件") % {"n": f"{refused:,}"}
+            lines.append((str(_("担当できない職員のため変更しなかった事案")), f"{count} ({shown})"))
         if missing := int(job.result.get("not_found", 0)):
-            lines.append((str(_("処理できなくなっていた事案")), f"{missing:,}件"))
+            lines.append((str(_("処理できなくなっていた事案")), _("%(n)s件") % {"n": f"{missing:,}"}))
         return lines
 
 
