@@ -46,6 +46,7 @@ from requests_portal.models import (
     DocumentCategory,
     EventType,
     IdentityResult,
+    Letter,
     RequestEvent,
     RetentionPolicy,
     User,
@@ -69,6 +70,7 @@ class DisposalCategory:
     IDENTITY_EVIDENCE = "identity_evidence"
     CASE_FILE = "case_file"
     EXPORT_FILE = "export_file"
+    ORPHAN_FILE = "orphan_file"
 
     choices = (
         (UNATTACHED_UPLOAD, _("提出されなかったアップロード")),
@@ -76,6 +78,7 @@ class DisposalCategory:
         (IDENTITY_EVIDENCE, _("本人確認書類")),
         (CASE_FILE, _("事案記録（保存期間の経過）")),
         (EXPORT_FILE, _("一括出力ファイル")),
+        (ORPHAN_FILE, _("記録のない暗号化ファイル（中断された処理の残り）")),
     )
     labels = dict(choices)
 
@@ -485,3 +488,59 @@ def disposal_records_visible(viewer: object) -> QuerySet[DisposalRecord]:
     if queue_ids - restricted:
         condition |= Q(restricted=False)
     return DisposalRecord.objects.filter(condition)
+
+
+# ---------------------------------------------------------------------------------------------
+# Files no row refers to
+# ---------------------------------------------------------------------------------------------
+ORPHAN_GRACE = timedelta(days=1)
+
+
+def _referenced_names(names: list[str]) -> set[str]:
+    """Which of `names` a document, a letter or a bulk job still refers to."""
+    found = set(Document.objects.filter(storage_name__in=names).values_list("storage_name", flat=True))
+    found |= set(Letter.objects.filter(storage_name__in=names).values_list("storage_name", flat=True))
+    found |= set(BulkJob.objects.filter(storage_name__in=names).values_list("storage_name", flat=True))
+    return found
+
+
+def _job_files() -> set[str]:
+    """Files held by bulk jobs outside `storage_name`: export parts and uploaded rosters (jobs are few)."""
+    held: set[str] = set()
+    for params, result in BulkJob.objects.values_list("params", "result"):
+        held.update((result or {}).get("parts", []))
+        if name := (params or {}).get("storage_name"):
+            held.add(name)
+    return held
+
+
+def purge_orphan_files(*, job_label: str, now: datetime | None = None) -> int:
+    """Delete encrypted files that no row refers to, once they are a day old.
+
+    A file is written before the row that names it is committed; if that transaction rolls
+    back (or the process dies), the file stays behind with nobody to delete it. Walked one
+    storage folder at a time, so memory stays small however many files there are.
+    """
+    now = now or timezone.now()
+    cutoff = (now - ORPHAN_GRACE).timestamp()
+    held_by_jobs = _job_files()
+    removed = 0
+    for folder in storage.folders():
+        candidates = [path.name for path in storage.files_in(folder) if path.stat().st_mtime < cutoff]
+        if not candidates:
+            continue
+        orphans = set(candidates) - _referenced_names(candidates) - held_by_jobs
+        for name in sorted(orphans):
+            if storage.delete(name):
+                DisposalRecord.objects.create(
+                    at=now,
+                    category=DisposalCategory.ORPHAN_FILE,
+                    object_type="file",
+                    object_ref=name[:60],
+                    job=job_label,
+                    actor_label="system",
+                )
+                removed += 1
+    if removed:
+        logger.warning("retention: removed %s encrypted files that no record referred to", removed)
+    return removed

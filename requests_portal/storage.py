@@ -107,6 +107,17 @@ def delete(storage_name: str) -> bool:
     return True
 
 
+def folders() -> list[Path]:
+    """The fan-out folders of private storage (for sweeps that walk every stored file)."""
+    root = _root()
+    return sorted(path for path in root.iterdir() if path.is_dir()) if root.exists() else []
+
+
+def files_in(folder: Path) -> list[Path]:
+    """The stored files in one fan-out folder (temporary files of unfinished writes excluded)."""
+    return [path for path in folder.iterdir() if path.is_file() and not path.name.startswith(".")]
+
+
 def attachment_response(content: bytes, *, filename: str, content_type: str) -> HttpResponse:
     """A download that no browser will render: attachment, nosniff, sandboxed, never cached."""
     response = HttpResponse(content, content_type=content_type)

@@ -19,7 +19,8 @@ def retention_purge_task() -> dict[str, int]:
     result = retention.retention_purge(job_label=retention.NIGHTLY_JOB, time_budget=PURGE_TIME_BUDGET)
     if not result.complete:
         retention_purge_task.delay()
-    return result.counts
+        return result.counts
+    return {**result.counts, "orphan_file": retention.purge_orphan_files(job_label=retention.NIGHTLY_JOB)}
 
 
 @shared_task(name="requests_portal.bulk_job_run", acks_late=True, reject_on_worker_lost=True)

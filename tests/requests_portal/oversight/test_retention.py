@@ -401,3 +401,33 @@ def test_beat_schedule_and_task_registration(old_case):
     task = app.tasks["requests_portal.retention_purge"]
     assert task.delay().get() == {**dict.fromkeys(retention.DisposalCategory.labels, 0), "case_file": 1}
     assert DisposalRecord.objects.get().job == retention.NIGHTLY_JOB
+
+
+def test_orphan_files_are_removed_after_a_day_and_recorded(member, settings):
+    """A file left behind by a rolled-back transaction is deleted; referenced files stay."""
+    import os
+    import time
+
+    from requests_portal import storage
+    from requests_portal.retention import DisposalCategory, purge_orphan_files
+    from tests.factories import submit
+
+    dsr = submit(member)
+    kept = Document.objects.create(
+        dsr=dsr, owner=member, category="supporting", original_name="a.pdf", content_type="application/pdf",
+        size_bytes=1, sha256="0" * 64, storage_name=storage.save(b"kept"),
+    )  # fmt: skip
+    orphan = storage.save(b"left behind")
+    fresh_orphan = storage.save(b"just written, its row not committed yet")
+    two_days_ago = time.time() - 2 * 86400
+    for name in (kept.storage_name, orphan):
+        path = settings.DSR_PRIVATE_ROOT / name[:2] / name
+        os.utime(path, (two_days_ago, two_days_ago))
+
+    assert purge_orphan_files(job_label="test") == 1
+    assert not storage.exists(orphan)
+    assert storage.exists(kept.storage_name)
+    assert storage.exists(fresh_orphan)
+    record = DisposalRecord.objects.get(category=DisposalCategory.ORPHAN_FILE)
+    assert record.object_ref == orphan[:60]
+    assert purge_orphan_files(job_label="test") == 0
