@@ -38,8 +38,6 @@ ROOT_URLCONF = "keiseikyo.urls"
 WSGI_APPLICATION = "keiseikyo.wsgi.application"
 ASGI_APPLICATION = "keiseikyo.asgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# Django 6 behaviour now: a URL typed without a scheme means https.
-FORMS_URLFIELD_ASSUME_HTTPS = True
 AUTH_USER_MODEL = "requests_portal.User"
 SITE_ID = 1
 

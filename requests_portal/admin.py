@@ -61,6 +61,8 @@ class SingletonAdmin(admin.ModelAdmin):
 
 @admin.register(OrganisationProfile)
 class OrganisationProfileAdmin(SingletonAdmin):
+    # A URL typed without a scheme means https (Django 6's default, chosen now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (_("組合"), {"fields": ("name", "representative", "postal_code", "address")}),
         (
