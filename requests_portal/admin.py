@@ -8,7 +8,7 @@ from allauth.mfa.models import Authenticator
 
 from django.contrib import admin, messages
 from django.contrib.auth.models import Group
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, URLField
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -62,7 +62,7 @@ class SingletonAdmin(admin.ModelAdmin):
 @admin.register(OrganisationProfile)
 class OrganisationProfileAdmin(SingletonAdmin):
     # A URL typed without a scheme means https (Django 6's default, chosen now).
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (_("組合"), {"fields": ("name", "representative", "postal_code", "address")}),
         (
