@@ -11,7 +11,8 @@ Adding a URL = adding a row. The vocabulary:
 - `audience` — who the page is for (PUBLIC, MEMBER, MEMBER_CASE, STAFF, STAFF_CASE, FILE,
   ADMIN, ACCOUNT);
 - `access` — for STAFF_CASE rows, the case access needed (view / handle / approve);
-- `roles` — for STAFF rows, the staff roles allowed (None: every staff role);
+- `roles` — the staff roles allowed (None: every staff role); on STAFF_CASE rows a
+  principal needs both the role and the case access;
 - `obj` — what the URL's id names (a case, a letter, a document, a saved filter, a bulk
   job), or, for CASE_REFERENCE, the case a form names by its 受付番号; the walker builds
   the request for A's case, B's case, A's My Number case, a missing id and A's closed case

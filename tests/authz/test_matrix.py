@@ -4,9 +4,16 @@
   pattern that exists.
 - Every row × method is tried by every principal (anonymous, member A, member B, GA staff,
   supervisor, My Number officer, auditor, admin, deactivated staff, staff without a second
-  factor) against A's case, B's case, A's My Number case, a missing id and a closed case.
+  factor, an officer moved to GA staff) against A's case, B's case, A's My Number case, a
+  missing id and a closed case (or the letter, document, saved filter or bulk job of each),
+  and for every alternative of the other URL arguments (every dashboard table).
 - 0 mismatches, 0 server errors; a hidden object answers exactly like a missing one (status,
-  templates, headers and body after masking the CSRF token, the CSP nonce and the id).
+  templates, headers and body after masking the CSRF token, the CSP nonce and the id); every
+  answer to a signed-in principal says Cache-Control: no-store.
+- Every state-changing URL refuses a POST without a CSRF token (403).
+
+Neighbours: test_lists.py (lists and exports hold exactly the visible ids), test_auditor.py
+(the auditor writes no business data), test_canary.py (My Number canary), test_revoked.py.
 
 Each request runs in a savepoint that is rolled back, so one principal's POST never changes
 what the next one sees.
