@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import magic
 import pikepdf
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -172,6 +172,9 @@ def _sniff(content: bytes) -> str:
 
 def _open_image(content: bytes, expected: str, *, owner: User) -> Image.Image:
     limit = int(settings.DSR_UPLOAD_MAX_PIXELS)
+    # WeasyPrint (the letter renderer) switches Pillow's process-wide LOAD_TRUNCATED_IMAGES on
+    # when it is imported; a truncated upload must still fail here, whatever ran before.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
