@@ -25,7 +25,7 @@ CASE_VARIANTS = (Variant.A, Variant.B, Variant.MY_NUMBER, Variant.CLOSED)
 
 
 def _with_role(roles: frozenset[str]) -> list[Who]:
-    return [who for who in STAFF_PRINCIPALS if ROLE_OF[who] in roles]
+    return sorted(who for who in STAFF_PRINCIPALS if ROLE_OF[who] in roles)  # xdist: one order everywhere
 
 
 def _body(response) -> str:
