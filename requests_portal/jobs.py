@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from requests_portal import audit
 from requests_portal.exceptions import DomainError
 from requests_portal.models import BulkJob, User
+from requests_portal.selectors import queue_ids_for_user, restricted_queue_ids
 
 logger = logging.getLogger(__name__)
 
@@ -228,10 +229,15 @@ def job_sweep(*, now: object = None) -> int:
 
 
 def jobs_for_user(user: object) -> QuerySet[BulkJob]:
-    """The jobs a person started (what they may come back to)."""
+    """The jobs a person started (what they may come back to). A job over My Number cases stays
+    theirs only while they still hold the My Number queue: an officer moved to another post loses
+    its file at once, like the cases themselves."""
     if not getattr(user, "is_authenticated", False):
         return BulkJob.objects.none()
-    return BulkJob.objects.filter(created_by_id=user.pk).order_by("-created_at")  # type: ignore[attr-defined]
+    own = BulkJob.objects.filter(created_by_id=user.pk)  # type: ignore[attr-defined]
+    if not queue_ids_for_user(user) & restricted_queue_ids():
+        own = own.exclude(Q(params__restricted=True) & Q(params__has_key="restricted"))
+    return own.order_by("-created_at")
 
 
 def job_for_user(user: object, public_id: object) -> BulkJob:

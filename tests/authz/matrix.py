@@ -11,10 +11,18 @@ Adding a URL = adding a row. The vocabulary:
 - `audience` — who the page is for (PUBLIC, MEMBER, MEMBER_CASE, STAFF, STAFF_CASE, FILE,
   ADMIN, ACCOUNT);
 - `access` — for STAFF_CASE rows, the case access needed (view / handle / approve);
-- `roles` — for STAFF rows, the staff roles allowed (None: every staff role);
-- `obj` — what the URL's id names (a case, a letter, a document, a saved filter), so the
-  walker builds the URL for A's case, B's case, A's My Number case, a missing id and
-  A's closed case;
+- `roles` — the staff roles allowed (None: every staff role); on STAFF_CASE rows a
+  principal needs both the role and the case access;
+- `obj` — what the URL's id names (a case, a letter, a document, a saved filter, a bulk
+  job), or, for CASE_REFERENCE, the case a form names by its 受付番号; the walker builds
+  the request for A's case, B's case, A's My Number case, a missing id and A's closed case
+  (for letters and documents: the one of that case; for saved filters and jobs: the one of
+  the owner SAVED_FILTER_OWNER / JOB_OWNER give that variant);
+- `kwargs` — the other URL arguments, one request set per alternative (e.g. every dashboard
+  table);
+- `data` — the form a POST sends (empty unless the row says otherwise);
+- `hidden` — what a principal who may use the page but not reach the object gets: 404,
+  or, for a case named in a form, the same form error as an unknown 受付番号 (REJECTED);
 - `ok` — the statuses an allowed request may answer, per method; a method missing from
   `ok` is refused with 405 for everybody.
 """
@@ -37,6 +45,7 @@ class Who(enum.StrEnum):
     ADMIN = "admin"
     DEACTIVATED = "deactivated staff"
     NO_MFA = "staff without second factor"
+    REVOKED = "officer moved to GA staff"
 
 
 class Variant(enum.StrEnum):
@@ -63,6 +72,8 @@ class Obj(enum.StrEnum):
     LETTER = "letter"
     DOCUMENT = "document"
     SAVED_FILTER = "saved filter"
+    JOB = "bulk job"
+    CASE_REFERENCE = "case named by reference in the form"
 
 
 class Outcome(enum.StrEnum):
@@ -71,9 +82,10 @@ class Outcome(enum.StrEnum):
     MFA = "second-factor step"
     NOT_FOUND = "404"
     NOT_ALLOWED = "405"
+    REJECTED = "400 form error (as for an unknown reference)"
 
 
-STAFF_PRINCIPALS = frozenset({Who.GA, Who.SUPERVISOR, Who.OFFICER, Who.AUDITOR, Who.ADMIN})
+STAFF_PRINCIPALS = frozenset({Who.GA, Who.SUPERVISOR, Who.OFFICER, Who.AUDITOR, Who.ADMIN, Who.REVOKED})
 MEMBERS = frozenset({Who.MEMBER_A, Who.MEMBER_B})
 ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 ROLE_OF = {
@@ -82,12 +94,16 @@ ROLE_OF = {
     Who.OFFICER: Role.MY_NUMBER_OFFICER,
     Who.AUDITOR: Role.AUDITOR,
     Who.ADMIN: Role.ADMIN,
+    # Principal 10 of RELIABILITY.md T1: a My Number officer whose assignment was revoked (moved
+    # to General Affairs, signed in throughout): from the next request on, exactly GA staff.
+    Who.REVOKED: Role.GA_STAFF,
 }
 
 # The specification of case access, written out rather than computed by the code under test.
 _GENERAL = (Variant.A, Variant.B, Variant.CLOSED)
 STAFF_REACH: dict[Who, dict[Access, frozenset[Variant]]] = {
     Who.GA: {Access.VIEW: frozenset(_GENERAL), Access.HANDLE: frozenset(_GENERAL), Access.APPROVE: frozenset()},
+    Who.REVOKED: {Access.VIEW: frozenset(_GENERAL), Access.HANDLE: frozenset(_GENERAL), Access.APPROVE: frozenset()},
     Who.SUPERVISOR: {a: frozenset(_GENERAL) for a in Access},
     Who.OFFICER: {a: frozenset({Variant.MY_NUMBER}) for a in Access},
     Who.AUDITOR: {Access.VIEW: frozenset(_GENERAL), Access.HANDLE: frozenset(), Access.APPROVE: frozenset()},
@@ -106,8 +122,38 @@ SAVED_FILTER_OWNER = {
     Variant.CLOSED: Who.GA,
 }
 
+# Bulk jobs are personal too (issue 5: a person leaves and comes back to *their* job): variant
+# A's job is GA staff's export, the My Number one the officer's export of the My Number queue.
+# The admin may start no export, so owns no job.
+JOB_OWNER = {
+    Variant.A: Who.GA,
+    Variant.B: Who.SUPERVISOR,
+    Variant.MY_NUMBER: Who.OFFICER,
+    Variant.CLOSED: Who.AUDITOR,
+}
+
 HANDLERS = frozenset({Role.GA_STAFF, Role.GA_SUPERVISOR, Role.MY_NUMBER_OFFICER})
 AUDIT_READERS = frozenset({Role.AUDITOR, Role.MY_NUMBER_OFFICER})
+# Issue 5: the dashboard, statistics and retention serve supervisors (the personal-information
+# manager), auditors and, for their own queue, the My Number officers; GA staff may also export
+# their queue; the admin configures the portal and reads no case data.
+OVERSIGHT = frozenset({Role.GA_SUPERVISOR, Role.AUDITOR, Role.MY_NUMBER_OFFICER})
+EXPORTERS = OVERSIGHT | {Role.GA_STAFF}
+# A legal hold is set by whoever may approve the case's decisions: supervisors on general
+# cases, officers on My Number cases.
+HOLDERS = frozenset({Role.GA_SUPERVISOR, Role.MY_NUMBER_OFFICER})
+# The tables of the dashboard, each downloadable as CSV (written out: a new table gets a row).
+DASHBOARD_TABLES = (
+    "monthly",
+    "monthly_kind",
+    "kinds",
+    "timeliness",
+    "days",
+    "open_stage",
+    "overdue",
+    "refusals",
+    "extensions",
+)
 
 
 @dataclass(frozen=True)
@@ -124,6 +170,12 @@ class Row:
     mfa_gated: bool = True
     # What an anonymous visitor gets on an ADMIN row (the admin sends them to sign in).
     anonymous: Outcome = Outcome.LOGIN
+    # Other URL arguments: one set of requests per alternative.
+    kwargs: tuple[Mapping[str, str], ...] = ({},)
+    # The form a POST sends.
+    data: Mapping[str, str] = field(default_factory=dict)
+    # What someone who may use the page gets for an object they may not reach.
+    hidden: Outcome = Outcome.NOT_FOUND
     note: str = ""
 
     @property
@@ -144,16 +196,16 @@ def public(key: str, ok: Mapping = GET_OR_REDIRECT) -> Row:
     return Row(key, Audience.PUBLIC, ok)
 
 
-def staff(key: str, ok: Mapping, roles: frozenset[str] | None = None, obj: Obj | None = None) -> Row:
-    return Row(key, Audience.STAFF, ok, obj=obj, roles=roles)
+def staff(key: str, ok: Mapping, roles: frozenset[str] | None = None, obj: Obj | None = None, **extra) -> Row:
+    return Row(key, Audience.STAFF, ok, obj=obj, roles=roles, **extra)
 
 
 def member_case(key: str, ok: Mapping) -> Row:
     return Row(key, Audience.MEMBER_CASE, ok, obj=Obj.CASE)
 
 
-def case(key: str, access: Access, ok: Mapping) -> Row:
-    return Row(key, Audience.STAFF_CASE, ok, obj=Obj.CASE, access=access)
+def case(key: str, access: Access, ok: Mapping, obj: Obj = Obj.CASE, **extra) -> Row:
+    return Row(key, Audience.STAFF_CASE, ok, obj=obj, access=access, **extra)
 
 
 _ACTIONS = {
@@ -201,6 +253,51 @@ PORTAL_ROWS: list[Row] = [
     Row("requests_portal:letter_download", Audience.FILE, GET, obj=Obj.LETTER),
     Row("requests_portal:document_download", Audience.FILE, GET, obj=Obj.DOCUMENT),
 ]
+
+# Letters (issue 4): the case's letters page reads the case; re-rendering and marking a letter
+# posted work the letter's case; the list of letters needing someone is every staff member's
+# (filled from the cases they may work, so empty for the auditor and the admin).
+LETTER_ROWS: list[Row] = [
+    staff("requests_portal:staff_letter_list", GET),
+    case("requests_portal:staff_dsr_letters", Access.VIEW, GET),
+    case("requests_portal:staff_letter_rerender", Access.HANDLE, ANY_POST, obj=Obj.LETTER, data={"reason": "再作成"}),
+    case("requests_portal:staff_letter_mark_posted", Access.HANDLE, POST, obj=Obj.LETTER),
+]
+
+CSV = {"GET": frozenset({200}), "HEAD": frozenset({200})}
+# Oversight (issue 5).
+OVERSIGHT_ROWS: list[Row] = [
+    staff("requests_portal:oversight_dashboard", GET, roles=OVERSIGHT),
+    staff(
+        "requests_portal:oversight_dashboard_csv",
+        CSV,
+        roles=OVERSIGHT,
+        kwargs=tuple({"table": table} for table in DASHBOARD_TABLES),
+    ),
+    staff("requests_portal:oversight_annual", GET, roles=OVERSIGHT),
+    staff("requests_portal:oversight_annual_csv", CSV, roles=OVERSIGHT),
+    staff("requests_portal:oversight_queue_export", GET, roles=EXPORTERS),
+    staff("requests_portal:oversight_queue_export_csv", CSV, roles=EXPORTERS),
+    staff("requests_portal:oversight_queue_export_job", POST, roles=EXPORTERS),
+    staff("requests_portal:oversight_jobs", GET),
+    staff("requests_portal:oversight_job", GET, obj=Obj.JOB),
+    staff("requests_portal:oversight_job_download", CSV, obj=Obj.JOB),
+    staff("requests_portal:oversight_retention", GET, roles=OVERSIGHT),
+    case(
+        "requests_portal:oversight_legal_hold",
+        Access.APPROVE,
+        POST,
+        obj=Obj.CASE_REFERENCE,
+        roles=HOLDERS,
+        data={"hold": "set", "reason": "訴訟対応のため"},
+        hidden=Outcome.REJECTED,
+    ),
+    staff("requests_portal:oversight_disposals", GET, roles=OVERSIGHT),
+    staff("requests_portal:oversight_disposals_csv", CSV, roles=OVERSIGHT),
+]
+
+# Every row of the portal's own pages (the walk splits them into groups for pytest-xdist).
+ALL_PORTAL_ROWS: list[Row] = [*PORTAL_ROWS, *LETTER_ROWS, *OVERSIGHT_ROWS]
 
 # allauth's own pages, pinned as they answer here: (anonymous, member, staff) for GET and POST.
 # A page refused with 405 or 404 for everyone (a bogus key, no recovery codes yet) is pinned
@@ -297,7 +394,7 @@ def admin_rows() -> list[Row]:
     return rows
 
 
-ROWS: dict[str, Row] = {row.key: row for row in [*PORTAL_ROWS, *ACCOUNT_ROWS, *admin_rows()]}
+ROWS: dict[str, Row] = {row.key: row for row in [*ALL_PORTAL_ROWS, *ACCOUNT_ROWS, *admin_rows()]}
 
 
 def _reaches_case(who: Who, row: Row, variant: Variant) -> bool:
@@ -343,8 +440,12 @@ def expected(row: Row, who: Who, variant: Variant | None, method: str) -> Outcom
         if not _has_role(who, row.roles):
             return Outcome.NOT_FOUND
         if row.obj == Obj.SAVED_FILTER:
-            return Outcome.OK if SAVED_FILTER_OWNER.get(variant) == who else Outcome.NOT_FOUND  # type: ignore[arg-type]
+            return Outcome.OK if SAVED_FILTER_OWNER.get(variant) == who else row.hidden  # type: ignore[arg-type]
+        if row.obj == Obj.JOB:
+            return Outcome.OK if JOB_OWNER.get(variant) == who else row.hidden  # type: ignore[arg-type]
         return Outcome.OK
     if row.audience == Audience.STAFF_CASE:
-        return Outcome.OK if _reaches_case(who, row, variant) else Outcome.NOT_FOUND  # type: ignore[arg-type]
+        if who in MEMBERS or not _has_role(who, row.roles):
+            return Outcome.NOT_FOUND
+        return Outcome.OK if _reaches_case(who, row, variant) else row.hidden  # type: ignore[arg-type]
     raise AssertionError(f"no rule for {row.audience}")

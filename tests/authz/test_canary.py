@@ -14,10 +14,10 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from requests_portal import services
+from requests_portal import retention, services
 from requests_portal.models import AuditEntry, Decision, OutboundMail
-from tests.authz.matrix import ACCOUNT_ROWS, PORTAL_ROWS, Audience, Variant, Who, admin_rows
-from tests.authz.world import build_url, request, url_patterns
+from tests.authz.matrix import ACCOUNT_ROWS, ALL_PORTAL_ROWS, Audience, Variant, Who, admin_rows
+from tests.authz.world import build_url, finished_export, request, url_patterns
 
 pytestmark = pytest.mark.django_db
 
@@ -55,21 +55,42 @@ def test_my_number_canaries_reach_only_the_officers(world, caplog, django_captur
             dsr=case, actor=officer, decision=Decision.ANSWERED, details={"answer": f"回答案 {DECISION}"}
         )
 
+    officer_export = finished_export(officer)
+    # The case is put on legal hold, so the retention page lists it for whoever may see it.
+    retention.dsr_set_legal_hold(dsr=case, hold=True, reason="訴訟対応", actor=officer)
+
     routes = url_patterns()
     pages = []
-    for row in [*PORTAL_ROWS, *ACCOUNT_ROWS, *admin_rows()]:
+    for row in [*ALL_PORTAL_ROWS, *ACCOUNT_ROWS, *admin_rows()]:
         variants = list(Variant) if row.obj is not None else [None]
         for variant in variants:
-            if "GET" in row.ok or row.audience in (Audience.ADMIN, Audience.ACCOUNT):
-                pages.append(build_url(world, row, variant, routes[row.key]))
-    # Searches and exports that would surface the case if any surface leaked it.
+            for extra in row.kwargs:  # every dashboard table's CSV, for instance
+                if "GET" in row.ok or row.audience in (Audience.ADMIN, Audience.ACCOUNT):
+                    pages.append(build_url(world, row, variant, routes[row.key], extra))
+    # Searches, filters and exports that would surface the case if any surface leaked it.
     queue = reverse("requests_portal:staff_queue")
+    export = reverse("requests_portal:oversight_queue_export")
+    export_csv = reverse("requests_portal:oversight_queue_export_csv")
+    my_number = "kind=my_number_inquiry"
     pages += [
         f"{queue}?q={case.reference}&status=all",
         f"{queue}?q={case.member.member_number}&status=all&per_page=100",
         f"{reverse('requests_portal:staff_audit_log')}?case={case.reference}",
         f"{reverse('requests_portal:staff_audit_export')}?case={case.reference}",
         reverse("requests_portal:staff_audit_export"),
+        f"{export}?q={case.reference}",
+        f"{export}?{my_number}",
+        f"{export_csv}?q={case.reference}",
+        f"{export_csv}?{my_number}",
+        f"{reverse('requests_portal:oversight_dashboard')}?{my_number}",
+        f"{reverse('requests_portal:oversight_annual')}?{my_number}",
+        f"{reverse('requests_portal:oversight_retention')}?reference={case.reference}",
+        reverse("requests_portal:staff_dsr_letters", kwargs={"public_id": case.public_id}),
+        # The officer's export of the My Number queue, started after the canaries were written.
+        reverse("requests_portal:oversight_job_download", kwargs={"public_id": officer_export}),
+        # The one the revoked officer made while still an officer.
+        reverse("requests_portal:oversight_job_download", kwargs={"public_id": world.revoked_export}),
+        reverse("requests_portal:oversight_job", kwargs={"public_id": world.revoked_export}),
     ]
 
     seen_by: dict[Who, set[str]] = {who: set() for who in Who}

@@ -4,6 +4,7 @@ object variant, and the helpers that build URLs and classify answers (tests/auth
 import copy
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -12,8 +13,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from requests_portal import storage
+from requests_portal import exports, jobs, storage
 from requests_portal.models import (
+    BulkJob,
     DataSubjectRequest,
     Document,
     DocumentCategory,
@@ -23,8 +25,8 @@ from requests_portal.models import (
     Status,
     User,
 )
-from requests_portal.roles import Role
-from tests.authz.matrix import Obj, Outcome, Row, Variant, Who
+from requests_portal.roles import Role, grant_role
+from tests.authz.matrix import JOB_OWNER, Obj, Outcome, Row, Variant, Who
 from tests.factories import advance, member_user, staff_user, submit
 from tests.staff_login import login_without_mfa
 
@@ -32,6 +34,8 @@ LOGIN_PATHS = {"/accounts/login/", "/admin/login/"}
 MFA_PATHS = {"/accounts/2fa/totp/activate/", "/accounts/2fa/reauthenticate/"}
 MISSING_UUID = uuid.UUID("6f1c5e0e-0000-4000-8000-00000000dead")
 MISSING_PK = 987654
+# Shaped like a real 受付番号 (same length), so the form answers as for a mistyped one.
+MISSING_REFERENCE = "GA-2099-99999"
 
 
 # --- the URL patterns ---------------------------------------------------------------------------
@@ -68,12 +72,16 @@ class World:
     letters: dict[Variant, uuid.UUID]
     documents: dict[Variant, uuid.UUID]
     filters: dict[Variant, int]
+    jobs: dict[Variant, uuid.UUID]
+    revoked_export: uuid.UUID  # the revoked officer's export of the My Number queue
+    references: dict[Variant, str]
 
 
 def _rendered_letter(dsr: DataSubjectRequest) -> uuid.UUID:
     letter = dsr.letters.order_by("id").first()
     letter.storage_name = storage.save(b"%PDF-1.7 matrix")
     letter.status = LetterStatus.RENDERED
+    letter.by_post = True  # waiting to be posted: "mark posted" has something to do
     letter.rendered_at = timezone.now()
     letter.save()
     return letter.public_id
@@ -93,6 +101,16 @@ def _document(dsr: DataSubjectRequest, owner: User) -> uuid.UUID:
     ).public_id
 
 
+def finished_export(owner: User) -> uuid.UUID:
+    """A queue export its owner started and the runner finished (its CSV part is stored)."""
+    job = jobs.job_start(kind=exports.QUEUE_EXPORT_JOB, actor=owner, params={"filter": {}})
+    jobs.job_run(job_id=job.pk, time_budget=60)
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.DONE, job.result
+    assert job.result.get("parts"), job.result
+    return job.public_id
+
+
 def build_world(*, my_number_summary: str, my_number_description: str) -> World:
     member_a, member_b = member_user(), member_user()
     users = {
@@ -105,6 +123,7 @@ def build_world(*, my_number_summary: str, my_number_description: str) -> World:
         Who.ADMIN: staff_user(Role.ADMIN, is_staff=True),
         Who.DEACTIVATED: staff_user(Role.GA_STAFF),
         Who.NO_MFA: staff_user(Role.GA_SUPERVISOR),
+        Who.REVOKED: staff_user(Role.MY_NUMBER_OFFICER),
     }
     ga, supervisor, officer = users[Who.GA], users[Who.SUPERVISOR], users[Who.OFFICER]
     officer2 = staff_user(Role.MY_NUMBER_OFFICER)
@@ -141,6 +160,12 @@ def build_world(*, my_number_summary: str, my_number_description: str) -> World:
             client.force_login(users[who])
         clients[who] = client
     User.objects.filter(pk=users[Who.DEACTIVATED].pk).update(is_active=False)
+    # The revoked officer started an export of the My Number queue while still an officer (their
+    # session was live all along), then moved to General Affairs.
+    revoked = users[Who.REVOKED]
+    revoked_export = finished_export(revoked)
+    revoked.groups.clear()
+    grant_role(revoked, Role.GA_STAFF)
     return World(
         users=users,
         clients=clients,
@@ -148,6 +173,9 @@ def build_world(*, my_number_summary: str, my_number_description: str) -> World:
         letters={variant: _rendered_letter(dsr) for variant, dsr in cases.items()},
         documents={variant: _document(dsr, owner[variant]) for variant, dsr in cases.items()},
         filters=filters,
+        jobs={variant: finished_export(users[who]) for variant, who in JOB_OWNER.items()},
+        revoked_export=revoked_export,
+        references={**{variant: dsr.reference for variant, dsr in cases.items()}, Variant.MISSING: MISSING_REFERENCE},
     )
 
 
@@ -173,15 +201,37 @@ def _object_id(world: World, row: Row, variant: Variant) -> object:
         return world.cases[variant].public_id
     if row.obj == Obj.LETTER:
         return world.letters[variant]
+    if row.obj == Obj.JOB:
+        return world.jobs[variant]
     return world.documents[variant]
 
 
-def build_url(world: World, row: Row, variant: Variant | None, route: str) -> str:
+def post_data(world: World, row: Row, variant: Variant | None) -> dict[str, str]:
+    """The form a POST on `row` sends: the row's own, plus the 受付番号 for CASE_REFERENCE rows."""
+    data = dict(row.data)
+    if row.obj == Obj.CASE_REFERENCE:
+        data["reference"] = world.references[variant]  # type: ignore[index]
+    return data
+
+
+def identifiers(world: World, row: Row, variant: Variant | None) -> tuple[str, ...]:
+    """What names the object in a request, masked when a hidden answer is compared to a missing one."""
+    if row.obj == Obj.CASE_REFERENCE and variant is not None:
+        return (world.references[variant],)
+    return ()
+
+
+def build_url(
+    world: World, row: Row, variant: Variant | None, route: str, extra: Mapping[str, str] | None = None
+) -> str:
     names = set(re.findall(r"<(?:\w+:)?(\w+)>", route)) | set(re.findall(r"\(\?P<(\w+)>", route))
+    extra = extra if extra is not None else row.kwargs[0]
     kwargs = {}
     for name in names:
         if name in ("public_id", "pk"):
             kwargs[name] = _object_id(world, row, variant)  # type: ignore[arg-type]
+        elif name in extra:
+            kwargs[name] = extra[name]
         else:
             kwargs[name] = _PLAIN_KWARGS[name]
     if "/" in row.key and ":" not in row.key.split("/")[0]:  # an unnamed pattern: its route is the key
@@ -201,13 +251,15 @@ def classify(response) -> Outcome | str:
             return Outcome.LOGIN
         if path in MFA_PATHS:
             return Outcome.MFA
+    if response.status_code == 400:
+        return Outcome.REJECTED
     return f"status {response.status_code}"
 
 
-def request(client: Client, method: str, path: str):
+def request(client: Client, method: str, path: str, data: Mapping[str, str] | None = None):
     cookies = copy.deepcopy(client.cookies)
     with transaction.atomic():
-        response = client.post(path, {}) if method == "POST" else client.generic(method, path)
+        response = client.post(path, data or {}) if method == "POST" else client.generic(method, path)
         transaction.set_rollback(True)
     client.cookies = cookies
     return response
@@ -227,15 +279,17 @@ _MASKS = (
 _STABLE_HEADERS = ("Content-Type", "Cache-Control", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy")
 
 
-def masked(response, path: str) -> str:
+def masked(response, path: str, identifiers: tuple[str, ...] = ()) -> str:
     body = response.content.decode(errors="replace") if not response.streaming else "<stream>"
     body = body.replace(path, "<path>")
+    for identifier in identifiers:
+        body = body.replace(identifier, "<id>")
     for pattern, replacement in _MASKS:
         body = pattern.sub(replacement, body)
     return body
 
 
-def fingerprint(response, path: str) -> tuple:
+def fingerprint(response, path: str, identifiers: tuple[str, ...] = ()) -> tuple:
     templates = tuple(sorted({t.name for t in getattr(response, "templates", []) if t.name}))
     headers = tuple((name, response.get(name)) for name in _STABLE_HEADERS)
-    return response.status_code, templates, headers, masked(response, path)
+    return response.status_code, templates, headers, masked(response, path, identifiers)
