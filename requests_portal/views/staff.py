@@ -72,6 +72,16 @@ QUEUE_RESULTS_TEMPLATE = "requests_portal/staff/_queue_results.html"
 DOWNLOADABLE_LETTERS = (LetterStatus.RENDERED, LetterStatus.DELIVERED, LetterStatus.SUPERSEDED)
 
 
+def _posted(request: HttpRequest):
+    """The form data to bind, or None on GET. (``request.POST or None`` would leave a form that
+    was posted empty unbound, so it would come back without its "required" errors.)"""
+    return request.POST if request.method == "POST" else None
+
+
+def _posted_files(request: HttpRequest):
+    return request.FILES if request.method == "POST" else None
+
+
 def _case_url(dsr: DataSubjectRequest) -> str:
     return reverse("requests_portal:staff_dsr_detail", args=[dsr.public_id])
 
@@ -239,7 +249,7 @@ def staff_intake(request: HttpRequest) -> HttpResponse:
     kinds = _intake_kinds(request.user)
     if not kinds:
         raise Http404
-    form = IntakeForm(request.POST or None, request.FILES or None, kinds=kinds)
+    form = IntakeForm(_posted(request), _posted_files(request), kinds=kinds)
     if request.method == "POST" and form.is_valid():
         try:
             # The scanned form is checked and stored first (unattached); dsr_submit attaches it.
@@ -676,7 +686,7 @@ ACTION_VIEWS = {slug: _case_action(action) for slug, action in CASE_ACTIONS.item
 @staff_required
 def staff_dsr_access(request: HttpRequest, public_id: str) -> HttpResponse:
     dsr = access_dsr_for_staff(request.user, public_id, Access.APPROVE)
-    form = GrantForm(request.POST or None, candidates=workspace.grant_candidates(dsr, actor=request.user))
+    form = GrantForm(_posted(request), candidates=workspace.grant_candidates(dsr, actor=request.user))
     if request.method == "POST" and form.is_valid():
         try:
             grant_case_access(
@@ -734,7 +744,7 @@ def staff_reassign(request: HttpRequest) -> HttpResponse:
     if not approve_queues:
         raise Http404
     handlers = workspace.handlers_for_queues(queue.pk for queue in approve_queues)
-    form = ReassignAllForm(request.POST or None, handlers=handlers)
+    form = ReassignAllForm(_posted(request), handlers=handlers)
     if request.method == "POST" and form.is_valid():
         chosen = form.cleaned_data["assignee"]
         job = jobs.job_start(
@@ -755,7 +765,7 @@ def staff_roster_import(request: HttpRequest) -> HttpResponse:
     """The administrator uploads the co-op's roster; it is imported all or nothing, as a job."""
     if not has_role(request.user, Role.ADMIN):
         raise Http404
-    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    form = RosterUploadForm(_posted(request), _posted_files(request))
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["roster"]
         # Kept encrypted for the job only; the job deletes it when it ends.

@@ -142,6 +142,7 @@ EXPORTERS = OVERSIGHT | {Role.GA_STAFF}
 # A legal hold is set by whoever may approve the case's decisions: supervisors on general
 # cases, officers on My Number cases.
 HOLDERS = frozenset({Role.GA_SUPERVISOR, Role.MY_NUMBER_OFFICER})
+ROSTER_IMPORTERS = frozenset({Role.ADMIN})
 # The tables of the dashboard, each downloadable as CSV (written out: a new table gets a row).
 DASHBOARD_TABLES = (
     "monthly",
@@ -189,6 +190,7 @@ FORM = {"GET": frozenset({200, 302}), "HEAD": frozenset({200, 302}), "POST": fro
 POST = {"POST": frozenset({302})}
 ANY_POST = {"POST": frozenset({200, 302})}
 GET_POST = {"GET": frozenset({200, 302}), "POST": frozenset({200, 302})}
+FORM_WITH_ERRORS = {"GET": frozenset({200}), "HEAD": frozenset({200}), "POST": frozenset({302, 400})}
 ANY_ADMIN = frozenset({200, 302, 403, 404, 405})
 
 
@@ -241,6 +243,11 @@ PORTAL_ROWS: list[Row] = [
     staff("requests_portal:staff_saved_filter_create", POST),
     staff("requests_portal:staff_saved_filter_delete", POST, obj=Obj.SAVED_FILTER),
     staff("requests_portal:staff_intake", FORM, roles=HANDLERS),
+    # Moving every open case of one person: whoever approves a queue's decisions (the matrix
+    # posts an empty form, which the page answers with its errors).
+    staff("requests_portal:staff_reassign", FORM_WITH_ERRORS, roles=HOLDERS),
+    # The roster import is the administrator's alone.
+    staff("requests_portal:staff_roster_import", FORM_WITH_ERRORS, roles=ROSTER_IMPORTERS),
     staff("requests_portal:staff_audit_log", GET, roles=AUDIT_READERS),
     staff("requests_portal:staff_audit_verify", POST, roles=AUDIT_READERS),
     staff("requests_portal:staff_audit_export", GET, roles=AUDIT_READERS),

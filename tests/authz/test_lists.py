@@ -50,13 +50,16 @@ def _shown(world: World, text: str) -> set[str]:
 def test_the_queue_export_lists_exactly_the_visible_cases(world, who, django_capture_on_commit_callbacks):
     client = world.clients[who]
     expected = _references(world, STAFF_REACH[who][Access.VIEW])
-    streamed = client.get(reverse("requests_portal:oversight_queue_export_csv"))
+    # The export follows the queue's filters, whose default is "unanswered only"; the closed case
+    # belongs in the answer too, so ask for every status.
+    every_status = "?status=all"
+    streamed = client.get(reverse("requests_portal:oversight_queue_export_csv") + every_status)
     assert streamed.status_code == 200
     assert _csv_references(_body(streamed)) == expected
 
     # The same export as a bulk job (the runner works inline here).
     with django_capture_on_commit_callbacks(execute=True):
-        started = client.post(reverse("requests_portal:oversight_queue_export_job"))
+        started = client.post(reverse("requests_portal:oversight_queue_export_job") + every_status)
     assert started.status_code == 302
     page = client.get(started["Location"])
     assert page.status_code == 200
@@ -65,7 +68,7 @@ def test_the_queue_export_lists_exactly_the_visible_cases(world, who, django_cap
     assert _csv_references(_body(download)) == expected
 
     # The count on the export page is the same set's size.
-    form = client.get(reverse("requests_portal:oversight_queue_export") + "?q=")
+    form = client.get(reverse("requests_portal:oversight_queue_export") + every_status)
     assert form.status_code == 200
     assert form.context["count"] == len(expected)
 

@@ -217,7 +217,7 @@ def test_state_changing_urls_refuse_requests_without_a_csrf_token(world):
         variant = Variant.A if row.obj is not None else None
         who = next(
             w
-            for w in (Who.GA, Who.SUPERVISOR, Who.AUDITOR, Who.OFFICER, Who.MEMBER_A)
+            for w in (Who.GA, Who.SUPERVISOR, Who.AUDITOR, Who.OFFICER, Who.ADMIN, Who.MEMBER_A)
             if expected(row, w, variant, "POST") == Outcome.OK
         )
         client = Client(enforce_csrf_checks=True)
