@@ -20,6 +20,7 @@ import jpholiday
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from requests_portal.exceptions import DeadlineError
 
@@ -140,7 +141,7 @@ def paused_days_between(paused_on: date, resumed_on: date) -> int:
     _require_date(paused_on, "paused_on")
     _require_date(resumed_on, "resumed_on")
     if resumed_on < paused_on:
-        raise DeadlineError("再開日が停止日より前になっています。")
+        raise DeadlineError(_("再開日が停止日より前になっています。"))
     return (resumed_on - paused_on).days
 
 
@@ -150,11 +151,11 @@ def validate_extension(*, current_due: date, new_due: date, reason: str, today: 
     _require_date(new_due, "new_due")
     _require_date(today, "today")
     if not isinstance(reason, str) or not reason.strip():
-        raise DeadlineError("延長の理由を入力してください。")
+        raise DeadlineError(_("延長の理由を入力してください。"))
     if new_due <= current_due:
-        raise DeadlineError("延長後の期限は現在の期限より後の日付にしてください。")
+        raise DeadlineError(_("延長後の期限は現在の期限より後の日付にしてください。"))
     if new_due < today:
-        raise DeadlineError("延長後の期限に過去の日付は指定できません。")
+        raise DeadlineError(_("延長後の期限に過去の日付は指定できません。"))
 
 
 def art39_mark(received: date) -> date:

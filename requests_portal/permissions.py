@@ -9,6 +9,7 @@ import uuid
 from guardian.shortcuts import assign_perm, remove_perm
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from requests_portal import audit
 from requests_portal.exceptions import DomainError
@@ -23,6 +24,7 @@ __all__ = [
     "can_approve_dsr",
     "can_handle_dsr",
     "can_view_dsr",
+    "deny_case_file",
     "grant_case_access",
     "is_member_party",
     "revoke_case_access",
@@ -40,6 +42,15 @@ def _record_denial(user: object, public_id: uuid.UUID) -> None:
     hidden = DataSubjectRequest.objects.filter(public_id=public_id).select_related("queue").first()
     if hidden is not None:
         audit.record(action="dsr.access", actor=user, obj=hidden, outcome="denied")
+
+
+def deny_case_file(user: object, model: type, public_id: object, action: str):
+    """Http404 for a letter or document the user may not reach, auditing the attempt when the
+    file exists. Returned (not raised) so the caller writes ``raise deny_case_file(...)``."""
+    hidden = model.objects.filter(public_id=_parse_uuid(public_id)).select_related("dsr", "dsr__queue").first()
+    if hidden is not None:
+        audit.record(action=action, actor=user, obj=hidden, outcome="denied")
+    return Http404()
 
 
 def access_dsr_for_member(user: object, public_id: object) -> DataSubjectRequest:
@@ -99,13 +110,13 @@ _GRANT_CODENAME = {Access.VIEW: "view_case_grant", Access.HANDLE: "handle_case_g
 def grant_case_access(*, dsr: DataSubjectRequest, user: User, access: Access, actor: User) -> None:
     """Let one named staff member view or work a single case. Refused for My Number cases."""
     if access not in (Access.VIEW, Access.HANDLE):
-        raise DomainError("個別に付与できるのは閲覧または処理の権限のみです。")
+        raise DomainError(_("個別に付与できるのは閲覧または処理の権限のみです。"))
     if not can_approve_dsr(actor, dsr):
-        raise DomainError("個別の権限を付与できるのは決裁権限を持つ職員のみです。")
+        raise DomainError(_("個別の権限を付与できるのは決裁権限を持つ職員のみです。"))
     if dsr.is_restricted:
-        raise DomainError("マイナンバーに関する事案の権限は個別に付与できません。")
+        raise DomainError(_("マイナンバーに関する事案の権限は個別に付与できません。"))
     if not is_staff_user(user) or not user.is_active:
-        raise DomainError("権限を付与できるのは有効な職員アカウントのみです。")
+        raise DomainError(_("権限を付与できるのは有効な職員アカウントのみです。"))
     assign_perm(_GRANT_CODENAME[access], user, dsr)
     RequestEvent.objects.create(
         dsr=dsr,
@@ -119,7 +130,7 @@ def grant_case_access(*, dsr: DataSubjectRequest, user: User, access: Access, ac
 def revoke_case_access(*, dsr: DataSubjectRequest, user: User, actor: User) -> None:
     """Remove every individual grant `user` holds on `dsr`."""
     if not can_approve_dsr(actor, dsr):
-        raise DomainError("個別の権限を取り消せるのは決裁権限を持つ職員のみです。")
+        raise DomainError(_("個別の権限を取り消せるのは決裁権限を持つ職員のみです。"))
     for codename in CASE_PERMISSIONS[Access.VIEW]:
         remove_perm(codename, user, dsr)
     audit.record(action="dsr.revoke", actor=actor, obj=dsr, data={"user_id": user.pk})

@@ -133,10 +133,11 @@ def _records(path: Path, encoding: str) -> Iterator[tuple[int, list[str]]]:
                 line = reader.line_num + 1
     except UnicodeDecodeError:
         raise RosterFileError(
-            f"文字コード（{encoding}）として読み取れない文字があります。UTF-8 又は Shift_JIS で保存してください。"
+            _("文字コード（%(encoding)s）として読み取れない文字があります。UTF-8 又は Shift_JIS で保存してください。")
+            % {"encoding": encoding}
         ) from None
     except csv.Error as exc:
-        raise RosterFileError(f"CSVの形式が正しくありません（{exc}）。") from None
+        raise RosterFileError(_("CSVの形式が正しくありません（%(error)s）。") % {"error": exc}) from None
 
 
 def _header_map(cells: list[str]) -> dict[str, int]:
@@ -150,7 +151,7 @@ def _header_map(cells: list[str]) -> dict[str, int]:
                 break
     missing = [COLUMN_LABELS[key] for key in REQUIRED_COLUMNS if key not in mapping]
     if missing:
-        raise RosterFileError(f"見出し行に必要な列がありません：{'、'.join(missing)}")
+        raise RosterFileError(_("見出し行に必要な列がありません：%(columns)s") % {"columns": "、".join(missing)})
     return mapping
 
 
@@ -246,7 +247,7 @@ def _rows(path: Path, encoding: str, errors: list[RowError] | None) -> Iterator[
     records = _records(path, encoding)
     first = next(records, None)
     if first is None:
-        raise RosterFileError("ファイルが空です。")
+        raise RosterFileError(_("ファイルが空です。"))
     header = _header_map(first[1])
     width = len(first[1])
     seen: dict[str, int] = {}

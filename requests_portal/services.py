@@ -10,6 +10,8 @@ from datetime import date, datetime, time
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from requests_portal import audit, deadlines, workflow
 from requests_portal.decisions import LETTER_FOR_DECISION, validate_decision
@@ -60,7 +62,8 @@ def _reject_my_numbers(values: Iterable[object], *, where: str) -> None:
     for value in values:
         if isinstance(value, str) and contains_my_number(value):
             raise DomainError(
-                f"{where}にマイナンバーと思われる番号が含まれています。マイナンバーは入力しないでください。"
+                _("%(where)sにマイナンバーと思われる番号が含まれています。マイナンバーは入力しないでください。")
+                % {"where": where}
             )
 
 
@@ -85,18 +88,18 @@ def _as_received_at(received: date | datetime | None) -> datetime:
         return now
     if isinstance(received, datetime):
         if timezone.is_naive(received):
-            raise DomainError("到達日時にタイムゾーンがありません。")
+            raise DomainError(_("到達日時にタイムゾーンがありません。"))
         value = received
     elif isinstance(received, date):
         if received > timezone.localdate():
-            raise DomainError("到達日に未来の日付は指定できません。")
+            raise DomainError(_("到達日に未来の日付は指定できません。"))
         # A paper request's arrival is a date; count it from the start of the office day
         # (or from now, for a request typed in before 9:00 on the day it arrived).
         value = min(timezone.make_aware(datetime.combine(received, time(9, 0))), now)
     else:
         raise TypeError("received must be a date or an aware datetime")
     if value > now:
-        raise DomainError("到達日に未来の日付は指定できません。")
+        raise DomainError(_("到達日に未来の日付は指定できません。"))
     return value
 
 
@@ -143,21 +146,24 @@ def dsr_submit(
     """File a request (member or staff). Writes the case, its first event, the acknowledgement
     letter (PENDING) and mail. Raises DomainError on bad input; nothing is written then."""
     if kind not in RequestKind.values:
-        raise DomainError("請求の種類が正しくありません。")
+        raise DomainError(_("請求の種類が正しくありません。"))
     if requester_type not in RequesterType.values:
-        raise DomainError("請求者の区分が正しくありません。")
+        raise DomainError(_("請求者の区分が正しくありません。"))
     if channel not in Channel.values:
-        raise DomainError("受付経路が正しくありません。")
+        raise DomainError(_("受付経路が正しくありません。"))
     if disclosure_method and disclosure_method not in DisclosureMethod.values:
-        raise DomainError("開示の方法が正しくありません。")
+        raise DomainError(_("開示の方法が正しくありません。"))
     if not isinstance(member, Member) or member.pk is None:
         raise TypeError("member must be a saved Member")
     agent = {key: normalize_line(str(value)) for key, value in (agent or {}).items() if key in AGENT_FIELDS}
     if requester_type in AGENT_REQUESTER_TYPES and not agent.get("agent_name"):
-        raise DomainError("代理人の氏名を入力してください。")
+        raise DomainError(_("代理人の氏名を入力してください。"))
     summary, description = normalize_line(summary), normalize_text(description)
     details = dict(details or {})
-    _reject_my_numbers([summary, description, *_strings_in(details), *agent.values()], where="請求の内容")
+    _reject_my_numbers(
+        [summary, description, *_strings_in(details), *agent.values()],
+        where=pgettext("where a My Number was found", "請求の内容"),
+    )
 
     received_at = _as_received_at(received if channel != Channel.PORTAL else None)
     queue = queue_for_kind(kind)
@@ -200,7 +206,7 @@ def dsr_submit(
     attached = 0
     for document in documents:
         if document.dsr_id is not None or (actor is not None and document.owner_id != actor.pk):
-            raise DomainError("添付できない書類が含まれています。")
+            raise DomainError(_("添付できない書類が含まれています。"))
         # Attached, the upload follows the case's retention rules, not the wizard's grace period.
         document.dsr, document.purge_after = dsr, None
         document.save(update_fields=["dsr", "purge_after"])
@@ -228,7 +234,7 @@ def _reauth_window_seconds() -> int:
 
 def _require_handler(actor: User, dsr: DataSubjectRequest) -> None:
     if not can_handle_dsr(actor, dsr):
-        raise DomainError("この事案を処理する権限がありません。")
+        raise DomainError(_("この事案を処理する権限がありません。"))
 
 
 @transaction.atomic
@@ -236,7 +242,7 @@ def dsr_assign(*, dsr: DataSubjectRequest, assignee: User | None, actor: User) -
     """Assign (or unassign, with None) a case; the assignee must be able to work it."""
     _require_handler(actor, dsr)
     if assignee is not None and not can_handle_dsr(assignee, dsr):
-        raise DomainError("この職員はこの事案を担当できません。")
+        raise DomainError(_("この職員はこの事案を担当できません。"))
     locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
     previous = locked.assignee_id
     locked.assignee = assignee
@@ -269,23 +275,23 @@ def dsr_record_identity(
     result moves a case in 本人確認中 on to 審査中."""
     _require_handler(actor, dsr)
     if method not in IdentityMethod.values or result not in IdentityResult.values:
-        raise DomainError("本人確認の方法と結果を選んでください。")
+        raise DomainError(_("本人確認の方法と結果を選んでください。"))
     if id_doc_type and id_doc_type not in IdDocumentType.values:
-        raise DomainError("本人確認書類の種類が正しくありません。")
+        raise DomainError(_("本人確認書類の種類が正しくありません。"))
     if method in (IdentityMethod.DOCUMENT, IdentityMethod.IN_PERSON) and not id_doc_type:
-        raise DomainError("確認した書類の種類を選んでください。")
+        raise DomainError(_("確認した書類の種類を選んでください。"))
     authority_doc_type = normalize_line(authority_doc_type)
-    _reject_my_numbers([authority_doc_type], where="書類の種類")
+    _reject_my_numbers([authority_doc_type], where=pgettext("where a My Number was found", "書類の種類"))
     locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
     if locked.status not in (Status.SUBMITTED, Status.VERIFYING, Status.AWAITING_REQUESTER):
-        raise DomainError("この状態では本人確認を記録できません。")
+        raise DomainError(_("この状態では本人確認を記録できません。"))
     now = timezone.now()
     locked.identity_method, locked.identity_result, locked.id_doc_type = method, result, id_doc_type
     locked.identity_verified_at, locked.identity_verified_by = now, actor
     fields = ["identity_method", "identity_result", "id_doc_type", "identity_verified_at", "identity_verified_by"]
     if locked.has_agent and authority_checked:
         if not authority_doc_type:
-            raise DomainError("確認した代理権の書類（委任状、戸籍謄本など）を入力してください。")
+            raise DomainError(_("確認した代理権の書類（委任状、戸籍謄本など）を入力してください。"))
         locked.authority_checked_at, locked.authority_checked_by = now, actor
         locked.authority_doc_type = authority_doc_type
         fields += ["authority_checked_at", "authority_checked_by", "authority_doc_type"]
@@ -314,10 +320,10 @@ def dsr_request_amendment(
     _require_handler(actor, dsr)
     message = normalize_text(message)
     if not message:
-        raise DomainError("補正をお願いする内容を入力してください。")
-    _reject_my_numbers([message], where="メッセージ")
+        raise DomainError(_("補正をお願いする内容を入力してください。"))
+    _reject_my_numbers([message], where=pgettext("where a My Number was found", "メッセージ"))
     if not isinstance(reply_due_date, date) or reply_due_date <= timezone.localdate():
-        raise DomainError("回答期限には明日以降の日付を指定してください。")
+        raise DomainError(_("回答期限には明日以降の日付を指定してください。"))
     msg = Message.objects.create(
         dsr=dsr, author=actor, direction=MessageDirection.TO_MEMBER, body=message, reply_due_date=reply_due_date
     )
@@ -356,17 +362,17 @@ def dsr_answer_amendment(
 ) -> DataSubjectRequest:
     """The requester answers a 補正 request; the clock resumes."""
     if not is_member_party(actor, dsr):
-        raise DomainError("この事案に回答する権限がありません。")
+        raise DomainError(_("この事案に回答する権限がありません。"))
     message = normalize_text(message)
-    _reject_my_numbers([message], where="メッセージ")
+    _reject_my_numbers([message], where=pgettext("where a My Number was found", "メッセージ"))
     documents = list(documents)
     if not message and not documents:
-        raise DomainError("メッセージを入力するか、書類を添付してください。")
+        raise DomainError(_("メッセージを入力するか、書類を添付してください。"))
     if message:
         Message.objects.create(dsr=dsr, author=actor, direction=MessageDirection.FROM_MEMBER, body=message)
     for document in documents:
         if document.dsr_id is not None or document.owner_id != actor.pk:
-            raise DomainError("添付できない書類が含まれています。")
+            raise DomainError(_("添付できない書類が含まれています。"))
         document.dsr, document.purge_after = dsr, None
         document.save(update_fields=["dsr", "purge_after"])
         RequestEvent.objects.create(
@@ -388,11 +394,11 @@ def dsr_extend(*, dsr: DataSubjectRequest, actor: User, new_due_date: date, reas
     reason = normalize_text(reason) if isinstance(reason, str) else reason
     locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
     if not locked.is_open and locked.status != Status.DECIDED:
-        raise DomainError("回答済みまたは終了した事案の期限は延長できません。")
+        raise DomainError(_("回答済みまたは終了した事案の期限は延長できません。"))
     deadlines.validate_extension(
         current_due=locked.due_date, new_due=new_due_date, reason=reason, today=timezone.localdate()
     )
-    _reject_my_numbers([reason], where="延長の理由")
+    _reject_my_numbers([reason], where=pgettext("where a My Number was found", "延長の理由"))
     previous = locked.due_date
     locked.extended_due_date = new_due_date
     locked.extension_reason = reason
@@ -443,7 +449,7 @@ def dsr_draft_decision(
     _require_handler(actor, dsr)
     locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
     if locked.status != Status.IN_REVIEW:
-        raise DomainError("決定案は審査中の事案にのみ作成できます。")
+        raise DomainError(_("決定案は審査中の事案にのみ作成できます。"))
     cleaned = validate_decision(kind=locked.kind, decision=decision, ground=ground, reason=reason, details=details)
     locked.decision, locked.decision_ground = decision, ground
     locked.decision_reason, locked.decision_details = normalize_text(reason or ""), cleaned
@@ -560,11 +566,11 @@ def dsr_post_message(*, dsr: DataSubjectRequest, actor: User, body: str, interna
     """A message to the requester (staff), from the requester (member), or an internal note."""
     body = normalize_text(body)
     if not body:
-        raise DomainError("メッセージを入力してください。")
-    _reject_my_numbers([body], where="メッセージ")
+        raise DomainError(_("メッセージを入力してください。"))
+    _reject_my_numbers([body], where=pgettext("where a My Number was found", "メッセージ"))
     if is_member_party(actor, dsr):
         if internal:
-            raise DomainError("内部メモは職員のみ作成できます。")
+            raise DomainError(_("内部メモは職員のみ作成できます。"))
         direction = MessageDirection.FROM_MEMBER
     else:
         _require_handler(actor, dsr)

@@ -9,6 +9,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.utils.translation import gettext as _
+
 
 @dataclass(frozen=True)
 class Era:
@@ -38,7 +40,7 @@ def era_of(day: date) -> Era:
     if isinstance(day, datetime) or not isinstance(day, date):
         raise TypeError(f"expected datetime.date, got {type(day).__name__}")
     if day < _EARLIEST:
-        raise ValueError("和暦への変換は明治6年（1873年）1月1日以降の日付に対応しています。")
+        raise ValueError(_("和暦への変換は明治6年（1873年）1月1日以降の日付に対応しています。"))
     return next(era for era in ERAS if day >= era.start)
 
 
@@ -75,16 +77,19 @@ def parse_japanese_date(text: str) -> date:
         era = _BY_NAME[match["era"].upper() if len(match["era"]) == 1 else match["era"]]
         year = 1 if match["year"] == "元" else int(match["year"])
         if year < 1:
-            raise ValueError("年の指定が正しくありません。")
+            raise ValueError(_("年の指定が正しくありません。"))
         result = _make_date(era.start.year + year - 1, int(match["month"]), int(match["day"]))
         if result < max(era.start, _EARLIEST) or (era.end is not None and result > era.end):
-            raise ValueError(f"{era.name}{match['year']}年{match['month']}月{match['day']}日は存在しない日付です。")
+            raise ValueError(
+                _("%(era)s%(year)s年%(month)s月%(day)s日は存在しない日付です。")
+                % {"era": era.name, "year": match["year"], "month": match["month"], "day": match["day"]}
+            )
         return result
-    raise ValueError("日付は「1975-04-01」または「昭和50年4月1日」の形で入力してください。")
+    raise ValueError(_("日付は「1975-04-01」または「昭和50年4月1日」の形で入力してください。"))
 
 
 def _make_date(year: int, month: int, day: int) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise ValueError("存在しない日付です。") from None
+        raise ValueError(_("存在しない日付です。")) from None

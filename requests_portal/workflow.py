@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from requests_portal import audit, deadlines
 from requests_portal.exceptions import TransitionNotAllowed
@@ -186,24 +187,26 @@ def transition(
     if actor is not None and not isinstance(actor, User):
         raise TypeError("actor must be a User or None (the system)")
     if to not in Status.values:
-        raise TransitionNotAllowed(f"未知の状態です: {to!r}")
+        raise TransitionNotAllowed(_("未知の状態です: %(status)r") % {"status": to})
     if not isinstance(note, str):
         raise TypeError("note must be a string")
     target = Status(to)
     note = note.strip()
     if contains_my_number(note):
-        raise TransitionNotAllowed("メモにマイナンバーと思われる番号が含まれています。")
+        raise TransitionNotAllowed(_("メモにマイナンバーと思われる番号が含まれています。"))
 
     with transaction.atomic():
         locked = DataSubjectRequest.objects.select_for_update().select_related("queue").get(pk=dsr.pk)
         source = Status(locked.status)
         rule = _RULE_BY_PAIR.get((source, target))
         if rule is None:
-            raise TransitionNotAllowed(f"「{source.label}」から「{target.label}」へは移せません。")
+            raise TransitionNotAllowed(
+                _("「%(source)s」から「%(target)s」へは移せません。") % {"source": source.label, "target": target.label}
+            )
         if not rule.allowed & actors_for(actor, locked):
-            raise TransitionNotAllowed("この操作を行う権限がありません。")
+            raise TransitionNotAllowed(_("この操作を行う権限がありません。"))
         if rule.needs_note and not note:
-            raise TransitionNotAllowed("理由を入力してください。")
+            raise TransitionNotAllowed(_("理由を入力してください。"))
         if reason := _guard(locked, rule, actor):
             raise TransitionNotAllowed(reason)
 

@@ -106,10 +106,12 @@ def clean_filter_query(query: str) -> str:
 def saved_filter_save(*, user: User, name: str, query: str) -> SavedFilter:
     """Save (or overwrite, by name) one of the user's queue filters."""
     if not name:
-        raise DomainError("名前を入力してください。")
+        raise DomainError(_("名前を入力してください。"))
     existing = SavedFilter.objects.filter(user=user, name=name).first()
     if existing is None and SavedFilter.objects.filter(user=user).count() >= MAX_SAVED_FILTERS:
-        raise DomainError(f"保存できる検索条件は{MAX_SAVED_FILTERS}件までです。不要なものを削除してください。")
+        raise DomainError(
+            _("保存できる検索条件は%(limit)d件までです。不要なものを削除してください。") % {"limit": MAX_SAVED_FILTERS}
+        )
     saved, _created = SavedFilter.objects.update_or_create(
         user=user, name=name, defaults={"query": clean_filter_query(query)}
     )

@@ -2,6 +2,7 @@
 
     python scripts/po_fill.py locale/en/LC_MESSAGES/django.po translations.json [--overwrite]
 
+- An entry with a msgctxt is keyed "context|msgid".
 - A plural entry takes a list, one string per plural form (English: [singular, plural]).
 - Entries that already have a translation are left alone unless --overwrite is given;
   fuzzy entries count as untranslated (their guessed msgstr came from msgmerge).
@@ -119,11 +120,12 @@ def main() -> int:
     entries = [Entry(block.split("\n")) for block in blocks]
     filled = 0
     for entry in entries:
-        if not entry.msgid or entry.msgid not in translations:
+        key = f"{entry.fields['msgctxt']}|{entry.msgid}" if "msgctxt" in entry.fields else entry.msgid
+        if not entry.msgid or key not in translations:
             continue
         if entry.is_translated and not args.overwrite:
             continue
-        entry.fill(translations[entry.msgid])
+        entry.fill(translations[key])
         filled += 1
     Path(args.po_path).write_text("\n\n".join(e.render() for e in entries) + "\n", encoding="utf-8")
     missing = [e.msgid for e in entries if e.msgid and not e.is_translated]

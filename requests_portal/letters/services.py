@@ -25,6 +25,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from requests_portal import audit, storage
 from requests_portal.exceptions import DomainError
@@ -238,17 +239,17 @@ def letter_rerender(*, letter: Letter, actor: User, reason: str) -> Letter:
     """Staff ask for a letter to be made again (after a template or data fix). A new letter row
     supersedes the old one; both files are kept. Raises DomainError when not allowed."""
     if not can_handle_dsr(actor, letter.dsr):
-        raise DomainError("この通知書を再作成する権限がありません。")
+        raise DomainError(_("この通知書を再作成する権限がありません。"))
     reason = normalize_text(reason) if isinstance(reason, str) else ""
     if not reason:
-        raise DomainError("再作成の理由を入力してください。")
+        raise DomainError(_("再作成の理由を入力してください。"))
     if contains_my_number(reason):
-        raise DomainError("理由にマイナンバーと思われる番号が含まれています。マイナンバーは入力しないでください。")
+        raise DomainError(_("理由にマイナンバーと思われる番号が含まれています。マイナンバーは入力しないでください。"))
     old = Letter.objects.select_for_update(of=("self",)).select_related("dsr").get(pk=letter.pk)
     if Letter.objects.filter(supersedes=old).exists() or old.status == LetterStatus.SUPERSEDED:
-        raise DomainError("この通知書はすでに再作成されています。新しい通知書をご確認ください。")
+        raise DomainError(_("この通知書はすでに再作成されています。新しい通知書をご確認ください。"))
     if old.status == LetterStatus.PENDING:
-        raise DomainError("作成待ちの通知書は再作成できません。作成が終わるまでお待ちください。")
+        raise DomainError(_("作成待ちの通知書は再作成できません。作成が終わるまでお待ちください。"))
     new = letter_create(
         dsr=old.dsr,
         kind=old.kind,
@@ -269,10 +270,10 @@ def letter_mark_posted(*, letter: Letter, actor: User) -> Letter:
     from requests_portal import services
 
     if not can_handle_dsr(actor, letter.dsr):
-        raise DomainError("この通知書を処理する権限がありません。")
+        raise DomainError(_("この通知書を処理する権限がありません。"))
     locked = Letter.objects.select_for_update(of=("self",)).select_related("dsr", "dsr__queue").get(pk=letter.pk)
     if locked.status != LetterStatus.RENDERED or not locked.by_post:
-        raise DomainError("郵送済みにできるのは、作成済みで郵送が必要な通知書のみです。")
+        raise DomainError(_("郵送済みにできるのは、作成済みで郵送が必要な通知書のみです。"))
     locked.status, locked.delivered_at = LetterStatus.DELIVERED, timezone.now()
     locked.save(update_fields=["status", "delivered_at"])
     RequestEvent.objects.create(

@@ -2,7 +2,7 @@
 
 A file is served only after the case is reached through the same access functions every
 other page uses; anything else (missing, hidden, purged, not yet rendered) is 404. Every
-download writes an audit entry and a timeline event.
+download writes an audit entry and a timeline event, and a refused one a "denied" entry.
 """
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,6 +17,7 @@ from requests_portal.models import (
     LetterStatus,
     RequestEvent,
 )
+from requests_portal.permissions import deny_case_file
 from requests_portal.roles import is_staff_user
 from requests_portal.selectors import dsr_list_for_member, dsr_visible_to_staff
 
@@ -69,7 +70,9 @@ def letter_download(request: HttpRequest, public_id: str) -> HttpResponse:
         .select_related("dsr", "dsr__queue")
         .first()
     )
-    if letter is None or not letter.storage_name:
+    if letter is None:
+        raise deny_case_file(request.user, Letter, public_id, "letter.download")
+    if not letter.storage_name:
         raise Http404
     filename = f"{letter.get_kind_display()}_{letter.document_number or letter.dsr.reference}.pdf"
     return _serve(request, letter, action="letter.download", filename=filename, content_type="application/pdf")
@@ -82,7 +85,7 @@ def document_download(request: HttpRequest, public_id: str) -> HttpResponse:
         documents = documents.filter(category__in=MEMBER_DOCUMENT_CATEGORIES)
     document = documents.select_related("dsr", "dsr__queue").first()
     if document is None:
-        raise Http404
+        raise deny_case_file(request.user, Document, public_id, "document.download")
     return _serve(
         request,
         document,

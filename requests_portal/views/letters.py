@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from requests_portal.letters.forms import LetterRerenderForm
 from requests_portal.letters.services import letter_mark_posted, letter_rerender
 from requests_portal.models import DataSubjectRequest, Letter, LetterStatus
 from requests_portal.mynumber import mask_my_numbers
-from requests_portal.permissions import Access, access_dsr_for_staff, can_handle_dsr
+from requests_portal.permissions import Access, access_dsr_for_staff, can_handle_dsr, deny_case_file
 from requests_portal.selectors import dsr_visible_to_staff
 from requests_portal.views.access import staff_required
 
@@ -37,7 +37,7 @@ def _letter_for_staff(request: HttpRequest, public_id: str, access: Access) -> L
         .first()
     )
     if letter is None:
-        raise Http404
+        raise deny_case_file(request.user, Letter, public_id, "letter.access")
     return letter
 
 

@@ -54,6 +54,19 @@ def test_other_member_and_ga_staff_get_404_like_missing(client, member, other_me
         client.force_login(user)
         assert client.get(url).status_code == 404
         assert client.get(missing).status_code == 404
+    # The refused downloads of a real letter are on the trail, restricted (a My Number case);
+    # the missing one names nothing, so there is nothing to record.
+    denials = AuditEntry.objects.filter(action="letter.download", outcome="denied")
+    assert sorted(denials.values_list("actor_id", flat=True)) == sorted([other_member.pk, ga_staff.pk])
+    assert all(entry.restricted and entry.object_ref == mn.reference for entry in denials)
+
+
+def test_a_refused_document_download_is_audited(client, member, other_member):
+    document = _document(submit(member), member)
+    client.force_login(other_member)
+    assert client.get(reverse("requests_portal:document_download", args=[document.public_id])).status_code == 404
+    denial = AuditEntry.objects.get(action="document.download", outcome="denied")
+    assert (denial.actor_id, denial.object_id) == (other_member.pk, str(document.public_id))
 
 
 def test_pending_letter_is_not_downloadable(client, member):

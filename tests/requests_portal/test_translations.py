@@ -145,3 +145,26 @@ def test_catalogue_covers_every_string_in_the_source(tmp_path):
         + "\n".join(f"  {m[:70]!r}" for m in gone[:15])
         + f"\n{FIX}"
     )
+
+
+def test_domain_errors_speak_the_users_language():
+    """A refusal from the domain layer reaches the form in the language of the request."""
+    from datetime import date
+
+    from django.utils import translation
+
+    from requests_portal import deadlines, wareki
+
+    def refusal() -> str:
+        with pytest.raises(deadlines.DeadlineError) as error:
+            deadlines.validate_extension(
+                current_due=date(2026, 12, 1), new_due=date(2026, 12, 20), reason=" ", today=date(2026, 11, 25)
+            )
+        return str(error.value)
+
+    with translation.override("ja"):
+        assert refusal() == "延長の理由を入力してください。"
+    with translation.override("en"):
+        assert refusal() == "Please enter the reason for the extension."
+        with pytest.raises(ValueError, match=r"^This date does not exist\.$"):
+            wareki.parse_japanese_date("昭和50年2月30日")
