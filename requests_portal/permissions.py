@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from requests_portal import audit
 from requests_portal.exceptions import DomainError
-from requests_portal.models import DataSubjectRequest, EventType, RequestEvent, User
+from requests_portal.models import Channel, DataSubjectRequest, EventType, RequestEvent, User
 from requests_portal.roles import CASE_PERMISSIONS, Access, is_staff_user
 from requests_portal.selectors import dsr_list_for_member, dsr_visible_to_staff
 
@@ -84,7 +84,8 @@ def is_member_party(user: object, dsr: DataSubjectRequest) -> bool:
     if is_staff_user(user):
         return False
     member_id = getattr(user, "member_id", None)
-    return dsr.filed_by_id == user.pk or (member_id is not None and dsr.member_id == member_id)  # type: ignore[attr-defined]
+    filed_it = dsr.channel == Channel.PORTAL and dsr.filed_by_id == user.pk  # as in dsr_list_for_member
+    return filed_it or (member_id is not None and dsr.member_id == member_id)  # type: ignore[attr-defined]
 
 
 def _staff_can(user: object, dsr: DataSubjectRequest, access: Access) -> bool:

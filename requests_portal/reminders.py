@@ -46,6 +46,7 @@ from requests_portal.models import (
     ART39_KINDS,
     OPEN_STATUSES,
     UNANSWERED_STATUSES,
+    Channel,
     DataSubjectRequest,
     DsrUserObjectPermission,
     EventType,
@@ -243,10 +244,10 @@ def _member_login() -> Subquery:
 
 
 def _member_recipient(
-    filed_by_id: int | None, filer_active: bool, filer_is_staff: bool, login: int | None
+    filed_online: bool, filed_by_id: int | None, filer_active: bool, filer_is_staff: bool, login: int | None
 ) -> int | None:
-    """The same person services._member_recipient mails: the filing login, else the member's login."""
-    if filed_by_id is not None and filer_active and not filer_is_staff:
+    """The same person services._member_recipient mails: the login that filed online, else the member's."""
+    if filed_online and filed_by_id is not None and filer_active and not filer_is_staff:
         return filed_by_id
     return login
 
@@ -259,13 +260,15 @@ def _member_candidates(today: date) -> list[_Candidate]:
             login=_member_login(),
             reply_due=_latest_reply_due(),
         )
-        .values_list("id", "paused_at", "filed_by_id", "filed_by__is_active", "filer_is_staff", "login", "reply_due")
+        .values_list(
+            "id", "paused_at", "channel", "filed_by_id", "filed_by__is_active", "filer_is_staff", "login", "reply_due"
+        )
     )
     withdraw_after = int(settings.DSR_AMENDMENT_AUTO_WITHDRAW_DAYS)
     notice_days = int(settings.DSR_AMENDMENT_CLOSING_NOTICE_DAYS)
     candidates = []
-    for dsr_id, paused_at, filed_by_id, filer_active, filer_is_staff, login, reply_due in waiting:
-        recipient = _member_recipient(filed_by_id, bool(filer_active), filer_is_staff, login)
+    for dsr_id, paused_at, channel, filed_by_id, filer_active, filer_is_staff, login, reply_due in waiting:
+        recipient = _member_recipient(channel == Channel.PORTAL, filed_by_id, bool(filer_active), filer_is_staff, login)
         if recipient is None:
             continue  # no portal login (a paper request): the 補正 letter went by post
         nudge_on = timezone.localdate(paused_at) + timedelta(days=AMENDMENT_WAIT_DAYS)

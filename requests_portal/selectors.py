@@ -10,7 +10,14 @@ from guardian.shortcuts import get_objects_for_user
 
 from django.db.models import Count, Q, QuerySet
 
-from requests_portal.models import DataSubjectRequest, DsrUserObjectPermission, Queue, RequestEvent, RequestKind
+from requests_portal.models import (
+    Channel,
+    DataSubjectRequest,
+    DsrUserObjectPermission,
+    Queue,
+    RequestEvent,
+    RequestKind,
+)
 from requests_portal.roles import CASE_PERMISSIONS, QUEUE_PERMISSION, Access, is_staff_user
 
 
@@ -88,7 +95,9 @@ def dsr_list_for_member(user: object) -> QuerySet[DataSubjectRequest]:
     """The cases about the member's own data, and those the user filed as an agent."""
     if not _is_active_login(user) or is_staff_user(user):
         return DataSubjectRequest.objects.none()
-    own = Q(filed_by_id=user.pk)  # type: ignore[attr-defined]
+    # A login "filed" a case only through the portal. A paper or counter request is registered by
+    # staff (filed_by is the clerk), and must not become the clerk's own should they lose their roles.
+    own = Q(filed_by_id=user.pk, channel=Channel.PORTAL)  # type: ignore[attr-defined]
     if member_id := getattr(user, "member_id", None):
         own |= Q(member_id=member_id)
     return DataSubjectRequest.objects.filter(own).select_related("queue", "member").order_by("-received_at", "-id")

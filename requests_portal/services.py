@@ -104,8 +104,9 @@ def _as_received_at(received: date | datetime | None) -> datetime:
 
 
 def _member_recipient(dsr: DataSubjectRequest) -> tuple[User | None, str]:
-    """Who gets the case's mail: the filing login, else the subject's login, else the agent's address."""
-    if dsr.filed_by is not None and not dsr.filed_by.groups.exists():
+    """Who gets the case's mail: the login that filed it online, else the subject's login, else the
+    agent's address. (A paper request's filed_by is the clerk who registered it: never a recipient.)"""
+    if dsr.channel == Channel.PORTAL and dsr.filed_by is not None and not dsr.filed_by.groups.exists():
         return dsr.filed_by, ""
     member_user = User.objects.filter(member_id=dsr.member_id, is_active=True).first()
     if member_user is not None:

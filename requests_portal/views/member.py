@@ -42,6 +42,7 @@ from requests_portal.models import (
     FEE_ELIGIBLE_KINDS,
     OPEN_STATUSES,
     TERMINAL_STATUSES,
+    Channel,
     DataSubjectRequest,
     Document,
     DocumentCategory,
@@ -269,7 +270,9 @@ def _timeline_rows(request: HttpRequest, dsr: DataSubjectRequest) -> list[dict]:
             who = _("組合（自動処理）")
         elif event.actor_id == request.user.pk:
             who = _("あなた")
-        elif event.actor_id == dsr.filed_by_id or (event.actor and event.actor.member_id == dsr.member_id):
+        elif (dsr.channel == Channel.PORTAL and event.actor_id == dsr.filed_by_id) or (
+            event.actor and event.actor.member_id == dsr.member_id
+        ):
             who = _("請求者")
         else:
             who = _("組合")

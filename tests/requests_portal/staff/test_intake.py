@@ -19,6 +19,7 @@ from requests_portal.models import (
     RequesterType,
     RequestKind,
 )
+from requests_portal.services import _member_recipient
 from tests.factories import member_user
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +152,19 @@ def test_officers_register_only_my_number_inquiries_and_auditors_nothing(client,
     assert RequestKind.MY_NUMBER_INQUIRY not in kinds
     client.force_login(auditor)
     assert client.get(INTAKE).status_code == 404
+
+
+def test_a_clerk_who_loses_every_role_does_not_inherit_the_paper_requests_they_registered(client, ga_staff):
+    """The clerk is the case's filed_by, but a paper request is the member's, never the clerk's:
+    stripped of their roles they are an ordinary login and see none of it (and get no mail)."""
+    member = member_user()
+    client.force_login(ga_staff)
+    client.post(INTAKE, _form(member, received_on=timezone.localdate().isoformat()), follow=True)
+    dsr = DataSubjectRequest.objects.get()
+    assert dsr.filed_by == ga_staff
+
+    ga_staff.groups.clear()
+    client.force_login(ga_staff)
+    assert dsr.reference not in client.get(reverse("requests_portal:member_home")).content.decode()
+    assert client.get(reverse("requests_portal:member_dsr_detail", args=[dsr.public_id])).status_code == 404
+    assert _member_recipient(dsr) == (member, "")
