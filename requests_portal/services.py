@@ -18,6 +18,7 @@ from requests_portal.decisions import LETTER_FOR_DECISION, validate_decision
 from requests_portal.exceptions import DomainError
 from requests_portal.letters import letter_create
 from requests_portal.models import (
+    AGENT_FIELDS,
     AGENT_REQUESTER_TYPES,
     FEE_ELIGIBLE_KINDS,
     Channel,
@@ -46,16 +47,6 @@ from requests_portal.numbering import allocate_number, fiscal_year
 from requests_portal.outbox import mail_enqueue
 from requests_portal.permissions import can_handle_dsr, is_member_party
 from requests_portal.text import normalize_line, normalize_text
-
-AGENT_FIELDS = (
-    "agent_name",
-    "agent_name_kana",
-    "agent_relationship",
-    "agent_postal_code",
-    "agent_address",
-    "agent_phone",
-    "agent_email",
-)
 
 
 def _reject_my_numbers(values: Iterable[object], *, where: str) -> None:

@@ -42,6 +42,7 @@ from django.utils.translation import gettext_lazy as _
 
 from requests_portal.accounts import normalize_member_number
 from requests_portal.models import (
+    AGENT_FIELDS,
     AGENT_REQUESTER_TYPES,
     FEE_ELIGIBLE_KINDS,
     DataCategory,
@@ -621,18 +622,7 @@ class RequestForm(PortalForm):
         agent: dict[str, str] = {}
         if requester_type in AGENT_REQUESTER_TYPES:
             details["authority_document_type"] = data["authority_document_type"]
-            agent = {
-                key: data.get(key) or ""
-                for key in (
-                    "agent_name",
-                    "agent_name_kana",
-                    "agent_relationship",
-                    "agent_postal_code",
-                    "agent_address",
-                    "agent_phone",
-                    "agent_email",
-                )
-            }
+            agent = {key: data.get(key) or "" for key in AGENT_FIELDS}
         return {
             "member": self.principal if requester_type in AGENT_REQUESTER_TYPES else self.user.member,
             "kind": self.kind,

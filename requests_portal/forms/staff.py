@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from requests_portal import deadlines
 from requests_portal.decisions import WITHHOLDING_GROUNDS, decisions_for_kind
 from requests_portal.models import (
+    AGENT_FIELDS,
     AGENT_REQUESTER_TYPES,
     ART39_KINDS,
     UNANSWERED_STATUSES,
@@ -486,19 +487,7 @@ class IntakeForm(StaffForm):
             details["measure"], details["ground"] = data["measure"], data["ground"]
         agent = {}
         if data["requester_type"] in AGENT_REQUESTER_TYPES:
-            agent = {
-                key: data[key]
-                for key in (
-                    "agent_name",
-                    "agent_name_kana",
-                    "agent_relationship",
-                    "agent_postal_code",
-                    "agent_address",
-                    "agent_phone",
-                    "agent_email",
-                )
-                if data[key]
-            }
+            agent = {key: data[key] for key in AGENT_FIELDS if data[key]}
         disclosure = kind in (RequestKind.DISCLOSURE, RequestKind.PROVISION_RECORDS)
         return {
             "member": data["member_number"],

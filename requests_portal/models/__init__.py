@@ -14,6 +14,7 @@ from .cases import (
     RequestEvent,
 )
 from .choices import (
+    AGENT_FIELDS,
     AGENT_REQUESTER_TYPES,
     ART39_KINDS,
     DECISIONS_BY_KIND,
@@ -55,6 +56,7 @@ from .config import (
 from .documents import Document, Letter, OutboundMail, Reminder
 
 __all__ = [
+    "AGENT_FIELDS",
     "AGENT_REQUESTER_TYPES",
     "ART39_KINDS",
     "DECISIONS_BY_KIND",

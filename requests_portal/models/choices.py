@@ -32,6 +32,16 @@ class RequesterType(models.TextChoices):
 AGENT_REQUESTER_TYPES = frozenset(
     {RequesterType.LEGAL_REP_MINOR, RequesterType.LEGAL_REP_ADULT_GUARDIAN, RequesterType.APPOINTED_AGENT}
 )
+# The case's columns that describe the agent (DataSubjectRequest.agent_*), in form order.
+AGENT_FIELDS = (
+    "agent_name",
+    "agent_name_kana",
+    "agent_relationship",
+    "agent_postal_code",
+    "agent_address",
+    "agent_phone",
+    "agent_email",
+)
 
 
 class Channel(models.TextChoices):

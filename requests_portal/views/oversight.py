@@ -181,6 +181,17 @@ def _refuse_search(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('requests_portal:staff_queue')}?{_queue_query(request, drop_search=True)}")
 
 
+def _export_filters(request: HttpRequest):
+    """The queue's filters for an export, and the response refusing it when they cannot be used
+    (a My Number typed into the search, or a tampered or stale value)."""
+    filterset = workspace.queue_filterset(request.user, request.GET)
+    if filterset.search_refused:
+        return filterset, _refuse_search(request)
+    if not filterset.is_valid():
+        return filterset, _invalid_filters(request, filterset)
+    return filterset, None
+
+
 def _audit_queue_export(request: HttpRequest, query: str, mode: str) -> None:
     audit.record(
         action="export.queue",
@@ -206,11 +217,9 @@ def _active_filters(filterset: object) -> list[tuple[str, str]]:
 @role_required(*EXPORT_ROLES)
 def queue_export(request: HttpRequest) -> HttpResponse:
     """What an export of the queue with these filters would hold, and the two ways to get it."""
-    filterset = workspace.queue_filterset(request.user, request.GET)
-    if filterset.search_refused:
-        return _refuse_search(request)
-    if not filterset.is_valid():
-        return _invalid_filters(request, filterset)
+    filterset, refusal = _export_filters(request)
+    if refusal:
+        return refusal
     query = _queue_query(request)
     context = _context(
         request,
@@ -226,11 +235,9 @@ def queue_export(request: HttpRequest) -> HttpResponse:
 @role_required(*EXPORT_ROLES)
 def queue_export_csv(request: HttpRequest) -> HttpResponse:
     query = _queue_query(request)
-    filterset = workspace.queue_filterset(request.user, request.GET)
-    if filterset.search_refused:
-        return _refuse_search(request)
-    if not filterset.is_valid():
-        return _invalid_filters(request, filterset)
+    _filterset, refusal = _export_filters(request)
+    if refusal:
+        return refusal
     _audit_queue_export(request, query, "stream")
     cases = exports.queue_cases(request.user, query)
     return exports.csv_response(
@@ -243,11 +250,9 @@ def queue_export_csv(request: HttpRequest) -> HttpResponse:
 def queue_export_job(request: HttpRequest) -> HttpResponse:
     # The filters travel in the query string, exactly as for the streamed download.
     query = _queue_query(request)
-    filterset = workspace.queue_filterset(request.user, request.GET)
-    if filterset.search_refused:
-        return _refuse_search(request)
-    if not filterset.is_valid():
-        return _invalid_filters(request, filterset)
+    _filterset, refusal = _export_filters(request)
+    if refusal:
+        return refusal
     _audit_queue_export(request, query, "job")
     job = jobs.job_start(kind=exports.QUEUE_EXPORT_JOB, actor=request.user, params={"query": query})
     return redirect("requests_portal:oversight_job", public_id=job.public_id)
