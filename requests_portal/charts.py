@@ -9,7 +9,9 @@ carries its number. The page always puts the table of the same numbers under the
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
+from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -97,11 +99,12 @@ def _svg(prefix: str, width: float, height: float, title: str, body: str, count:
 
 
 def _axis_label(category: str, *, first: bool) -> tuple[str, str]:
-    """'2026-01' -> ('1月', '2026'); the year is printed under the first month and each January."""
+    """'2026-01' -> ('1月', '2026') ('Jan' in English); the year is printed under the first month
+    and each January."""
     year, dash, month = category.partition("-")
-    if not dash or not (year.isdigit() and month.isdigit()):
+    if not dash or not (year.isdigit() and month.isdigit()) or not 1 <= int(month) <= 12:
         return category, ""
-    return f"{int(month)}月", year if first or int(month) == 1 else ""
+    return date_format(date(int(year), int(month), 1), "M"), year if first or int(month) == 1 else ""
 
 
 def _wrap(text: str, per_line: int) -> list[str]:

@@ -1,9 +1,11 @@
 """Template helpers shared by member and staff pages."""
 
-from datetime import date
+from datetime import date, datetime
 
 from django import template
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language
 
 from requests_portal import deadlines
 from requests_portal.models import ART39_KINDS, UNANSWERED_STATUSES, DataSubjectRequest, Status
@@ -31,13 +33,35 @@ def status_badge(status: str) -> str:
     return _BADGE.get(status, "muted")
 
 
+def _local_date(value: date) -> date:
+    if isinstance(value, datetime):
+        return timezone.localdate(value)
+    return value
+
+
+def _japanese_page() -> bool:
+    return (get_language() or "ja").split("-")[0] == "ja"
+
+
 @register.filter
 def wareki(value: date | None) -> str:
+    """The date in the Japanese calendar (令和8年4月1日) on a Japanese page; an English page,
+    whose reader may not know the eras, gets the Western date in its own format."""
     if value is None:
         return ""
-    if hasattr(value, "tzinfo") and hasattr(value, "hour"):
-        value = timezone.localdate(value)  # type: ignore[arg-type]
-    return format_wareki(value)
+    day = _local_date(value)
+    return format_wareki(day) if _japanese_page() else date_format(day, "DATE_FORMAT")
+
+
+@register.filter
+def both_calendars(value: date | None) -> str:
+    """令和8年4月1日（2026年4月1日） on a Japanese page, for a date a member may compare with a
+    letter or a diary; the Western date alone on an English page."""
+    if value is None:
+        return ""
+    day = _local_date(value)
+    western = date_format(day, "DATE_FORMAT")
+    return f"{format_wareki(day)}（{western}）" if _japanese_page() else western
 
 
 @register.filter

@@ -1,0 +1,40 @@
+"""Dates on the pages: the Japanese calendar for Japanese readers, the Western one in English."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.utils import translation
+
+from requests_portal.charts import _axis_label
+from requests_portal.templatetags.portal import both_calendars, wareki
+
+APRIL_FIRST = date(2026, 4, 1)
+
+
+def test_japanese_pages_use_the_era_and_show_both_where_asked():
+    with translation.override("ja"):
+        assert wareki(APRIL_FIRST) == "令和8年4月1日"
+        assert both_calendars(APRIL_FIRST) == "令和8年4月1日（2026年4月1日）"
+
+
+def test_english_pages_use_the_western_date_only():
+    with translation.override("en"):
+        assert wareki(APRIL_FIRST) == "April 1, 2026"
+        assert both_calendars(APRIL_FIRST) == "April 1, 2026"
+
+
+def test_a_moment_is_dated_in_japan_not_in_utc():
+    # 2026-03-31 20:00 UTC is already 1 April in Tokyo.
+    moment = datetime(2026, 3, 31, 20, 0, tzinfo=ZoneInfo("UTC"))
+    with translation.override("ja"):
+        assert wareki(moment) == "令和8年4月1日"
+    assert wareki(None) == both_calendars(None) == ""
+
+
+def test_chart_months_follow_the_language():
+    with translation.override("ja"):
+        assert _axis_label("2026-01", first=False) == ("1月", "2026")
+        assert _axis_label("2026-03", first=False) == ("3月", "")
+    with translation.override("en"):
+        assert _axis_label("2026-12", first=True) == ("Dec", "2026")
+    assert _axis_label("合計", first=True) == ("合計", "")
