@@ -204,7 +204,7 @@ def _step(job_id: int) -> bool:
         return False
     handler.finish(job)
     job.state, job.finished_at = BulkJob.State.DONE, now
-    job.save(update_fields=["state", "finished_at", "heartbeat_at", "total", "result", "storage_name"])
+    job.save(update_fields=["state", "finished_at", "heartbeat_at", "total", "done", "result", "storage_name"])
     audit.record(
         action="job.done",
         actor=None,

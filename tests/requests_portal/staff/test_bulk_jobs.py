@@ -90,6 +90,7 @@ def test_admin_imports_the_roster_with_progress_and_summary(client, upload):
     job.refresh_from_db()
     assert job.state == BulkJob.State.DONE
     assert job.result["created"] == 30
+    assert (job.done, job.total) == (30, 30)  # rows, though each row took two steps
     assert Member.objects.get(member_number="900007").full_name_kana == "クミアイイン"
     assert not storage.exists(job.params["storage_name"])  # the uploaded roster is gone
     page = client.get(response["Location"]).content.decode()
