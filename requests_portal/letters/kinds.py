@@ -27,7 +27,9 @@ from requests_portal.models import (
     DisclosureMethod,
     IdentityMethod,
     IdentityResult,
+    Letter,
     LetterKind,
+    OrganisationProfile,
     RequesterType,
     RequestKind,
     StatutoryGround,
@@ -530,18 +532,21 @@ class DisclosureDecisionNotice(Notice):
         return Item("開示の方法", ("書面の交付（郵送）",))
 
     def _withheld_item(self) -> Item:
+        withheld = self.details.get("withheld_items") or []
         rows = tuple(
-            (row.get("item", ""), cite(row.get("ground", "")), row.get("reason") or self.reason)
-            for row in self.details.get("withheld_items") or []
+            (row.get("item", ""), cite(row.get("ground", "")), row.get("reason") or self.reason) for row in withheld
         )
-        # Each row carries its own reason (or the general one); the general reason is printed
-        # on its own only when there is no row to carry it.
-        after = [] if rows or not self.reason else [f"理由：{self.reason}"]
+        # The decision's own reason is shown to the requester (the draft form says so), so it
+        # is always printed: above the table, unless every row already prints it as its reason.
+        paragraphs: list[str] = []
+        if not rows and (ground := cite(self.ground)):
+            paragraphs.append(f"根拠：{ground}")
+        if self.reason and (not rows or any(row.get("reason") for row in withheld)):
+            paragraphs.append(f"理由：{self.reason}")
         return Item(
             "開示しない部分とその理由",
-            (),
+            tuple(paragraphs),
             Table(("開示しない部分", "根拠", "理由"), rows, ("28%", "36%", "36%")) if rows else None,
-            tuple(after),
         )
 
 
@@ -882,3 +887,28 @@ def notice_for(source: LetterSource) -> Notice:
 def missing_kinds(kinds: Iterable[str] = LetterKind.values) -> list[str]:
     """Letter kinds without a notice class (a test keeps this empty)."""
     return [kind for kind in kinds if kind not in NOTICES]
+
+
+def letter_title(letter: Letter) -> str:
+    """The title `letter`'s PDF prints (一部開示, 不開示…), for lists that name the letter.
+
+    Titles depend on the case and the frozen payload only, so no profile or roster row is read
+    (an unsaved profile stands in); pass letters fetched through `dsr.letters` to avoid a
+    query for each one.
+    """
+    cls = NOTICES.get(letter.kind)
+    if cls is None:
+        return str(letter.get_kind_display())
+    dsr = letter.dsr
+    source = LetterSource(
+        kind=letter.kind,
+        payload=letter.payload or {},
+        document_number=letter.document_number,
+        issued_on=timezone.localdate(),
+        by_post=letter.by_post,
+        dsr=dsr,
+        member=dsr.member,
+        profile=OrganisationProfile(),
+    )
+    with translation.override("ja"):
+        return cls(source).title()

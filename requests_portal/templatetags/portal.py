@@ -8,7 +8,8 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language
 
 from requests_portal import deadlines
-from requests_portal.models import ART39_KINDS, UNANSWERED_STATUSES, DataSubjectRequest, Status
+from requests_portal.letters import kinds
+from requests_portal.models import ART39_KINDS, UNANSWERED_STATUSES, DataSubjectRequest, Letter, Status
 from requests_portal.wareki import format_wareki
 
 register = template.Library()
@@ -83,3 +84,9 @@ def deadline_summary(dsr: DataSubjectRequest) -> deadlines.DeadlineSummary:
         extended=dsr.extended_due_date is not None,
         answered=dsr.status not in UNANSWERED_STATUSES,
     )
+
+
+@register.filter
+def letter_title(letter: Letter) -> str:
+    """The title the letter's PDF prints (e.g. 保有個人データ一部開示決定通知書)."""
+    return kinds.letter_title(letter)

@@ -1,5 +1,5 @@
-"""Template helpers of the staff workspace: query-string links, and readable rows for a
-case's kind-specific details, its decision and its timeline."""
+"""Template helpers of the staff workspace: query-string links, and readable text for a case's
+decision and its timeline (its filed details are case_details.detail_rows')."""
 
 from collections.abc import Iterable
 
@@ -22,16 +22,6 @@ from requests_portal.models import (
 
 register = template.Library()
 
-_DETAIL_LABELS = {
-    "data_categories": _("対象の保有個人データの項目"),
-    "categories": _("対象の保有個人データの項目"),
-    "measure": _("求める措置"),
-    "ground": _("請求の理由"),
-    "corrections": _("訂正等を求める内容"),
-    "purpose": _("利用目的の通知を求める対象"),
-    "period": _("対象の期間"),
-    "note": _("備考"),
-}
 _CHOICE_LABELS = {
     **dict(SuspensionMeasure.choices),
     **dict(SuspensionGround.choices),
@@ -50,18 +40,10 @@ def _readable(value: object) -> str:
     if isinstance(value, str):
         return str(_CHOICE_LABELS.get(value, value))
     if isinstance(value, dict):
-        return "、".join(f"{_DETAIL_LABELS.get(k, k)}：{_readable(v)}" for k, v in value.items() if v not in ("", None))
+        return "、".join(f"{k}：{_readable(v)}" for k, v in value.items() if v not in ("", None))
     if isinstance(value, Iterable):
         return "／".join(_readable(item) for item in value)
     return "" if value is None else str(value)
-
-
-@register.simple_tag
-def detail_rows(details: dict) -> list[tuple[str, str]]:
-    """(label, text) for each entry of a case's kind-specific details."""
-    if not isinstance(details, dict):
-        return []
-    return [(str(_DETAIL_LABELS.get(key, key)), _readable(value)) for key, value in details.items() if value]
 
 
 @register.filter

@@ -24,9 +24,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from requests_portal import audit, services, uploads
+from requests_portal.case_details import detail_rows
 from requests_portal.exceptions import DomainError
 from requests_portal.forms.member import (
-    CORRECTION_ACTIONS,
     FORM_FOR_KIND,
     KIND_DESCRIPTIONS,
     MASKING_ID_DOCUMENT_TYPES,
@@ -47,14 +47,11 @@ from requests_portal.models import (
     Document,
     DocumentCategory,
     EventType,
-    Letter,
     LetterStatus,
     Message,
     MessageDirection,
     RequestKind,
     Status,
-    SuspensionGround,
-    SuspensionMeasure,
 )
 from requests_portal.permissions import access_dsr_for_member
 from requests_portal.selectors import dsr_list_for_member, dsr_timeline
@@ -286,21 +283,6 @@ def _timeline_rows(request: HttpRequest, dsr: DataSubjectRequest) -> list[dict]:
     return rows
 
 
-def _details_shown(dsr: DataSubjectRequest) -> dict:
-    """Labels for the structured details (dsr.details stores codes)."""
-    details = dsr.details or {}
-    measure, ground = details.get("measure"), details.get("ground")
-    return {
-        "measure": SuspensionMeasure(measure).label if measure in SuspensionMeasure.values else "",
-        "ground": SuspensionGround(ground).label if ground in SuspensionGround.values else "",
-        "corrections": [
-            {**row, "action_label": CORRECTION_ACTIONS.get(row.get("action"), "")}
-            for row in details.get("corrections") or []
-            if isinstance(row, dict)
-        ],
-    }
-
-
 def case_page_context(request: HttpRequest, dsr: DataSubjectRequest, **forms: object) -> dict:
     thread = list(
         Message.objects.filter(dsr=dsr)
@@ -311,7 +293,8 @@ def case_page_context(request: HttpRequest, dsr: DataSubjectRequest, **forms: ob
     amendment_request = next(
         (m for m in reversed(thread) if m.direction == MessageDirection.TO_MEMBER and m.reply_due_date), None
     )
-    letters = list(Letter.objects.filter(dsr=dsr).exclude(status=LetterStatus.SUPERSEDED).order_by("created_at", "id"))
+    # Through the case's manager, so each letter's title reads this `dsr` without a query.
+    letters = list(dsr.letters.exclude(status=LetterStatus.SUPERSEDED).order_by("created_at", "id"))
     documents = list(
         Document.objects.filter(dsr=dsr, category__in=MEMBER_DOCUMENT_CATEGORIES, purged_at__isnull=True).order_by(
             "uploaded_at", "id"
@@ -321,7 +304,7 @@ def case_page_context(request: HttpRequest, dsr: DataSubjectRequest, **forms: ob
     amendment_form = forms.get("amendment_form") or (AmendmentForm() if awaiting else None)
     return {
         "dsr": dsr,
-        "shown": _details_shown(dsr),
+        "detail_rows": detail_rows(dsr.details, for_member=True),
         "status_explanation": STATUS_EXPLANATIONS.get(dsr.status, ""),
         "timeline": _timeline_rows(request, dsr),
         "thread": thread,

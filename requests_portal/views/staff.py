@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from requests_portal import audit, jobs, roster, services, storage, uploads, workflow, workspace
+from requests_portal.case_details import detail_rows
 from requests_portal.decisions import DecisionInvalid
 from requests_portal.exceptions import DomainError
 from requests_portal.forms.staff import (
@@ -319,6 +320,7 @@ def staff_dsr_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     can_handle = can.can_handle
     context = {
         "dsr": dsr,
+        "detail_rows": detail_rows(dsr.details),
         "events": events,
         "deadline_history": _deadline_history(events),
         "messages_list": dsr.messages.select_related("author").order_by("created_at", "id"),
