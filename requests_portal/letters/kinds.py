@@ -10,7 +10,7 @@ wording is written here and in the template rather than in the translation catal
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import ClassVar
 
@@ -112,6 +112,27 @@ def cite(ground: str) -> str:
 
 def yen(amount: int) -> str:
     return f"{amount:,}円"
+
+
+# What people type is stored NFKC-normalised, which turns （） and 、-lists into ASCII; a formal
+# Japanese notice prints them full-width again ("記録(PDF)" -> "記録（PDF）", "PDF, CSV" -> "PDF、CSV").
+_FULL_WIDTH = str.maketrans({"(": "（", ")": "）"})
+
+
+def typeset(text: str) -> str:
+    return text.translate(_FULL_WIDTH).replace(", ", "、")
+
+
+def _typeset_item(item: Item) -> Item:
+    table = item.table
+    if table is not None:
+        table = replace(table, rows=tuple(tuple(typeset(cell) for cell in row) for row in table.rows))
+    return replace(
+        item,
+        paragraphs=tuple(typeset(p) for p in item.paragraphs),
+        table=table,
+        after=tuple(typeset(p) for p in item.after),
+    )
 
 
 def _lines(text: str) -> tuple[str, ...]:
@@ -281,7 +302,7 @@ class Notice:
             "seal_note": self.s.profile.seal_note,
             "body": self.body(),
             "replaces": self.replaces(),
-            "items": [item for item in self.items() if item is not None],
+            "items": [_typeset_item(item) for item in self.items() if item is not None],
             "closing": self.closing(),
             "contacts": self.contacts(),
         }

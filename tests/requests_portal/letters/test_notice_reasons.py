@@ -68,3 +68,17 @@ def test_refusal_notices_print_the_general_reason(decision, letter_kind, request
     text = _text(Sample(decision, letter_kind, request_kind, payload=_payload(decision, ground)))
     assert f"理由：{GENERAL}" in text
     assert str(StatutoryGround(ground).label).replace(" ", "") in text
+
+
+def test_typed_text_is_printed_with_full_width_brackets_and_commas():
+    """NFKC stored "(PDF)" and "a, b"; the notice prints them as a Japanese document would."""
+    withheld = [{"item": "審査記録(他の組合員の氏名)", "ground": StatutoryGround.ART33_2_1, "reason": "氏名, 住所"}]
+    sample = Sample(
+        "partial-typeset", LetterKind.DISCLOSURE_DECISION, RequestKind.DISCLOSURE,
+        payload=_payload(Decision.DISCLOSED_PARTIAL, StatutoryGround.ART33_2_1, withheld_items=withheld),
+        disclosure_method=DisclosureMethod.PAPER,
+    )  # fmt: skip
+    text = _text(sample)
+    assert "審査記録（他の組合員の氏名）" in text
+    assert "氏名、住所" in text
+    assert "(" not in text
