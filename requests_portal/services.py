@@ -5,16 +5,17 @@ queues follow-up work only through `transaction.on_commit`.
 Arguments are keyword-only; `actor` is the person acting (None: the system).
 """
 
-from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from requests_portal import audit, deadlines, workflow
-from requests_portal.decisions import LETTER_FOR_DECISION, validate_decision
+from requests_portal import audit, deadlines, storage, workflow
+from requests_portal.decisions import LETTER_FOR_DECISION, PAPER_COMBINABLE, validate_decision
 from requests_portal.exceptions import DomainError
 from requests_portal.letters import letter_create
 from requests_portal.models import (
@@ -26,12 +27,15 @@ from requests_portal.models import (
     Decision,
     DisclosureMethod,
     Document,
+    DocumentCategory,
     EventType,
     FeeSetting,
     IdDocumentType,
     IdentityMethod,
     IdentityResult,
+    Letter,
     LetterKind,
+    LetterStatus,
     Member,
     Message,
     MessageDirection,
@@ -39,6 +43,7 @@ from requests_portal.models import (
     RequesterType,
     RequestEvent,
     RequestKind,
+    RetentionPolicy,
     Status,
     User,
 )
@@ -47,6 +52,11 @@ from requests_portal.numbering import allocate_number, fiscal_year
 from requests_portal.outbox import mail_enqueue
 from requests_portal.permissions import can_handle_dsr, is_member_party
 from requests_portal.text import normalize_line, normalize_text
+from requests_portal.uploads import UploadRejected, accept_upload, rejection_text
+from requests_portal.wareki import format_wareki
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
 
 
 def _reject_my_numbers(values: Iterable[object], *, where: str) -> None:
@@ -579,3 +589,118 @@ def dsr_post_message(*, dsr: DataSubjectRequest, actor: User, body: str, interna
     if direction == MessageDirection.TO_MEMBER:
         _notify_member(dsr, template="dsr_message", cause=f"mail:message-{message.pk}")
     return message
+
+
+# --- disclosure packages (開示データ): the data an electronic 開示 decision hands over ---------------
+
+DISCLOSURE_PACKAGE_KINDS = frozenset({RequestKind.DISCLOSURE, RequestKind.PROVISION_RECORDS})
+
+
+def disclosure_download_until(dsr: DataSubjectRequest) -> date | None:
+    """The last day the decision notice says the data can be downloaded: its issue date plus
+    RetentionPolicy.disclosure_download_days (as letters/kinds.py prints it); None before the
+    notice of the current decision is issued."""
+    if dsr.approved_at is None:
+        return None
+    letter = (
+        Letter.objects.filter(
+            dsr=dsr,
+            kind=LetterKind.DISCLOSURE_DECISION,
+            status__in=[LetterStatus.RENDERED, LetterStatus.DELIVERED],
+            created_at__gte=dsr.approved_at,  # not the notice of an earlier decision of a reopened case
+            rendered_at__isnull=False,
+        )
+        .order_by("-rendered_at", "-id")
+        .first()
+    )
+    if letter is None:
+        return None
+    return timezone.localdate(letter.rendered_at) + timedelta(days=RetentionPolicy.load().disclosure_download_days)
+
+
+def _disclosure_package_check(dsr: DataSubjectRequest) -> tuple[str | None, date | None]:
+    """(why no package may be attached now, or None; the notice's last download day)."""
+    if dsr.kind not in DISCLOSURE_PACKAGE_KINDS:
+        return _("開示データを添付できるのは、開示または第三者提供記録の開示の請求のみです。"), None
+    if dsr.status not in (Status.DECIDED, Status.NOTIFIED):
+        return _("開示データは、開示の決定が決裁された後（決定済み・通知済みの間）に添付できます。"), None
+    if dsr.decision not in PAPER_COMBINABLE:
+        return _("この事案の決定（%(decision)s）では開示するデータがないため、開示データは添付できません。") % {
+            "decision": dsr.get_decision_display()
+        }, None
+    if dsr.disclosure_method != DisclosureMethod.ELECTRONIC or (dsr.decision_details or {}).get(
+        "method_changed_to_paper"
+    ):
+        return _(
+            "開示の方法が電磁的記録の提供（ポータルからのダウンロード）ではないため、開示データは添付できません。"
+            "書面で交付してください。"
+        ), None
+    until = disclosure_download_until(dsr)
+    if until is None:
+        return _("決定通知書の作成が終わってから添付してください（ダウンロード期間は通知書の日付から数えます）。"), None
+    if until < timezone.localdate():
+        return _("決定通知書に記載したダウンロード期間（%(until)sまで）を過ぎているため、添付できません。") % {
+            "until": format_wareki(until)
+        }, until
+    return None, until
+
+
+def disclosure_package_refusal(dsr: DataSubjectRequest) -> str | None:
+    """Why no disclosure package may be attached to `dsr` now, or None when one may."""
+    return _disclosure_package_check(dsr)[0]
+
+
+@transaction.atomic
+def dsr_attach_disclosure_package(
+    *, dsr: DataSubjectRequest, actor: User, files: Sequence["UploadedFile"]
+) -> list[Document]:
+    """Handlers attach the disclosed data to a case decided to disclose electronically; each file
+    goes through accept_upload, is kept until the notice's download date, and the member is
+    mailed. Raises DomainError or UploadRejected; then no file is kept."""
+    _require_handler(actor, dsr)
+    files = list(files)
+    if not files:
+        raise DomainError(_("添付するファイルを選んでください。"))
+    locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
+    reason, until = _disclosure_package_check(locked)
+    if reason or until is None:
+        raise DomainError(reason)
+    documents: list[Document] = []
+    try:
+        for uploaded in files:
+            try:
+                documents.append(
+                    accept_upload(uploaded, owner=actor, category=DocumentCategory.DISCLOSURE_PACKAGE, dsr=locked)
+                )
+            except UploadRejected as exc:
+                raise UploadRejected(rejection_text(uploaded, exc), code=exc.code) from exc
+    except Exception:
+        # All or nothing: the rows roll back with the transaction; the stored bytes go here.
+        for document in documents:
+            storage.delete(document.storage_name)
+        raise
+    # The retention sweep deletes a package at its purge_after: the close of the notice's last day.
+    purge_after = timezone.make_aware(datetime.combine(until, time.max))
+    Document.objects.filter(pk__in=[d.pk for d in documents]).update(purge_after=purge_after)
+    for document in documents:
+        document.purge_after = purge_after
+        RequestEvent.objects.create(
+            dsr=locked,
+            actor=actor,
+            event_type=EventType.DOCUMENT_ADDED,
+            member_visible=True,
+            extra={"document_id": document.pk, "category": DocumentCategory.DISCLOSURE_PACKAGE},
+        )
+    audit.record(
+        action="dsr.disclosure_package",
+        actor=actor,
+        obj=locked,
+        data={"documents": [str(d.public_id) for d in documents], "until": until.isoformat()},
+    )
+    _notify_member(
+        locked,
+        template="dsr_disclosure_package",
+        cause=f"mail:package-{documents[0].pk}",
+        context={"until": until, "count": len(documents)},
+    )
+    return documents

@@ -464,11 +464,12 @@ def accept_form_uploads(
                     accept_upload(uploaded, owner=owner, category=category, dsr=dsr, requires_masking=masking)
                 )
             except UploadRejected as exc:
-                errors.setdefault(name, []).append(_rejection_text(uploaded, exc))
+                errors.setdefault(name, []).append(rejection_text(uploaded, exc))
     return accepted, errors
 
 
-def _rejection_text(uploaded: UploadedFile, exc: UploadRejected) -> str:
+def rejection_text(uploaded: UploadedFile, exc: UploadRejected) -> str:
+    """The reason a file was refused, after its name unless the name is unsafe to show."""
     message = " ".join(str(m) for m in exc.messages)
     raw_name = str(getattr(uploaded, "name", "") or "")
     if not raw_name or contains_my_number(raw_name):

@@ -692,6 +692,35 @@ def _row_count(data: object, prefix: str) -> int:
         return DEFAULT_ROWS
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; cleans to a list (each file is checked by uploads.accept_upload)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}))
+        super().__init__(**kwargs)
+
+    def clean(self, data: object, initial: object = None) -> list:
+        single_clean = super().clean
+        if isinstance(data, list | tuple):
+            return [single_clean(item, initial) for item in data] or [single_clean(None, initial)]
+        return [single_clean(data, initial)]
+
+
+class DisclosurePackageForm(forms.Form):
+    files = MultipleFileField(
+        label=_("開示データのファイル"),
+        help_text=_(
+            "PDF・JPEG・PNG。複数のファイルをまとめて選べます。"
+            "ファイル名は請求者に表示されます。マイナンバー（個人番号）を含むファイルは添付できません。"
+        ),
+        error_messages={"required": _("添付するファイルを選んでください。")},
+    )
+
+
 class ConfirmForm(forms.Form):
     """An action that needs nothing but the button (approve, close, mark as notified)."""
 

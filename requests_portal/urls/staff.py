@@ -13,6 +13,11 @@ urlpatterns = [
     path("staff/cases/<uuid:public_id>/claim/", staff.staff_dsr_claim, name="staff_dsr_claim"),
     path("staff/cases/<uuid:public_id>/assign/", staff.staff_dsr_assign, name="staff_dsr_assign"),
     path("staff/cases/<uuid:public_id>/access/", staff.staff_dsr_access, name="staff_dsr_access"),
+    path(
+        "staff/cases/<uuid:public_id>/disclosure-package/",
+        staff.staff_dsr_disclosure_package,
+        name="staff_dsr_disclosure_package",
+    ),
     path("staff/cases/<uuid:public_id>/access/revoke/", staff.staff_dsr_access_revoke, name="staff_dsr_access_revoke"),
     *[
         path(f"staff/cases/<uuid:public_id>/{slug}/", view, name=f"staff_dsr_{slug}")

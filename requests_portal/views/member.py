@@ -277,6 +277,10 @@ def _timeline_rows(request: HttpRequest, dsr: DataSubjectRequest) -> list[dict]:
             what = _("状態が「%(status)s」になりました") % {"status": Status(event.to_status).label}
         elif event.event_type == EventType.EXTENDED:
             what = _("回答予定日が %(date)s に延長されました") % {"date": event.extra.get("to", "")}
+        elif event.event_type == EventType.DOCUMENT_ADDED and event.extra.get("category") == (
+            DocumentCategory.DISCLOSURE_PACKAGE
+        ):
+            what = _("開示データが掲載されました")
         else:
             what = EventType(event.event_type).label
         rows.append({"at": event.at, "who": who, "what": what, "note": event.note, "event": event})
@@ -300,6 +304,9 @@ def case_page_context(request: HttpRequest, dsr: DataSubjectRequest, **forms: ob
             "uploaded_at", "id"
         )
     )
+    # The co-op's disclosure packages get their own list, with the last day to download them.
+    packages = [d for d in documents if d.category == DocumentCategory.DISCLOSURE_PACKAGE]
+    documents = [d for d in documents if d.category != DocumentCategory.DISCLOSURE_PACKAGE]
     awaiting = dsr.status == Status.AWAITING_REQUESTER
     amendment_form = forms.get("amendment_form") or (AmendmentForm() if awaiting else None)
     return {
@@ -317,6 +324,7 @@ def case_page_context(request: HttpRequest, dsr: DataSubjectRequest, **forms: ob
         "letters": letters,
         "downloadable": {LetterStatus.RENDERED, LetterStatus.DELIVERED},
         "documents": documents,
+        "packages": packages,
         "is_answered": dsr.status in {Status.DECIDED, Status.NOTIFIED} | TERMINAL_STATUSES,
     }
 

@@ -33,6 +33,7 @@ from requests_portal.forms.staff import (
     BulkAssignForm,
     ConfirmForm,
     DecisionForm,
+    DisclosurePackageForm,
     ExtendForm,
     GrantForm,
     IdentityForm,
@@ -337,8 +338,52 @@ def staff_dsr_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         else None,
         "message_form": MessageForm() if can_handle else None,
         "can_grant": can.can_approve and not dsr.is_restricted,
+        **_package_context(dsr, can),
     }
     return render(request, "requests_portal/staff/case_detail.html", context)
+
+
+def _package_context(dsr: DataSubjectRequest, can: "Capabilities") -> dict:
+    """The 開示データ section: only on disclosure cases; the form only for handlers, when allowed."""
+    if dsr.kind not in services.DISCLOSURE_PACKAGE_KINDS:
+        return {"show_packages": False}
+    refusal = services.disclosure_package_refusal(dsr) if can.can_handle else None
+    return {
+        "show_packages": True,
+        "packages": dsr.documents.filter(category=DocumentCategory.DISCLOSURE_PACKAGE)
+        .select_related("owner")
+        .order_by("uploaded_at", "id"),
+        "package_until": services.disclosure_download_until(dsr),
+        "package_refusal": refusal,
+        "package_form": DisclosurePackageForm() if can.can_handle and refusal is None else None,
+    }
+
+
+@require_POST
+@staff_required
+def staff_dsr_disclosure_package(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Attach the disclosed data (開示データ) to a case decided to disclose electronically."""
+    dsr = access_dsr_for_staff(request.user, public_id, Access.HANDLE)
+    back = f"{_case_url(dsr)}#packages-title"
+    form = DisclosurePackageForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for error in form.errors.get("files", []):
+            messages.error(request, error)
+        return redirect(back)
+    try:
+        documents = services.dsr_attach_disclosure_package(
+            dsr=dsr, actor=request.user, files=form.cleaned_data["files"]
+        )
+    except (DomainError, uploads.UploadRejected) as error:
+        detail = " ".join(error.messages) if isinstance(error, uploads.UploadRejected) else str(error)
+        refused = _("開示データを添付できませんでした（何も保存していません）。%(detail)s")
+        messages.error(request, refused % {"detail": detail})
+    else:
+        messages.success(
+            request,
+            _("開示データ %(count)d 件を添付し、請求者にお知らせしました。") % {"count": len(documents)},
+        )
+    return redirect(back)
 
 
 @require_POST
@@ -729,6 +774,7 @@ __all__ = [
     "staff_dsr_assign",
     "staff_dsr_claim",
     "staff_dsr_detail",
+    "staff_dsr_disclosure_package",
     "staff_home",
     "staff_intake",
     "staff_queue",

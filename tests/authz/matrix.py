@@ -257,6 +257,9 @@ PORTAL_ROWS: list[Row] = [
     case("requests_portal:staff_dsr_access", Access.APPROVE, FORM),
     case("requests_portal:staff_dsr_access_revoke", Access.APPROVE, POST),
     *[case(f"requests_portal:staff_dsr_{slug}", access, FORM) for slug, access in _ACTIONS.items()],
+    # Attaching the disclosed data (開示データ) works the case; the matrix posts no file, which
+    # the view answers by sending the user back to the case page with the error.
+    case("requests_portal:staff_dsr_disclosure_package", Access.HANDLE, POST),
     Row("requests_portal:letter_download", Audience.FILE, GET, obj=Obj.LETTER),
     Row("requests_portal:document_download", Audience.FILE, GET, obj=Obj.DOCUMENT),
 ]

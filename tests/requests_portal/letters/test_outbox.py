@@ -28,6 +28,7 @@ TEMPLATES_IN_USE = (
     "dsr_amendment_requested",
     "dsr_extended",
     "dsr_decided",
+    "dsr_disclosure_package",
     "dsr_message",
     "dsr_withdrawn",
     "letter_issued",
@@ -133,6 +134,7 @@ def test_subjects_carry_no_personal_data(template, language, member):
         "sections": [{"kind": "due_t0", "entries": [entry]}],
         "reply_due_date": timezone.localdate(),
         "new_due_date": timezone.localdate(),
+        "until": timezone.localdate(),
         "site_url": "http://x",
     }
     subject, body = outbox._render(template, language, context)

@@ -1,0 +1,217 @@
+"""開示データ: staff attach the disclosed data to a case decided to disclose electronically; the
+member is mailed and downloads it until the day the decision notice names."""
+
+from datetime import timedelta
+
+import pytest
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from requests_portal import services, storage
+from requests_portal.letters import services as letters
+from requests_portal.models import (
+    AuditEntry,
+    DataSubjectRequest,
+    Decision,
+    DisclosureMethod,
+    Document,
+    DocumentCategory,
+    EventType,
+    LetterKind,
+    OutboundMail,
+    RequestEvent,
+    RequestKind,
+    RetentionPolicy,
+    Status,
+)
+from requests_portal.wareki import format_wareki
+from tests.factories import advance, submit
+from tests.requests_portal.member import files
+
+pytestmark = pytest.mark.django_db
+
+
+def url(dsr: DataSubjectRequest) -> str:
+    return reverse("requests_portal:staff_dsr_disclosure_package", args=[dsr.public_id])
+
+
+def case_url(dsr: DataSubjectRequest) -> str:
+    return reverse("requests_portal:staff_dsr_detail", args=[dsr.public_id])
+
+
+def _png(name: str = "開示データ_共済記録.png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, files.png(), content_type="image/png")
+
+
+def _pdf(name: str = "出資金の記録.pdf", **kwargs) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, files.pdf("Contribution records", **kwargs), content_type="application/pdf")
+
+
+def _stored_files() -> set:
+    return {path.name for folder in storage.folders() for path in folder.iterdir()}
+
+
+@pytest.fixture
+def fast_pdf(monkeypatch):
+    """The decision notice is rendered by the real service; only WeasyPrint is replaced."""
+    monkeypatch.setattr(letters, "render_pdf", lambda html: b"%PDF-1.7 notice")
+
+
+def _issue_notice(dsr: DataSubjectRequest) -> None:
+    letter = dsr.letters.get(kind=LetterKind.DISCLOSURE_DECISION)
+    assert letters.letter_render(letter_id=letter.pk) == letters.RENDERED
+    dsr.refresh_from_db()
+
+
+@pytest.fixture
+def decided(member, ga_staff, supervisor, fast_pdf):
+    """An electronic 開示 decided (一部開示) and its notice issued on the portal."""
+    dsr = submit(member, disclosure_method=DisclosureMethod.ELECTRONIC)
+    advance(dsr, Status.DECIDED, handler=ga_staff, approver=supervisor)
+    _issue_notice(dsr)
+    return dsr
+
+
+def _until() -> object:
+    return timezone.localdate() + timedelta(days=RetentionPolicy.load().disclosure_download_days)
+
+
+def test_staff_attaches_a_package_and_the_member_is_told(client, decided, ga_staff, member):
+    assert decided.status == Status.NOTIFIED  # a notice delivered on the portal completes the answer
+    client.force_login(ga_staff)
+    page = client.get(case_url(decided)).content.decode()
+    assert "開示データ" in page
+    assert url(decided) in page
+
+    response = client.post(url(decided), {"files": [_png(), _pdf()]})
+    assert response.status_code == 302
+
+    packages = Document.objects.filter(dsr=decided, category=DocumentCategory.DISCLOSURE_PACKAGE)
+    assert packages.count() == 2
+    assert {d.original_name for d in packages} == {"開示データ_共済記録.png", "出資金の記録.pdf"}
+    assert all(d.owner_id == ga_staff.pk for d in packages)
+    # Kept exactly as long as the notice says: to the close of its last download day.
+    assert {timezone.localdate(d.purge_after) for d in packages} == {_until()}
+
+    entry = AuditEntry.objects.get(action="dsr.disclosure_package", object_ref=decided.reference)
+    assert entry.actor_id == ga_staff.pk
+    events = RequestEvent.objects.filter(dsr=decided, event_type=EventType.DOCUMENT_ADDED)
+    assert events.count() == 2
+    assert all(event.member_visible for event in events)
+
+    mail = OutboundMail.objects.get(dsr=decided, template="dsr_disclosure_package")
+    assert mail.to_user_id == member.pk
+    assert decided.reference not in mail.subject
+    assert decided.reference in mail.body
+    assert format_wareki(_until()) in mail.body
+
+    page = client.get(case_url(decided)).content.decode()
+    for document in packages:
+        assert reverse("requests_portal:document_download", args=[document.public_id]) in page
+    assert str(ga_staff) in page
+
+
+def test_member_downloads_the_package_and_another_member_gets_404(client, decided, ga_staff, member, other_member):
+    services.dsr_attach_disclosure_package(dsr=decided, actor=ga_staff, files=[_png()])
+    document = Document.objects.get(dsr=decided, category=DocumentCategory.DISCLOSURE_PACKAGE)
+    download = reverse("requests_portal:document_download", args=[document.public_id])
+
+    client.force_login(member)
+    page = client.get(reverse("requests_portal:member_dsr_detail", args=[decided.public_id])).content.decode()
+    assert 'id="packages-heading"' in page
+    assert download in page
+    assert format_wareki(_until()) in page  # the last day, as in the notice
+    assert "開示データが掲載されました" in page  # the timeline
+
+    response = client.get(download)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert b"".join(response.streaming_content if response.streaming else [response.content]).startswith(b"\x89PNG")
+
+    client.force_login(other_member)
+    assert client.get(download).status_code == 404
+
+
+def test_package_refused_before_the_decision_nothing_is_stored(client, member, ga_staff, supervisor):
+    dsr = advance(
+        submit(member, disclosure_method=DisclosureMethod.ELECTRONIC),
+        Status.IN_REVIEW,
+        handler=ga_staff,
+        approver=supervisor,
+    )
+    before = _stored_files()
+    client.force_login(ga_staff)
+    response = client.post(url(dsr), {"files": [_png()]}, follow=True)
+    page = response.content.decode()
+    assert "開示データを添付できませんでした" in page
+    assert "決裁された後" in page
+    assert not Document.objects.filter(dsr=dsr, category=DocumentCategory.DISCLOSURE_PACKAGE).exists()
+    assert _stored_files() == before
+    assert not OutboundMail.objects.filter(template="dsr_disclosure_package").exists()
+
+
+def test_package_refused_for_another_kind(client, member, ga_staff, supervisor):
+    dsr = advance(submit(member, kind=RequestKind.CORRECTION), Status.DECIDED, handler=ga_staff, approver=supervisor)
+    client.force_login(ga_staff)
+    assert url(dsr) not in client.get(case_url(dsr)).content.decode()
+    page = client.post(url(dsr), {"files": [_png()]}, follow=True).content.decode()
+    assert "開示または第三者提供記録の開示の請求のみ" in page
+    assert not Document.objects.filter(dsr=dsr, category=DocumentCategory.DISCLOSURE_PACKAGE).exists()
+
+
+def test_package_refused_for_paper_or_a_decision_that_discloses_nothing(member, ga_staff, supervisor, fast_pdf):
+    paper = submit(member, disclosure_method=DisclosureMethod.PAPER)
+    advance(paper, Status.DECIDED, handler=ga_staff, approver=supervisor)
+    assert "電磁的記録の提供" in services.disclosure_package_refusal(paper)
+
+    nothing = submit(member, disclosure_method=DisclosureMethod.ELECTRONIC)
+    advance(nothing, Status.DECIDED, handler=ga_staff, approver=supervisor)
+    DataSubjectRequest.objects.filter(pk=nothing.pk).update(decision=Decision.NOT_HELD)
+    nothing.refresh_from_db()
+    assert "開示するデータがない" in services.disclosure_package_refusal(nothing)
+
+
+def test_package_refused_until_the_notice_is_issued_and_after_its_window(member, ga_staff, supervisor, fast_pdf):
+    dsr = submit(member, disclosure_method=DisclosureMethod.ELECTRONIC)
+    advance(dsr, Status.DECIDED, handler=ga_staff, approver=supervisor)
+    assert "決定通知書の作成が終わってから" in services.disclosure_package_refusal(dsr)
+    _issue_notice(dsr)
+    assert services.disclosure_package_refusal(dsr) is None
+    dsr.letters.filter(kind=LetterKind.DISCLOSURE_DECISION).update(rendered_at=timezone.now() - timedelta(days=60))
+    assert "過ぎている" in services.disclosure_package_refusal(dsr)
+
+
+def test_one_refused_file_keeps_nothing_and_names_the_file(client, decided, ga_staff):
+    before = _stored_files()
+    client.force_login(ga_staff)
+    response = client.post(url(decided), {"files": [_png(), _pdf("保護された記録.pdf", password="x")]}, follow=True)
+    page = response.content.decode()
+    assert "保護された記録" in page
+    assert "パスワード" in page
+    assert not Document.objects.filter(dsr=decided, category=DocumentCategory.DISCLOSURE_PACKAGE).exists()
+    assert _stored_files() == before
+
+
+def test_a_file_named_with_a_my_number_is_refused(client, decided, ga_staff):
+    client.force_login(ga_staff)
+    page = client.post(url(decided), {"files": [_png("記録_123456789018.png")]}, follow=True).content.decode()
+    assert "123456789018" not in page
+    assert "ファイル名にマイナンバー" in page
+    assert not Document.objects.filter(dsr=decided, category=DocumentCategory.DISCLOSURE_PACKAGE).exists()
+
+
+def test_no_file_chosen_is_an_error(client, decided, ga_staff):
+    client.force_login(ga_staff)
+    page = client.post(url(decided), {}, follow=True).content.decode()
+    assert "添付するファイルを選んでください" in page
+
+
+def test_auditor_gets_404_on_the_post_and_sees_no_form(client, decided, auditor):
+    client.force_login(auditor)
+    page = client.get(case_url(decided)).content.decode()
+    assert "開示データ" in page
+    assert url(decided) not in page
+    assert client.post(url(decided), {"files": [_png()]}).status_code == 404
+    assert not Document.objects.filter(dsr=decided, category=DocumentCategory.DISCLOSURE_PACKAGE).exists()
