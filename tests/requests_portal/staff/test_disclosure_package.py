@@ -53,12 +53,6 @@ def _stored_files() -> set:
     return {path.name for folder in storage.folders() for path in folder.iterdir()}
 
 
-@pytest.fixture
-def fast_pdf(monkeypatch):
-    """The decision notice is rendered by the real service; only WeasyPrint is replaced."""
-    monkeypatch.setattr(letters, "render_pdf", lambda html: b"%PDF-1.7 notice")
-
-
 def _issue_notice(dsr: DataSubjectRequest) -> None:
     letter = dsr.letters.get(kind=LetterKind.DISCLOSURE_DECISION)
     assert letters.letter_render(letter_id=letter.pk) == letters.RENDERED
@@ -66,7 +60,11 @@ def _issue_notice(dsr: DataSubjectRequest) -> None:
 
 
 @pytest.fixture
-def decided(member, ga_staff, supervisor, fast_pdf):
+def decided(
+    member,
+    ga_staff,
+    supervisor,
+):
     """An electronic 開示 decided (一部開示) and its notice issued on the portal."""
     dsr = submit(member, disclosure_method=DisclosureMethod.ELECTRONIC)
     advance(dsr, Status.DECIDED, handler=ga_staff, approver=supervisor)
@@ -161,7 +159,11 @@ def test_package_refused_for_another_kind(client, member, ga_staff, supervisor):
     assert not Document.objects.filter(dsr=dsr, category=DocumentCategory.DISCLOSURE_PACKAGE).exists()
 
 
-def test_package_refused_for_paper_or_a_decision_that_discloses_nothing(member, ga_staff, supervisor, fast_pdf):
+def test_package_refused_for_paper_or_a_decision_that_discloses_nothing(
+    member,
+    ga_staff,
+    supervisor,
+):
     paper = submit(member, disclosure_method=DisclosureMethod.PAPER)
     advance(paper, Status.DECIDED, handler=ga_staff, approver=supervisor)
     assert "電磁的記録の提供" in services.disclosure_package_refusal(paper)
@@ -173,7 +175,11 @@ def test_package_refused_for_paper_or_a_decision_that_discloses_nothing(member, 
     assert "開示するデータがない" in services.disclosure_package_refusal(nothing)
 
 
-def test_package_refused_until_the_notice_is_issued_and_after_its_window(member, ga_staff, supervisor, fast_pdf):
+def test_package_refused_until_the_notice_is_issued_and_after_its_window(
+    member,
+    ga_staff,
+    supervisor,
+):
     dsr = submit(member, disclosure_method=DisclosureMethod.ELECTRONIC)
     advance(dsr, Status.DECIDED, handler=ga_staff, approver=supervisor)
     assert "決定通知書の作成が終わってから" in services.disclosure_package_refusal(dsr)
