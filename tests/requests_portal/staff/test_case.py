@@ -9,12 +9,14 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from requests_portal import services
+from requests_portal import services, workflow
+from requests_portal.exceptions import DomainError
 from requests_portal.models import (
     AuditEntry,
     DataSubjectRequest,
     Decision,
     EventType,
+    IdentityMethod,
     IdentityResult,
     Letter,
     LetterKind,
@@ -132,6 +134,68 @@ def test_identity_is_recorded_without_any_document_number(client, member, ga_sta
     assert dsr.status == Status.IN_REVIEW
     assert dsr.due_date.year != 2099
     assert "123456789012" not in str(DataSubjectRequest.objects.filter(pk=dsr.pk).values().get())
+
+
+def test_reauthenticated_case_claimed_by_ga_staff_goes_straight_to_review(client, member, ga_staff):
+    dsr = submit(member, reauthenticated_at=timezone.now() - timedelta(minutes=1))
+    client.force_login(ga_staff)
+    page = client.get(url("detail", dsr)).content.decode()
+    assert 'id="identity-reauth"' in page
+    assert url("identity", dsr) not in page  # nothing to re-record
+    assert client.post(url("claim", dsr)).status_code == 302
+    dsr.refresh_from_db()
+    assert dsr.status == Status.IN_REVIEW
+    assert dsr.identity_method == IdentityMethod.REAUTH
+    assert dsr.identity_verified_by is None  # no clerk claimed to have checked anything
+    moves = list(dsr.events.filter(event_type=EventType.STATUS_CHANGED).order_by("id"))
+    assert [(e.from_status, e.to_status) for e in moves] == [
+        (Status.SUBMITTED, Status.VERIFYING),
+        (Status.VERIFYING, Status.IN_REVIEW),
+    ]
+    assert moves[-1].note == "本人確認済み（ポータルでの再認証）"
+    assert not dsr.events.filter(event_type=EventType.IDENTITY_RECORDED).exists()
+    # The identity form is refused outright, and a decision can be drafted at once.
+    assert client.get(url("identity", dsr)).status_code == 302
+    response = client.post(url("decision", dsr), _decision(Decision.DISCLOSED_FULL))
+    assert response.status_code == 302
+    dsr.refresh_from_db()
+    assert dsr.status == Status.AWAITING_APPROVAL
+    assert dsr.decision == Decision.DISCLOSED_FULL
+
+
+def test_reauthenticated_identity_cannot_be_recorded_over(member, ga_staff):
+    dsr = submit(member, reauthenticated_at=timezone.now() - timedelta(minutes=1))
+    with pytest.raises(DomainError):
+        services.dsr_record_identity(
+            dsr=dsr, actor=ga_staff, method=IdentityMethod.PHONE, result=IdentityResult.NOT_VERIFIED
+        )
+    dsr.refresh_from_db()
+    assert dsr.identity_method == IdentityMethod.REAUTH
+    assert dsr.status == Status.SUBMITTED
+
+
+def test_case_without_reauthentication_still_goes_to_verifying(client, member, ga_staff):
+    dsr = submit(member)
+    client.force_login(ga_staff)
+    assert url("identity", dsr) in client.get(url("detail", dsr)).content.decode()
+    client.post(url("claim", dsr))
+    dsr.refresh_from_db()
+    assert dsr.status == Status.VERIFYING
+    assert client.get(url("decision", dsr)).status_code == 302  # no decision before identity
+    assert url("review", dsr) not in client.get(url("detail", dsr)).content.decode()
+
+
+def test_reauthenticated_case_left_in_verifying_can_start_review(client, member, ga_staff):
+    dsr = submit(member, reauthenticated_at=timezone.now() - timedelta(minutes=1))
+    # As cases claimed before the fix were left: in 本人確認中 with the identity already confirmed.
+    workflow.transition(dsr, to=Status.VERIFYING, actor=ga_staff)
+    client.force_login(ga_staff)
+    page = client.get(url("detail", dsr)).content.decode()
+    assert url("review", dsr) in page
+    assert url("identity", dsr) not in page
+    assert client.post(url("review", dsr)).status_code == 302
+    dsr.refresh_from_db()
+    assert dsr.status == Status.IN_REVIEW
 
 
 def test_agent_case_needs_the_authority_check_before_review(client, member, ga_staff):
