@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from requests_portal import audit, deadlines, roles
-from requests_portal.decisions import WITHHOLDING_GROUNDS, decisions_for_kind
+from requests_portal.decisions import WITHHOLDING_GROUNDS, decisions_for_kind, grounds_for_kind
 from requests_portal.models import (
     AGENT_FIELDS,
     AGENT_REQUESTER_TYPES,
@@ -595,6 +595,7 @@ class DecisionForm(StaffForm):
         label=_("根拠条項"),
         choices=_choices(StatutoryGround.choices, _("（全部認容の場合は不要）")),
         required=False,
+        error_messages={"invalid_choice": _("この種類の請求には選べない根拠条項です。一覧から選んでください。")},
     )
     reason = LongTextField(
         label=_("理由"),
@@ -628,6 +629,15 @@ class DecisionForm(StaffForm):
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.fields["decision"].choices = [(code, Decision(code).label) for code in decisions_for_kind(kind)]
+        grounds = grounds_for_kind(kind)
+        # Complaints and My Number inquiries are answered, never refused on a ground (§2.10).
+        self.needs_grounds = bool(grounds)
+        if grounds:
+            self.fields["ground"].choices = _choices(
+                [(code, StatutoryGround(code).label) for code in grounds], _("（全部認容の場合は不要）")
+            )
+        else:
+            del self.fields["ground"], self.fields["reason"]
         rows = _row_count(data, "withheld") if data is not None else DEFAULT_ROWS
         self.withheld = WithheldItemFormSet(data, prefix="withheld", initial=[{}] * rows if data is None else None)
         rows = _row_count(data, "corrections") if data is not None else DEFAULT_ROWS

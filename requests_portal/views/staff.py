@@ -447,8 +447,8 @@ def _perform_decision(dsr: DataSubjectRequest, user: User, form: DecisionForm) -
         dsr=dsr,
         actor=user,
         decision=data["decision"],
-        ground=data["ground"],
-        reason=data["reason"],
+        ground=data.get("ground", ""),
+        reason=data.get("reason", ""),
         details=form.details(),
     )
 
