@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from requests_portal.models import AuditEntry
 from requests_portal.mynumber import mask_my_numbers
@@ -225,3 +227,129 @@ def write_anchor(path: Path | None = None) -> tuple[int, str] | None:
     with path.open("a") as handle:
         handle.write(f"{head[0]} {head[1]} {datetime.now(UTC).isoformat(timespec='seconds')}\n")
     return head
+
+
+# --- names for the audit trail's action codes (the log page, its filter) ------------------------
+# Every action the code records needs a name here; tests/requests_portal/test_audit_labels.py
+# collects the literal actions from the source and fails on one without a name.
+AUDIT_ACTION_GROUPS: tuple[tuple[str, Any, dict[str, Any]], ...] = (
+    (
+        "dsr.",
+        gettext_lazy("事案の閲覧・操作"),
+        {
+            "dsr.view": gettext_lazy("事案の閲覧"),
+            "dsr.create": gettext_lazy("事案の登録"),
+            "dsr.transition": gettext_lazy("状態の変更"),
+            "dsr.assign": gettext_lazy("担当者の変更"),
+            "dsr.identity": gettext_lazy("本人確認の記録"),
+            "dsr.amendment_answer": gettext_lazy("補正への回答"),
+            "dsr.extend": gettext_lazy("期限の延長"),
+            "dsr.message": gettext_lazy("メッセージ・内部メモ"),
+            "dsr.access": gettext_lazy("事案へのアクセス"),
+            "dsr.grant": gettext_lazy("個別の権限の付与"),
+            "dsr.revoke": gettext_lazy("個別の権限の取消し"),
+            "dsr.letters.view": gettext_lazy("通知書の作成状況の閲覧"),
+        },
+    ),
+    (
+        "letter.",
+        gettext_lazy("通知書の作成・発送"),
+        {
+            "letter.render": gettext_lazy("通知書の作成"),
+            "letter.rerender": gettext_lazy("通知書の再作成"),
+            "letter.failed": gettext_lazy("通知書の作成の失敗"),
+            "letter.posted": gettext_lazy("通知書の郵送の記録"),
+            "letter.access": gettext_lazy("通知書へのアクセス"),
+        },
+    ),
+    (
+        "download",
+        gettext_lazy("通知書・書類のファイル"),
+        {
+            "letter.download": gettext_lazy("通知書のダウンロード"),
+            "document.download": gettext_lazy("書類のダウンロード"),
+            "document.upload": gettext_lazy("書類のアップロード"),
+            "document.discard": gettext_lazy("提出前の書類の削除"),
+        },
+    ),
+    ("queue.", gettext_lazy("事案一覧の表示"), {"queue.view": gettext_lazy("事案一覧の表示")}),
+    (
+        "report.",
+        gettext_lazy("統計・報告とデータの書き出し"),
+        {
+            "report.dashboard": gettext_lazy("統計ダッシュボードの閲覧"),
+            "report.annual": gettext_lazy("年次報告の閲覧"),
+            "export.dashboard": gettext_lazy("統計の書き出し（CSV）"),
+            "export.annual": gettext_lazy("年次報告の書き出し（CSV）"),
+            "export.queue": gettext_lazy("事案一覧の書き出し（CSV）"),
+            "export.disposals": gettext_lazy("廃棄記録の書き出し（CSV）"),
+            "export.download": gettext_lazy("書き出したファイルのダウンロード"),
+        },
+    ),
+    (
+        "job.",
+        gettext_lazy("一括処理"),
+        {
+            "job.start": gettext_lazy("一括処理の開始"),
+            "job.done": gettext_lazy("一括処理の完了"),
+            "job.fail": gettext_lazy("一括処理の失敗"),
+        },
+    ),
+    (
+        "retention.",
+        gettext_lazy("保存期間と廃棄"),
+        {
+            "retention.preview": gettext_lazy("廃棄対象の確認"),
+            "retention.purge": gettext_lazy("保存期間を過ぎたデータの廃棄"),
+            "disposal.view": gettext_lazy("廃棄記録の閲覧"),
+            "dsr.legal_hold": gettext_lazy("保存命令の設定・解除"),
+        },
+    ),
+    ("roster.", gettext_lazy("組合員名簿"), {"roster.import": gettext_lazy("組合員名簿の取込み")}),
+    (
+        "auth.",
+        gettext_lazy("ログイン・認証"),
+        {
+            "auth.login": gettext_lazy("ログイン"),
+            "auth.logout": gettext_lazy("ログアウト"),
+            "auth.login_failed": gettext_lazy("ログインの失敗"),
+            "auth.lockout": gettext_lazy("アカウントのロック"),
+            "auth.mfa_verified": gettext_lazy("確認コードによる認証"),
+            "auth.mfa_failed": gettext_lazy("確認コードの誤り"),
+            "auth.mfa_enrolled": gettext_lazy("認証アプリの登録"),
+            "auth.mfa_removed": gettext_lazy("認証アプリの登録解除"),
+            "auth.mfa_reset": gettext_lazy("二要素認証のリセット"),
+            "auth.session_expired": gettext_lazy("時間切れによるログアウト"),
+            "auth.session_ended": gettext_lazy("無効化されたアカウントのログアウト"),
+        },
+    ),
+    (
+        "audit.",
+        gettext_lazy("監査ログの閲覧・書き出し"),
+        {
+            "audit.view": gettext_lazy("監査ログの閲覧"),
+            "audit.verify": gettext_lazy("改ざん検知の実行"),
+            "audit.export": gettext_lazy("監査ログの書き出し"),
+        },
+    ),
+    (
+        "staff.",
+        gettext_lazy("職員アカウントの管理"),
+        {
+            "staff.account_created": gettext_lazy("職員アカウントの作成"),
+            "staff.account_changed": gettext_lazy("職員アカウントの変更"),
+            "staff.account_deactivated": gettext_lazy("職員アカウントの無効化"),
+        },
+    ),
+)
+AUDIT_ACTION_LABELS: dict[str, Any] = {
+    code: label for _key, _group, actions in AUDIT_ACTION_GROUPS for code, label in actions.items()
+}
+AUDIT_ACTIONS_BY_GROUP: dict[str, frozenset[str]] = {
+    key: frozenset(actions) for key, _group, actions in AUDIT_ACTION_GROUPS
+}
+
+
+def action_label(code: str) -> str:
+    """A readable name for an action code; an unknown code is shown as itself."""
+    return str(AUDIT_ACTION_LABELS.get(code, code))

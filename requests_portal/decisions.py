@@ -7,10 +7,13 @@ its field.
 
 from collections.abc import Mapping
 
+from django.utils.translation import gettext
+
 from requests_portal.exceptions import DomainError
 from requests_portal.models import (
     DECISIONS_BY_KIND,
     FULL_GRANT_DECISIONS,
+    GROUNDS_BY_KIND,
     Decision,
     LetterKind,
     RequestKind,
@@ -78,6 +81,11 @@ def decisions_for_kind(kind: str) -> tuple[str, ...]:
     return DECISIONS_BY_KIND.get(kind, ())
 
 
+def grounds_for_kind(kind: str) -> tuple[str, ...]:
+    """The statutory grounds a decision on `kind` may cite (none: its decisions never need one)."""
+    return GROUNDS_BY_KIND.get(kind, ())
+
+
 def _text(value: object) -> str:
     return normalize_text(value) if isinstance(value, str) else ""
 
@@ -99,13 +107,22 @@ def validate_decision(*, kind: str, decision: str, ground: str, reason: str, det
     if decision not in decisions_for_kind(kind):
         raise DecisionInvalid({"decision": ["この種類の請求には選べない決定です。"]})
     reason = _text(reason)
-    if decision not in FULL_GRANT_DECISIONS:
-        if ground not in StatutoryGround.values:
-            fail("ground", "根拠条項を選んでください（全部認容以外の決定には必須です）。")
-        if not reason:
-            fail("reason", "理由を入力してください。この理由は通知書に記載され、請求者に示されます。")
-    elif ground and ground not in StatutoryGround.values:
-        fail("ground", "根拠条項が正しくありません。")
+    allowed_grounds = grounds_for_kind(kind)
+    if ground and ground not in allowed_grounds:
+        if not allowed_grounds:
+            fail("ground", gettext("この種類の請求への決定には、根拠条項を選びません。"))
+        elif ground in StatutoryGround.values:
+            fail(
+                "ground",
+                gettext("「%(ground)s」は、この種類の請求（%(kind)s）には選べない根拠条項です。")
+                % {"ground": StatutoryGround(ground).label, "kind": RequestKind(kind).label},
+            )
+        else:
+            fail("ground", "根拠条項が正しくありません。")
+    elif not ground and decision not in FULL_GRANT_DECISIONS:
+        fail("ground", "根拠条項を選んでください（全部認容以外の決定には必須です）。")
+    if not reason and decision not in FULL_GRANT_DECISIONS:
+        fail("reason", "理由を入力してください。この理由は通知書に記載され、請求者に示されます。")
 
     cleaned: dict = {}
     if decision in PARTIAL_DECISIONS:

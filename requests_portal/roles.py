@@ -108,6 +108,20 @@ def role_label(user: object) -> str:
     return "anonymous"
 
 
+# What `role_label` writes besides the staff roles.
+OTHER_ROLE_LABELS = {
+    "member": _("組合員"),
+    "anonymous": _("未ログイン"),
+    "system": _("システム"),
+}
+
+
+def role_display(value: str) -> str:
+    """The readable names of an audit entry's `actor_role` (comma-separated role codes)."""
+    labels = dict(Role.choices) | OTHER_ROLE_LABELS
+    return "、".join(str(labels.get(code, code)) for code in value.split(",") if code)
+
+
 def grant_role(user: object, role: str) -> None:
     """Add `user` to the group of `role`."""
     if role not in STAFF_ROLES:

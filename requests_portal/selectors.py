@@ -8,9 +8,10 @@ no per-case grant, global permission or superuser flag can widen the set.
 
 from guardian.shortcuts import get_objects_for_user
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 
 from requests_portal.models import (
+    OPEN_STATUSES,
     Channel,
     DataSubjectRequest,
     DsrUserObjectPermission,
@@ -101,6 +102,15 @@ def dsr_list_for_member(user: object) -> QuerySet[DataSubjectRequest]:
     if member_id := getattr(user, "member_id", None):
         own |= Q(member_id=member_id)
     return DataSubjectRequest.objects.filter(own).select_related("queue", "member").order_by("-received_at", "-id")
+
+
+def dsr_list_for_member_home(user: object) -> QuerySet[DataSubjectRequest]:
+    """The member's cases for their home page: open ones first, then the newest."""
+    return (
+        dsr_list_for_member(user)
+        .alias(settled=Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1)))
+        .order_by("settled", "-received_at", "-id")
+    )
 
 
 def dsr_status_counts(cases: QuerySet[DataSubjectRequest]) -> dict[str, int]:

@@ -259,6 +259,26 @@ def dsr_assign(*, dsr: DataSubjectRequest, assignee: User | None, actor: User) -
     dsr.assignee = assignee
     if locked.status == Status.SUBMITTED:
         workflow.transition(dsr, to=Status.VERIFYING, actor=actor, member_visible=True)
+        # Identity already confirmed at filing (re-authentication): nothing left to verify.
+        if dsr.identity_complete:
+            _start_review(dsr, actor=actor)
+    return dsr
+
+
+def _start_review(dsr: DataSubjectRequest, *, actor: User) -> None:
+    note = _("本人確認済み（%(method)s）") % {"method": dsr.get_identity_method_display()}
+    workflow.transition(dsr, to=Status.IN_REVIEW, actor=actor, note=note, member_visible=True)
+
+
+@transaction.atomic
+def dsr_start_review(*, dsr: DataSubjectRequest, actor: User) -> DataSubjectRequest:
+    """Move a case in 本人確認中 whose identity is already confirmed on to 審査中 (handlers).
+    Raises DomainError when identity is not yet complete."""
+    _require_handler(actor, dsr)
+    dsr.refresh_from_db()
+    if dsr.status != Status.VERIFYING or not dsr.identity_complete:
+        raise DomainError(_("本人確認が完了していないため、審査を開始できません。"))
+    _start_review(dsr, actor=actor)
     return dsr
 
 
@@ -287,6 +307,8 @@ def dsr_record_identity(
     locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
     if locked.status not in (Status.SUBMITTED, Status.VERIFYING, Status.AWAITING_REQUESTER):
         raise DomainError(_("この状態では本人確認を記録できません。"))
+    if locked.identity_by_reauth:
+        raise DomainError(_("この請求はポータルでの再認証により本人確認済みです。改めて記録する必要はありません。"))
     now = timezone.now()
     locked.identity_method, locked.identity_result, locked.id_doc_type = method, result, id_doc_type
     locked.identity_verified_at, locked.identity_verified_by = now, actor

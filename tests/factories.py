@@ -122,15 +122,16 @@ def advance(dsr: DataSubjectRequest, target: str, *, handler: User, approver: Us
         )
     if target == Status.WITHDRAWN:
         return services.dsr_withdraw(dsr=dsr, actor=handler, reason="電話で取下げの申出")
-    services.dsr_record_identity(
-        dsr=dsr,
-        actor=handler,
-        method=IdentityMethod.DOCUMENT,
-        result=IdentityResult.VERIFIED,
-        id_doc_type=IdDocumentType.DRIVING_LICENCE,
-        authority_checked=dsr.requester_type != RequesterType.SELF,
-        authority_doc_type="委任状" if dsr.requester_type != RequesterType.SELF else "",
-    )
+    if dsr.status == Status.VERIFYING:  # a re-authenticated filing is already past it
+        services.dsr_record_identity(
+            dsr=dsr,
+            actor=handler,
+            method=IdentityMethod.DOCUMENT,
+            result=IdentityResult.VERIFIED,
+            id_doc_type=IdDocumentType.DRIVING_LICENCE,
+            authority_checked=dsr.requester_type != RequesterType.SELF,
+            authority_doc_type="委任状" if dsr.requester_type != RequesterType.SELF else "",
+        )
     if target == Status.IN_REVIEW:
         return dsr
     services.dsr_draft_decision(dsr=dsr, actor=handler, **decision_for(dsr.kind))

@@ -17,8 +17,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from requests_portal import deadlines
-from requests_portal.decisions import WITHHOLDING_GROUNDS, decisions_for_kind
+from requests_portal import audit, deadlines, roles
+from requests_portal.decisions import WITHHOLDING_GROUNDS, decisions_for_kind, grounds_for_kind
 from requests_portal.models import (
     AGENT_FIELDS,
     AGENT_REQUESTER_TYPES,
@@ -44,7 +44,7 @@ from requests_portal.models import (
     User,
 )
 from requests_portal.mynumber import contains_my_number, mask_my_numbers, validate_no_my_number
-from requests_portal.roles import Access
+from requests_portal.roles import Access, Role
 from requests_portal.text import (
     kana_search_key,
     name_search_key,
@@ -595,6 +595,7 @@ class DecisionForm(StaffForm):
         label=_("根拠条項"),
         choices=_choices(StatutoryGround.choices, _("（全部認容の場合は不要）")),
         required=False,
+        error_messages={"invalid_choice": _("この種類の請求には選べない根拠条項です。一覧から選んでください。")},
     )
     reason = LongTextField(
         label=_("理由"),
@@ -628,6 +629,15 @@ class DecisionForm(StaffForm):
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.fields["decision"].choices = [(code, Decision(code).label) for code in decisions_for_kind(kind)]
+        grounds = grounds_for_kind(kind)
+        # Complaints and My Number inquiries are answered, never refused on a ground (§2.10).
+        self.needs_grounds = bool(grounds)
+        if grounds:
+            self.fields["ground"].choices = _choices(
+                [(code, StatutoryGround(code).label) for code in grounds], _("（全部認容の場合は不要）")
+            )
+        else:
+            del self.fields["ground"], self.fields["reason"]
         rows = _row_count(data, "withheld") if data is not None else DEFAULT_ROWS
         self.withheld = WithheldItemFormSet(data, prefix="withheld", initial=[{}] * rows if data is None else None)
         rows = _row_count(data, "corrections") if data is not None else DEFAULT_ROWS
@@ -778,21 +788,29 @@ class RevokeForm(forms.Form):
 # --- the audit trail ------------------------------------------------------------------------
 
 
-AUDIT_ACTION_GROUPS = [
-    ("dsr.", _("事案の閲覧・操作")),
-    ("download", _("通知書・書類のダウンロード")),
-    ("queue.", _("事案一覧の表示")),
-    ("auth.", _("ログイン・認証")),
-    ("audit.", _("監査ログの閲覧・書き出し")),
-    ("staff.", _("職員アカウントの管理")),
-]
+def audit_action_choices() -> list:
+    """Each group (all its actions), then its single actions, as <optgroup>s."""
+    return [
+        (
+            group,
+            [(key, _("%(group)s（すべて）") % {"group": group}), *((code, label) for code, label in actions.items())],
+        )
+        for key, group, actions in audit.AUDIT_ACTION_GROUPS
+    ]
+
+
+def audit_role_choices() -> list:
+    return [*Role.choices, *roles.OTHER_ROLE_LABELS.items()]
 
 
 class AuditLogFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(method="filter_actor", label=_("操作した人（メールアドレス）"))
     case = django_filters.CharFilter(method="filter_case", label=_("受付番号"))
     action = django_filters.ChoiceFilter(
-        choices=AUDIT_ACTION_GROUPS, method="filter_action", label=_("操作の種類"), empty_label=_("すべて")
+        choices=audit_action_choices, method="filter_action", label=_("操作の種類"), empty_label=_("すべて")
+    )
+    role = django_filters.ChoiceFilter(
+        choices=audit_role_choices, method="filter_role", label=_("操作した人の役割"), empty_label=_("すべて")
     )
     date_from = django_filters.DateFilter(method="filter_from", label=_("期間（から）"), widget=DateInput())
     date_to = django_filters.DateFilter(method="filter_to", label=_("期間（まで）"), widget=DateInput())
@@ -806,9 +824,18 @@ class AuditLogFilter(django_filters.FilterSet):
         return super().qs.order_by("-id")
 
     def filter_action(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        if value == "download":
-            return queryset.filter(action__in=("letter.download", "document.download"))
-        return queryset.filter(action__startswith=value)
+        if value in audit.AUDIT_ACTIONS_BY_GROUP:
+            return queryset.filter(action__in=audit.AUDIT_ACTIONS_BY_GROUP[value])
+        return queryset.filter(action=value)
+
+    def filter_role(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # `actor_role` holds the sorted role codes joined by commas (roles.role_label).
+        return queryset.filter(
+            Q(actor_role=value)
+            | Q(actor_role__startswith=f"{value},")
+            | Q(actor_role__endswith=f",{value}")
+            | Q(actor_role__contains=f",{value},")
+        )
 
     def filter_actor(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = normalize_line(value).lower()

@@ -254,6 +254,18 @@ class DataSubjectRequest(models.Model):
         return self.requester_type in AGENT_REQUESTER_TYPES
 
     @property
+    def identity_complete(self) -> bool:
+        """Identity verified and, for an agent, the authority evidence checked (§9 items 5–6)."""
+        return self.identity_result == IdentityResult.VERIFIED and (
+            not self.has_agent or self.authority_checked_at is not None
+        )
+
+    @property
+    def identity_by_reauth(self) -> bool:
+        """The member's own re-authentication at filing was the identity check (§9 item 5)."""
+        return self.identity_method == IdentityMethod.REAUTH and self.identity_result == IdentityResult.VERIFIED
+
+    @property
     def is_overdue(self) -> bool:
         return self.status in UNANSWERED_STATUSES and self.due_date < timezone.localdate()
 

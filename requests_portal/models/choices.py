@@ -302,3 +302,41 @@ class LetterStatus(models.TextChoices):
     FAILED = "failed", _("作成失敗")
     DELIVERED = "delivered", _("送付済み")
     SUPERSEDED = "superseded", _("再作成により差替え")
+
+
+_DISCLOSURE_GROUNDS = (
+    StatutoryGround.ART33_2_1,
+    StatutoryGround.ART33_2_2,
+    StatutoryGround.ART33_2_3,
+    StatutoryGround.ART33_2_PAPER,
+    StatutoryGround.ART33_4,
+    StatutoryGround.NOT_HELD,
+    StatutoryGround.ART37_PROCEDURE,
+)
+# DOMAIN.md §2.10: the grounds a decision on each kind may cite. Complaints and My Number
+# inquiries are answered (Art. 40), never refused on a ground of Arts. 32–37.
+GROUNDS_BY_KIND: dict[str, tuple[str, ...]] = {
+    RequestKind.PURPOSE_NOTICE: (
+        StatutoryGround.ART32_2_I,
+        StatutoryGround.ART32_2_II,
+        StatutoryGround.ART37_PROCEDURE,
+    ),
+    RequestKind.DISCLOSURE: _DISCLOSURE_GROUNDS,
+    RequestKind.PROVISION_RECORDS: _DISCLOSURE_GROUNDS,
+    RequestKind.CORRECTION: (
+        StatutoryGround.ART34_FACTUAL,
+        StatutoryGround.ART34_PURPOSE,
+        StatutoryGround.NOT_HELD,
+        # The only "other law's procedure" ground there is; reports.py implies it for that decision.
+        StatutoryGround.ART33_4,
+        StatutoryGround.ART37_PROCEDURE,
+    ),
+    RequestKind.SUSPENSION: (
+        StatutoryGround.ART35_NOT_ESTABLISHED,
+        StatutoryGround.ART35_SUBSTITUTE,
+        StatutoryGround.NOT_HELD,
+        StatutoryGround.ART37_PROCEDURE,
+    ),
+    RequestKind.COMPLAINT: (),
+    RequestKind.MY_NUMBER_INQUIRY: (),
+}

@@ -7,6 +7,7 @@ from django import template
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from requests_portal.audit import action_label
 from requests_portal.models import (
     Decision,
     EventType,
@@ -19,6 +20,7 @@ from requests_portal.models import (
     SuspensionGround,
     SuspensionMeasure,
 )
+from requests_portal.roles import role_display
 
 register = template.Library()
 
@@ -130,41 +132,13 @@ def absolute(value: int) -> int:
     return abs(value)
 
 
-_AUDIT_ACTIONS = {
-    "dsr.view": _("事案の閲覧"),
-    "dsr.create": _("事案の登録"),
-    "dsr.transition": _("状態の変更"),
-    "dsr.assign": _("担当者の変更"),
-    "dsr.identity": _("本人確認の記録"),
-    "dsr.extend": _("期限の延長"),
-    "dsr.message": _("メッセージ・内部メモ"),
-    "dsr.access": _("事案へのアクセス"),
-    "dsr.grant": _("個別の権限の付与"),
-    "dsr.revoke": _("個別の権限の取消し"),
-    "letter.download": _("通知書のダウンロード"),
-    "document.download": _("書類のダウンロード"),
-    "queue.view": _("事案一覧の表示"),
-    "audit.view": _("監査ログの閲覧"),
-    "audit.verify": _("改ざん検知の実行"),
-    "audit.export": _("監査ログの書き出し"),
-    "auth.login": _("ログイン"),
-    "auth.logout": _("ログアウト"),
-    "auth.login_failed": _("ログインの失敗"),
-    "auth.lockout": _("アカウントのロック"),
-    "auth.mfa_verified": _("確認コードによる認証"),
-    "auth.mfa_failed": _("確認コードの誤り"),
-    "auth.mfa_enrolled": _("認証アプリの登録"),
-    "auth.mfa_removed": _("認証アプリの登録解除"),
-    "auth.mfa_reset": _("二要素認証のリセット"),
-    "auth.session_expired": _("時間切れによるログアウト"),
-    "auth.session_ended": _("無効化されたアカウントのログアウト"),
-    "staff.account_created": _("職員アカウントの作成"),
-    "staff.account_changed": _("職員アカウントの変更"),
-    "staff.account_deactivated": _("職員アカウントの無効化"),
-}
-
-
 @register.filter
 def audit_action(code: str) -> str:
     """A readable name for an audit action code (the code itself stays visible next to it)."""
-    return str(_AUDIT_ACTIONS.get(code, code))
+    return action_label(code)
+
+
+@register.filter
+def audit_role(value: str) -> str:
+    """The readable role names of an audit entry (the codes are what the trail stores)."""
+    return role_display(value or "")

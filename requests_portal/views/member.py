@@ -16,6 +16,7 @@ from allauth.account.internal.flows.reauthentication import reauthenticate_by_pa
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -54,19 +55,31 @@ from requests_portal.models import (
     Status,
 )
 from requests_portal.permissions import access_dsr_for_member
-from requests_portal.selectors import dsr_list_for_member, dsr_timeline
+from requests_portal.selectors import dsr_list_for_member_home, dsr_timeline
 from requests_portal.views.access import member_required
 
 QUIET_ACTIONS = frozenset({"add_row", "remove_document", "edit", "upload"})
 _SUBMIT_TOKEN_SECONDS = 24 * 3600
 
 
+MEMBER_HOME_PAGE_SIZE = 20
+
+
 @require_safe
 @member_required
 def member_home(request: HttpRequest) -> HttpResponse:
-    cases = list(dsr_list_for_member(request.user))
-    waiting = [dsr for dsr in cases if dsr.status == Status.AWAITING_REQUESTER]
-    context = {"cases": cases, "waiting": waiting, "open_statuses": OPEN_STATUSES}
+    cases = dsr_list_for_member_home(request.user)
+    page = Paginator(cases, MEMBER_HOME_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Every case waiting for the member, whichever page it is on.
+    waiting = list(cases.filter(status=Status.AWAITING_REQUESTER))
+    context = {
+        "cases": page.object_list,
+        "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+        "open_count": cases.filter(status__in=OPEN_STATUSES).count(),
+        "waiting": waiting,
+        "open_statuses": OPEN_STATUSES,
+    }
     return render(request, "requests_portal/member/home.html", context)
 
 

@@ -494,8 +494,8 @@ def _perform_decision(dsr: DataSubjectRequest, user: User, form: DecisionForm) -
         dsr=dsr,
         actor=user,
         decision=data["decision"],
-        ground=data["ground"],
-        reason=data["reason"],
+        ground=data.get("ground", ""),
+        reason=data.get("reason", ""),
         details=form.details(),
     )
 
@@ -527,13 +527,29 @@ CASE_ACTIONS: dict[str, CaseAction] = {
             form_class=IdentityForm,
             form_kwargs=lambda dsr, user: {"has_agent": dsr.has_agent},
             offered=lambda dsr, can: (
-                can.can_handle and dsr.status in (Status.SUBMITTED, Status.VERIFYING, Status.AWAITING_REQUESTER)
+                can.can_handle
+                and not dsr.identity_by_reauth
+                and dsr.status in (Status.SUBMITTED, Status.VERIFYING, Status.AWAITING_REQUESTER)
             ),
             perform=_perform_identity,
             success=gettext_lazy("本人確認の結果を記録しました。"),
             intro=gettext_lazy(
                 "確認した書類の種類と結果だけを記録します。免許証番号などの番号は記録しないでください。"
             ),
+        ),
+        CaseAction(
+            slug="review",
+            title=gettext_lazy("審査の開始"),
+            button=gettext_lazy("審査を開始する"),
+            access=Access.HANDLE,
+            form_class=ConfirmForm,
+            # A case already in 本人確認中 whose identity was confirmed at filing (re-authentication).
+            offered=lambda dsr, can: (
+                dsr.status == Status.VERIFYING and dsr.identity_complete and Status.IN_REVIEW in can.targets
+            ),
+            perform=lambda dsr, user, form: services.dsr_start_review(dsr=dsr, actor=user),
+            success=gettext_lazy("審査を開始しました。"),
+            intro=gettext_lazy("本人確認は完了しています。決定案を作成できる「審査中」に進めます。"),
         ),
         CaseAction(
             slug="amendment",

@@ -212,6 +212,7 @@ def case(key: str, access: Access, ok: Mapping, obj: Obj = Obj.CASE, **extra) ->
 
 _ACTIONS = {
     "identity": Access.HANDLE,
+    "review": Access.HANDLE,
     "amendment": Access.HANDLE,
     "decision": Access.HANDLE,
     "approve": Access.APPROVE,

@@ -119,3 +119,38 @@ def test_officer_export_holds_only_my_number_entries(client, member, officer):
     rows = _csv(client.get(EXPORT))
     refs = {row[6] for row in rows[1:] if row[6]}
     assert refs == {restricted.reference}
+
+
+def test_actions_and_roles_are_shown_by_name_and_every_action_can_be_filtered(client, auditor, supervisor):
+    audit.record(action="retention.preview", actor=supervisor, data={"total": 0})
+    audit.record(action="roster.import", actor=None, outcome="rejected")
+    client.force_login(auditor)
+    response = client.get(LOG)
+    page = response.content.decode()
+    assert "廃棄対象の確認" in page
+    assert "組合員名簿の取込み" in page
+    assert "総務部 監督者（個人情報管理責任者）" in page
+    assert "<small>ga_supervisor</small>" not in page
+    assert '<optgroup label="保存期間と廃棄">' in page
+    choices = response.context["filter"].form.fields["action"].choices
+    offered = {value for _group, options in choices[1:] for value, _label in options}
+    assert set(audit.AUDIT_ACTION_LABELS) <= offered
+    assert {"export.queue", "retention.purge", "roster.import", "report."} <= offered
+    role_choices = dict(response.context["filter"].form.fields["role"].choices)
+    assert role_choices["ga_supervisor"] == "総務部 監督者（個人情報管理責任者）"
+
+
+def test_filters_by_one_action_a_group_and_a_role(client, auditor, supervisor, officer):
+    audit.record(action="retention.preview", actor=supervisor)
+    audit.record(action="retention.purge", actor=None)
+    audit.record(action="export.queue", actor=supervisor)
+    client.force_login(auditor)
+    assert {e.action for e in _listed(client.get(LOG, {"action": "retention.preview"}))} == {"retention.preview"}
+    assert {e.action for e in _listed(client.get(LOG, {"action": "retention."}))} == {
+        "retention.preview",
+        "retention.purge",
+    }
+    by_role = _listed(client.get(LOG, {"role": "ga_supervisor"}))
+    assert by_role
+    assert all("ga_supervisor" in e.actor_role.split(",") for e in by_role)
+    assert "export.queue" in {e.action for e in by_role}

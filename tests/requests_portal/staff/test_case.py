@@ -9,12 +9,15 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from requests_portal import services
+from requests_portal import services, workflow
+from requests_portal.decisions import DecisionInvalid
+from requests_portal.exceptions import DomainError
 from requests_portal.models import (
     AuditEntry,
     DataSubjectRequest,
     Decision,
     EventType,
+    IdentityMethod,
     IdentityResult,
     Letter,
     LetterKind,
@@ -132,6 +135,68 @@ def test_identity_is_recorded_without_any_document_number(client, member, ga_sta
     assert dsr.status == Status.IN_REVIEW
     assert dsr.due_date.year != 2099
     assert "123456789012" not in str(DataSubjectRequest.objects.filter(pk=dsr.pk).values().get())
+
+
+def test_reauthenticated_case_claimed_by_ga_staff_goes_straight_to_review(client, member, ga_staff):
+    dsr = submit(member, reauthenticated_at=timezone.now() - timedelta(minutes=1))
+    client.force_login(ga_staff)
+    page = client.get(url("detail", dsr)).content.decode()
+    assert 'id="identity-reauth"' in page
+    assert url("identity", dsr) not in page  # nothing to re-record
+    assert client.post(url("claim", dsr)).status_code == 302
+    dsr.refresh_from_db()
+    assert dsr.status == Status.IN_REVIEW
+    assert dsr.identity_method == IdentityMethod.REAUTH
+    assert dsr.identity_verified_by is None  # no clerk claimed to have checked anything
+    moves = list(dsr.events.filter(event_type=EventType.STATUS_CHANGED).order_by("id"))
+    assert [(e.from_status, e.to_status) for e in moves] == [
+        (Status.SUBMITTED, Status.VERIFYING),
+        (Status.VERIFYING, Status.IN_REVIEW),
+    ]
+    assert moves[-1].note == "本人確認済み（ポータルでの再認証）"
+    assert not dsr.events.filter(event_type=EventType.IDENTITY_RECORDED).exists()
+    # The identity form is refused outright, and a decision can be drafted at once.
+    assert client.get(url("identity", dsr)).status_code == 302
+    response = client.post(url("decision", dsr), _decision(Decision.DISCLOSED_FULL))
+    assert response.status_code == 302
+    dsr.refresh_from_db()
+    assert dsr.status == Status.AWAITING_APPROVAL
+    assert dsr.decision == Decision.DISCLOSED_FULL
+
+
+def test_reauthenticated_identity_cannot_be_recorded_over(member, ga_staff):
+    dsr = submit(member, reauthenticated_at=timezone.now() - timedelta(minutes=1))
+    with pytest.raises(DomainError):
+        services.dsr_record_identity(
+            dsr=dsr, actor=ga_staff, method=IdentityMethod.PHONE, result=IdentityResult.NOT_VERIFIED
+        )
+    dsr.refresh_from_db()
+    assert dsr.identity_method == IdentityMethod.REAUTH
+    assert dsr.status == Status.SUBMITTED
+
+
+def test_case_without_reauthentication_still_goes_to_verifying(client, member, ga_staff):
+    dsr = submit(member)
+    client.force_login(ga_staff)
+    assert url("identity", dsr) in client.get(url("detail", dsr)).content.decode()
+    client.post(url("claim", dsr))
+    dsr.refresh_from_db()
+    assert dsr.status == Status.VERIFYING
+    assert client.get(url("decision", dsr)).status_code == 302  # no decision before identity
+    assert url("review", dsr) not in client.get(url("detail", dsr)).content.decode()
+
+
+def test_reauthenticated_case_left_in_verifying_can_start_review(client, member, ga_staff):
+    dsr = submit(member, reauthenticated_at=timezone.now() - timedelta(minutes=1))
+    # As cases claimed before the fix were left: in 本人確認中 with the identity already confirmed.
+    workflow.transition(dsr, to=Status.VERIFYING, actor=ga_staff)
+    client.force_login(ga_staff)
+    page = client.get(url("detail", dsr)).content.decode()
+    assert url("review", dsr) in page
+    assert url("identity", dsr) not in page
+    assert client.post(url("review", dsr)).status_code == 302
+    dsr.refresh_from_db()
+    assert dsr.status == Status.IN_REVIEW
 
 
 def test_agent_case_needs_the_authority_check_before_review(client, member, ga_staff):
@@ -284,6 +349,76 @@ def test_decision_choices_are_those_of_the_kind(client, member, ga_staff, superv
     assert choices == [Decision.ANSWERED, Decision.WITHDRAWN]
     response = client.post(url("decision", dsr), _decision(Decision.DISCLOSED_FULL))
     assert response.context["form"].errors["decision"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "offered", "not_offered"),
+    [
+        (RequestKind.CORRECTION, StatutoryGround.ART34_FACTUAL, StatutoryGround.ART33_2_1),
+        (RequestKind.SUSPENSION, StatutoryGround.ART35_NOT_ESTABLISHED, StatutoryGround.ART34_FACTUAL),
+        (RequestKind.PURPOSE_NOTICE, StatutoryGround.ART32_2_I, StatutoryGround.ART35_SUBSTITUTE),
+        (RequestKind.DISCLOSURE, StatutoryGround.ART33_2_2, StatutoryGround.ART32_2_I),
+    ],
+)
+def test_ground_choices_are_those_of_the_kind(client, member, ga_staff, supervisor, kind, offered, not_offered):
+    dsr = advance(submit(member, kind=kind), Status.IN_REVIEW, handler=ga_staff, approver=supervisor)
+    client.force_login(ga_staff)
+    choices = [value for value, _label in client.get(url("decision", dsr)).context["form"].fields["ground"].choices]
+    assert offered in choices
+    assert not_offered not in choices
+    assert StatutoryGround.ART37_PROCEDURE in choices  # identity and procedure refusals, any kind
+    refusal = {RequestKind.CORRECTION: Decision.NOT_CORRECTED, RequestKind.SUSPENSION: Decision.NOT_SUSPENDED}
+    decision = refusal.get(kind, Decision.PURPOSE_NOT_NOTIFIED if kind == RequestKind.PURPOSE_NOTICE else None)
+    decision = decision or Decision.NOT_DISCLOSED
+    response = client.post(url("decision", dsr), _decision(decision, ground=not_offered, reason="理由を記載します。"))
+    assert response.status_code == 200
+    assert "この種類の請求には選べない根拠条項です" in " ".join(response.context["form"].errors["ground"])
+    dsr.refresh_from_db()
+    assert dsr.status == Status.IN_REVIEW
+    assert not dsr.decision
+
+
+@pytest.mark.parametrize("kind", [RequestKind.COMPLAINT, RequestKind.MY_NUMBER_INQUIRY])
+def test_answered_kinds_show_no_ground_or_reason(client, member, ga_staff, supervisor, officer, officer2, kind):
+    handler, approver = (officer, officer2) if kind == RequestKind.MY_NUMBER_INQUIRY else (ga_staff, supervisor)
+    dsr = advance(submit(member, kind=kind), Status.IN_REVIEW, handler=handler, approver=approver)
+    client.force_login(handler)
+    response = client.get(url("decision", dsr))
+    page = response.content.decode()
+    assert 'id="grounds-title"' not in page
+    assert 'name="ground"' not in page
+    assert "全部認容以外の決定には" not in page
+    assert set(response.context["form"].fields) >= {"decision", "answer"}
+    # A ground posted anyway is not recorded.
+    response = client.post(
+        url("decision", dsr),
+        _decision(Decision.ANSWERED, ground=StatutoryGround.ART33_2_1, answer="ご指摘の点について回答します。"),
+    )
+    assert response.status_code == 302
+    dsr.refresh_from_db()
+    assert dsr.decision == Decision.ANSWERED
+    assert dsr.decision_ground == ""
+
+
+def test_the_domain_refuses_a_ground_the_kind_does_not_have(member, ga_staff, supervisor):
+    dsr = advance(submit(member, kind=RequestKind.COMPLAINT), Status.IN_REVIEW, handler=ga_staff, approver=supervisor)
+    with pytest.raises(DecisionInvalid) as error:
+        services.dsr_draft_decision(
+            dsr=dsr, actor=ga_staff, decision=Decision.ANSWERED, ground=StatutoryGround.ART33_2_1, reason="", details={}
+        )
+    assert error.value.errors["ground"] == ["この種類の請求への決定には、根拠条項を選びません。"]
+    dsr = advance(submit(member, kind=RequestKind.CORRECTION), Status.IN_REVIEW, handler=ga_staff, approver=supervisor)
+    with pytest.raises(DecisionInvalid) as error:
+        services.dsr_draft_decision(
+            dsr=dsr,
+            actor=ga_staff,
+            decision=Decision.NOT_CORRECTED,
+            ground=StatutoryGround.ART33_2_2,
+            reason="業務に支障があるため",
+            details={},
+        )
+    assert "（訂正・追加・削除）" in error.value.errors["ground"][0]
+    assert "選べない根拠条項" in error.value.errors["ground"][0]
 
 
 def test_the_reason_warning_is_shown(client, in_review, ga_staff):
