@@ -14,6 +14,18 @@ def _private_storage(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _japanese_by_default():
+    """Each test starts in the portal's default language. A request made in English leaves
+    English active in the thread, and domain errors are translated, so without this a test's
+    outcome would depend on which test ran before it."""
+    from django.utils import translation
+
+    translation.activate("ja")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     from django.core.cache import cache
 
