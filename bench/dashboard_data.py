@@ -31,6 +31,21 @@ def setup_django() -> None:
     call_command("migrate", verbosity=0)
 
 
+def staff_client(user):
+    """A test client signed in as a staff member with the second factor done, as after a real
+    password + TOTP sign-in (a bare force_login would time the redirect to the code page)."""
+    from django.test import Client
+
+    from requests_portal.staff_auth import MFA_VERIFIED_KEY
+
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[MFA_VERIFIED_KEY] = str(user.pk)
+    session.save()
+    return client
+
+
 def arguments(description: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--cases", type=int, default=200_000, help="cases to have in the database (default 200,000)")

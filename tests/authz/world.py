@@ -103,7 +103,7 @@ def _document(dsr: DataSubjectRequest, owner: User) -> uuid.UUID:
 
 def finished_export(owner: User) -> uuid.UUID:
     """A queue export its owner started and the runner finished (its CSV part is stored)."""
-    job = jobs.job_start(kind=exports.QUEUE_EXPORT_JOB, actor=owner, params={"filter": {}})
+    job = jobs.job_start(kind=exports.QUEUE_EXPORT_JOB, actor=owner, params={"query": "status=all"})
     jobs.job_run(job_id=job.pk, time_budget=60)
     job.refresh_from_db()
     assert job.state == BulkJob.State.DONE, job.result

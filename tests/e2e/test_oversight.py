@@ -56,7 +56,7 @@ def test_job_progress_updates_by_itself(page, login):
     supervisor = staff_user(Role.GA_SUPERVISOR)
     job = BulkJob.objects.create(
         kind="export.queue", created_by=supervisor, state=BulkJob.State.RUNNING, total=10, done=4,
-        params={"filter": {}}, result={"parts": []}, started_at=timezone.now(), heartbeat_at=timezone.now(),
+        params={"query": ""}, result={"parts": []}, started_at=timezone.now(), heartbeat_at=timezone.now(),
     )  # fmt: skip
     login(page, supervisor)
     page.goto(f"/oversight/jobs/{job.public_id}/")
