@@ -109,7 +109,10 @@ def _axis_label(category: str, *, first: bool) -> tuple[str, str]:
 
 def _wrap(text: str, per_line: int) -> list[str]:
     """Break a label into lines of at most `per_line` characters (Japanese has no spaces to
-    break at; a closing bracket or 、 is kept on its line)."""
+    break at; a closing bracket or 、 is kept on its line). Text with spaces (English) breaks
+    between words, and a word longer than a line keeps a line of its own."""
+    if " " in text.strip() or text.isascii():
+        return _wrap_words(text.split(), per_line * 2)  # a Latin letter is about half as wide
     lines, line = [], ""
     for char in text:
         if len(line) >= per_line and char not in "）)、。":
@@ -117,6 +120,16 @@ def _wrap(text: str, per_line: int) -> list[str]:
             line = ""
         line += char
     return [*lines, line] if line else lines or [""]
+
+
+def _wrap_words(words: list[str], per_line: int) -> list[str]:
+    lines: list[str] = []
+    for word in words:
+        if lines and len(lines[-1]) + 1 + len(word) <= per_line:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
 
 
 def _prefix(ident: str) -> str:

@@ -45,11 +45,17 @@ def _japanese_page() -> bool:
 
 
 @register.filter
-def wareki(value: date | None) -> str:
+def wareki(value: date | str | None) -> str:
     """The date in the Japanese calendar (令和8年4月1日) on a Japanese page; an English page,
-    whose reader may not know the eras, gets the Western date in its own format."""
-    if value is None:
+    whose reader may not know the eras, gets the Western date in its own format. Takes an
+    ISO string too (dates kept in an event's JSON)."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
     day = _local_date(value)
     return format_wareki(day) if _japanese_page() else date_format(day, "DATE_FORMAT")
 

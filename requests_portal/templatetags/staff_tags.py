@@ -138,6 +138,21 @@ def audit_action(code: str) -> str:
     return action_label(code)
 
 
+_AUDIT_OUTCOMES = {
+    "ok": _("成功"),
+    "denied": _("拒否"),
+    "rejected": _("受付不可"),
+    "error": _("エラー"),
+    "dry_run": _("試行（変更なし）"),
+}
+
+
+@register.filter
+def audit_outcome(code: str) -> str:
+    """The outcome of an audit entry in words; an unknown code is shown as stored."""
+    return str(_AUDIT_OUTCOMES.get(code, code))
+
+
 @register.filter
 def audit_role(value: str) -> str:
     """The readable role names of an audit entry (the codes are what the trail stores)."""

@@ -56,6 +56,7 @@ from requests_portal.models import (
 )
 from requests_portal.permissions import access_dsr_for_member
 from requests_portal.selectors import dsr_list_for_member_home, dsr_timeline
+from requests_portal.templatetags.portal import wareki
 from requests_portal.views.access import member_required
 
 QUIET_ACTIONS = frozenset({"add_row", "remove_document", "edit", "upload"})
@@ -289,7 +290,7 @@ def _timeline_rows(request: HttpRequest, dsr: DataSubjectRequest) -> list[dict]:
         if event.event_type == EventType.STATUS_CHANGED and event.to_status:
             what = _("状態が「%(status)s」になりました") % {"status": Status(event.to_status).label}
         elif event.event_type == EventType.EXTENDED:
-            what = _("回答予定日が %(date)s に延長されました") % {"date": event.extra.get("to", "")}
+            what = _("回答予定日が %(date)s に延長されました") % {"date": wareki(event.extra.get("to", ""))}
         elif event.event_type == EventType.DOCUMENT_ADDED and event.extra.get("category") == (
             DocumentCategory.DISCLOSURE_PACKAGE
         ):

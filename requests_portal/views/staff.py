@@ -286,8 +286,8 @@ def _deadline_history(events: list[RequestEvent]) -> list[dict]:
             history.append({"kind": "pause", "at": event.at, "actor": event.actor, "note": event.note})
         elif event.event_type == EventType.STATUS_CHANGED and event.from_status == Status.AWAITING_REQUESTER:
             history.append({"kind": "resume", "at": event.at, "actor": event.actor, "note": event.note})
-        elif event.event_type == EventType.EXTENDED:
-            extra = event.extra or {}
+        elif event.event_type == EventType.EXTENDED and (event.extra or {}).get("to"):
+            extra = event.extra
             history.append(
                 {
                     "kind": "extension",

@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from requests_portal import audit
 from requests_portal.models import AuditEntry, RequestKind
-from tests.factories import submit
+from requests_portal.roles import Role, grant_role
+from tests.factories import staff_user, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +93,33 @@ def test_a_broken_chain_is_reported(client, member, auditor):
     client.post(VERIFY)
     page = client.get(LOG).content.decode()
     assert "検証結果：異常" in page
-    assert f"番号 {victim.pk} の記録で不一致" in page
+    # The auditor reads only the general trail, so is told of the break without its number.
+    assert "記録の不一致があります" in page
+    assert f"番号 {victim.pk}" not in page
+    # Someone who reads the whole trail is told where it broke.
+    both = staff_user(Role.AUDITOR)
+    grant_role(both, Role.MY_NUMBER_OFFICER)
+    client.force_login(both)
+    assert f"番号 {victim.pk} の記録で不一致" in client.get(LOG).content.decode()
+
+
+def test_an_auditor_is_shown_no_entry_numbers_or_totals(client, member, auditor):
+    """Gaps in the numbering, or the chain's total, would count the My Number trail."""
+    submit(member)
+    submit(member, kind=RequestKind.MY_NUMBER_INQUIRY)
+    client.force_login(auditor)
+    client.post(VERIFY)
+    page = client.get(LOG).content.decode()
+    assert "全体を検証" in page
+    total = AuditEntry.objects.count()
+    assert f"{total} 件を検証" not in page
+    assert f"{total - 1} 件を検証" not in page
+    shown = AuditEntry.objects.filter(restricted=False)
+    assert not any(f'data-label="番号">{entry.pk}<' in page for entry in shown)
+    header = _csv(client.get(EXPORT))[0]
+    assert "番号" not in header
+    verify = AuditEntry.objects.get(action="audit.verify")
+    assert set(verify.data) == {"result", "reason"}
 
 
 def test_csv_export_is_bom_utf8_escaped_streamed_and_audited(client, member, auditor):
@@ -104,11 +131,11 @@ def test_csv_export_is_bom_utf8_escaped_streamed_and_audited(client, member, aud
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="audit-')
     rows = _csv(response)
-    assert rows[0][:5] == ["番号", "日時", "操作した人", "役割", "操作"]
-    actions = [row[4] for row in rows[1:]]
+    assert rows[0][:4] == ["日時", "操作した人", "役割", "操作"]
+    actions = [row[3] for row in rows[1:]]
     assert '\'=HYPERLINK("http://evil")' in actions
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows[1:] for cell in row)
-    assert any(row[6] == dsr.reference for row in rows[1:])
+    assert any(row[5] == dsr.reference for row in rows[1:])
     assert AuditEntry.objects.filter(action="audit.export", actor_id=auditor.pk).exists()
 
 
@@ -117,7 +144,7 @@ def test_officer_export_holds_only_my_number_entries(client, member, officer):
     restricted = submit(member, kind=RequestKind.MY_NUMBER_INQUIRY)
     client.force_login(officer)
     rows = _csv(client.get(EXPORT))
-    refs = {row[6] for row in rows[1:] if row[6]}
+    refs = {row[5] for row in rows[1:] if row[5]}
     assert refs == {restricted.reference}
 
 

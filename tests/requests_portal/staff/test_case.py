@@ -28,6 +28,7 @@ from requests_portal.models import (
     StatutoryGround,
 )
 from requests_portal.roles import Role
+from requests_portal.wareki import format_wareki
 from tests.factories import advance, staff_user, submit
 
 pytestmark = pytest.mark.django_db
@@ -503,6 +504,13 @@ def test_extension_needs_a_later_date_and_creates_its_notice(client, in_review, 
     assert in_review.letters.filter(kind=LetterKind.EXTENSION_NOTICE).count() == 1
     page = client.get(url("detail", in_review)).content.decode()
     assert "資料の確認に時間を要するため" in page  # the deadline panel shows the extension
+    # Its history and the member's timeline give the dates as dates, not ISO strings.
+    new_due = format_wareki(in_review.due_date)
+    assert new_due in page
+    assert later not in page.split("停止と延長の履歴")[1]
+    client.force_login(in_review.member.user)
+    member_page = client.get(reverse("requests_portal:member_dsr_detail", args=[in_review.public_id]))
+    assert f"回答予定日が {new_due} に延長されました" in member_page.content.decode()
 
 
 def test_decided_case_is_notified_closed_and_reopened_by_a_supervisor(client, member, ga_staff, supervisor):

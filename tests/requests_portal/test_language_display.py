@@ -1,4 +1,5 @@
-"""Dates on the pages: the Japanese calendar for Japanese readers, the Western one in English."""
+"""What depends on the reader's language: dates (the era for Japanese readers, the Western
+calendar in English), chart months and the breaking of chart labels."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -38,3 +39,12 @@ def test_chart_months_follow_the_language():
     with translation.override("en"):
         assert _axis_label("2026-12", first=True) == ("Dec", "2026")
     assert _axis_label("合計", first=True) == ("合計", "")
+
+
+def test_chart_labels_break_between_english_words_and_anywhere_in_japanese():
+    from requests_portal.charts import _wrap
+
+    # Eight full-width characters a line, so sixteen Latin letters.
+    assert _wrap("Notice of purposes of use", 8) == ["Notice of", "purposes of use"]
+    assert _wrap("Disclosure-of-records", 8) == ["Disclosure-of-records"]  # one word is never cut
+    assert _wrap("保有個人データの開示", 5) == ["保有個人デ", "ータの開示"]
