@@ -55,6 +55,9 @@ CHOICES: dict[str, Mapping[str, object]] = {
 # Keys the member's page leaves out: the member did not type them (bookkeeping of seeds and
 # imports), and unlike staff they have no use for a raw key.
 MEMBER_KEYS = frozenset(LABELS)
+# Markers written by tools, never by a requester or a clerk: shown to nobody
+# (seed_demo_history tags its generated cases so it can find them again).
+TOOL_MARKERS = frozenset({"demo_history"})
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,7 @@ def detail_rows(details: object, *, for_member: bool = False) -> list[DetailRow]
     if not isinstance(details, Mapping):
         return []
     known = [key for key in LABELS if key in details]
-    others = [] if for_member else [key for key in details if key not in LABELS]
+    others = [] if for_member else [key for key in details if key not in LABELS and key not in TOOL_MARKERS]
     rows = []
     for key in known + others:
         value = details[key]

@@ -77,3 +77,10 @@ def test_a_my_number_in_a_stored_value_is_masked():
     assert "1234 5678 9018" not in rows["third_party"].text
     assert "************" in rows["third_party"].text
     assert "123456789018" not in rows["extra"].text
+
+
+def test_tool_markers_are_shown_to_nobody():
+    rows = detail_rows({"demo_history": True, "inquiry_type": "other", "imported_from": "紙"})
+    keys = [row.key for row in rows]
+    assert "demo_history" not in keys
+    assert "imported_from" in keys  # an unknown key a person wrote still shows to staff

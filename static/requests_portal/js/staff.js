@@ -16,7 +16,8 @@
     const decision = valueOf(form, "decision");
     form.querySelectorAll("[data-for-decisions]").forEach(function (section) {
       const applies = section.dataset.forDecisions.split(" ").indexOf(decision) !== -1;
-      section.classList.toggle("is-hidden", Boolean(decision) && !applies);
+      // Until a decision is chosen none of its sections applies (without JavaScript all show).
+      section.classList.toggle("is-hidden", !applies);
     });
   }
 

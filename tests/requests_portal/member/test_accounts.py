@@ -149,3 +149,8 @@ def test_reauthenticate_page_records_a_fresh_reauthentication(client):
     assert response.status_code == 302
     request = response.wsgi_request
     assert any(r.get("reauthenticated") for r in get_authentication_records(request, user))
+
+
+def test_the_login_page_offers_the_password_reset_once(client):
+    page = client.get(reverse("account_login")).content.decode()
+    assert page.count(reverse("account_reset_password")) == 1
