@@ -131,6 +131,14 @@ def test_member_downloads_the_package_and_another_member_gets_404(client, decide
     client.force_login(other_member)
     assert client.get(download).status_code == 404
 
+    # After the notice's last day the member's window is closed, though the nightly purge
+    # has not run yet; staff still reach the file until it does.
+    Document.objects.filter(pk=document.pk).update(purge_after=timezone.now() - timedelta(minutes=1))
+    client.force_login(member)
+    assert client.get(download).status_code == 404
+    client.force_login(ga_staff)
+    assert client.get(download).status_code == 200
+
 
 def test_package_refused_before_the_decision_nothing_is_stored(client, member, ga_staff, supervisor):
     dsr = advance(
