@@ -640,6 +640,20 @@ def disclosure_download_until(dsr: DataSubjectRequest) -> date | None:
     return timezone.localdate(letter.rendered_at) + timedelta(days=RetentionPolicy.load().disclosure_download_days)
 
 
+def _close_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.max))
+
+
+def disclosure_packages_follow_notice(dsr: DataSubjectRequest) -> int:
+    """A re-issued decision notice prints a new last day: the packages already attached are
+    kept (and downloadable) until that day instead. Returns how many were moved."""
+    until = disclosure_download_until(dsr)
+    if until is None:
+        return 0
+    packages = Document.objects.filter(dsr=dsr, category=DocumentCategory.DISCLOSURE_PACKAGE, purged_at__isnull=True)
+    return packages.update(purge_after=_close_of(until))
+
+
 def _disclosure_package_check(dsr: DataSubjectRequest) -> tuple[str | None, date | None]:
     """(why no package may be attached now, or None; the notice's last download day)."""
     if dsr.kind not in DISCLOSURE_PACKAGE_KINDS:
@@ -702,7 +716,7 @@ def dsr_attach_disclosure_package(
             storage.delete(document.storage_name)
         raise
     # The retention sweep deletes a package at its purge_after: the close of the notice's last day.
-    purge_after = timezone.make_aware(datetime.combine(until, time.max))
+    purge_after = _close_of(until)
     Document.objects.filter(pk__in=[d.pk for d in documents]).update(purge_after=purge_after)
     for document in documents:
         document.purge_after = purge_after

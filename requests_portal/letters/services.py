@@ -37,6 +37,7 @@ from requests_portal.models import (
     DataSubjectRequest,
     EventType,
     Letter,
+    LetterKind,
     LetterStatus,
     RequestEvent,
     Status,
@@ -160,6 +161,10 @@ def letter_render(*, letter_id: int) -> str:
         )
         if letter.supersedes_id:
             Letter.objects.filter(pk=letter.supersedes_id).update(status=LetterStatus.SUPERSEDED)
+            if letter.kind == LetterKind.DISCLOSURE_DECISION:
+                from requests_portal import services
+
+                services.disclosure_packages_follow_notice(dsr)
         RequestEvent.objects.create(
             dsr=dsr,
             actor=None,

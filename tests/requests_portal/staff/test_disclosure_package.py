@@ -183,11 +183,7 @@ def test_package_refused_for_paper_or_a_decision_that_discloses_nothing(
     assert "開示するデータがない" in services.disclosure_package_refusal(nothing)
 
 
-def test_package_refused_until_the_notice_is_issued_and_after_its_window(
-    member,
-    ga_staff,
-    supervisor,
-):
+def test_package_refused_until_the_notice_is_issued_and_after_its_window(member, ga_staff, supervisor):
     dsr = submit(member, disclosure_method=DisclosureMethod.ELECTRONIC)
     advance(dsr, Status.DECIDED, handler=ga_staff, approver=supervisor)
     assert "決定通知書の作成が終わってから" in services.disclosure_package_refusal(dsr)
@@ -195,6 +191,17 @@ def test_package_refused_until_the_notice_is_issued_and_after_its_window(
     assert services.disclosure_package_refusal(dsr) is None
     dsr.letters.filter(kind=LetterKind.DISCLOSURE_DECISION).update(rendered_at=timezone.now() - timedelta(days=60))
     assert "過ぎている" in services.disclosure_package_refusal(dsr)
+
+
+def test_a_reissued_notice_moves_the_packages_last_day(decided, ga_staff, time_machine):
+    services.dsr_attach_disclosure_package(dsr=decided, actor=ga_staff, files=[_png()])
+    first_until = _until()
+    time_machine.move_to(timezone.now() + timedelta(days=3), tick=False)
+    old = decided.letters.get(kind=LetterKind.DISCLOSURE_DECISION)
+    new = letters.letter_rerender(letter=old, actor=ga_staff, reason="差出人の職名を訂正したため")
+    assert letters.letter_render(letter_id=new.pk) == letters.RENDERED
+    package = Document.objects.get(dsr=decided, category=DocumentCategory.DISCLOSURE_PACKAGE)
+    assert timezone.localdate(package.purge_after) == first_until + timedelta(days=3)
 
 
 def test_one_refused_file_keeps_nothing_and_names_the_file(client, decided, ga_staff):
