@@ -51,6 +51,8 @@ from requests_portal.models import (
     DataSubjectRequest,
     DocumentCategory,
     EventType,
+    IdDocumentType,
+    IdentityMethod,
     IdentityResult,
     LetterStatus,
     RequestEvent,
@@ -475,6 +477,15 @@ def _is_drafter(dsr: DataSubjectRequest, can: Capabilities) -> str | None:
     return None
 
 
+def _declared_identity(dsr: DataSubjectRequest) -> dict:
+    """The identity document the requester said they attached, as the form's starting point
+    (the clerk confirms or changes it after looking at the file)."""
+    declared = (dsr.details or {}).get("id_document_type")
+    if declared not in IdDocumentType.values:
+        return {}
+    return {"method": IdentityMethod.DOCUMENT, "id_doc_type": declared}
+
+
 def _perform_identity(dsr: DataSubjectRequest, user: User, form: IdentityForm) -> None:
     data = form.cleaned_data
     services.dsr_record_identity(
@@ -525,7 +536,7 @@ CASE_ACTIONS: dict[str, CaseAction] = {
             button=gettext_lazy("本人確認を記録する"),
             access=Access.HANDLE,
             form_class=IdentityForm,
-            form_kwargs=lambda dsr, user: {"has_agent": dsr.has_agent},
+            form_kwargs=lambda dsr, user: {"has_agent": dsr.has_agent, "initial": _declared_identity(dsr)},
             offered=lambda dsr, can: (
                 can.can_handle
                 and not dsr.identity_by_reauth

@@ -230,6 +230,14 @@ def test_agent_case_needs_the_authority_check_before_review(client, member, ga_s
     assert dsr.authority_checked_by == ga_staff
 
 
+def test_the_identity_form_starts_from_the_document_the_requester_declared(client, member, ga_staff):
+    declared = submit(member, details={"id_document_type": "my_number_card_front"})
+    client.force_login(ga_staff)
+    form = client.get(url("identity", declared)).context["form"]
+    assert form.initial == {"method": "document", "id_doc_type": "my_number_card_front"}
+    assert client.get(url("identity", submit(member))).context["form"].initial == {}
+
+
 def test_failed_identity_can_end_the_case_with_a_notice(client, member, ga_staff):
     dsr = submit(member)
     client.force_login(ga_staff)
