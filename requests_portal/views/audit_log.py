@@ -66,8 +66,15 @@ def reads_whole_trail(user: User) -> bool:
     return has_role(user, Role.AUDITOR) and has_role(user, Role.MY_NUMBER_OFFICER)
 
 
-def _csv_columns(user: User) -> tuple[tuple[str, str], ...]:
-    return CSV_COLUMNS if reads_whole_trail(user) else tuple(c for c in CSV_COLUMNS if c[0] != "id")
+def _reading_is_restricted(user: User) -> bool:
+    """An officer's reading of the trail is itself about My Number cases (its pages, filters and
+    counts describe that trail), so its entry is restricted: auditors do not see it."""
+    return has_role(user, Role.MY_NUMBER_OFFICER)
+
+
+# What a partial reader's CSV leaves out: entry numbers and row hashes (with them the gaps, and
+# so the hidden entries, could be counted).
+_WHOLE_TRAIL_COLUMNS = frozenset({"id", "row_hash"})
 
 
 def _filtered(request: HttpRequest) -> AuditLogFilter:
@@ -79,7 +86,12 @@ def _filtered(request: HttpRequest) -> AuditLogFilter:
 def staff_audit_log(request: HttpRequest) -> HttpResponse:
     entries = _filtered(request)
     # Recorded before the page is read, so the count and the rows describe the same trail.
-    audit.record(action="audit.view", actor=request.user, data={"page": request.GET.get("page", "1")[:10]})
+    audit.record(
+        action="audit.view",
+        actor=request.user,
+        data={"page": request.GET.get("page", "1")[:10]},
+        restricted=_reading_is_restricted(request.user),
+    )
     page = Paginator(entries.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filter": entries,
@@ -134,12 +146,20 @@ class _Echo:
         return value
 
 
-def _csv_rows(entries: QuerySet[AuditEntry], columns: tuple[tuple[str, str], ...]) -> Iterator[str]:
+def _csv_value(entry: AuditEntry, name: str, *, whole_trail: bool) -> object:
+    # Chain checks recorded before partial readers were considered stored the chain's totals.
+    if name == "data" and entry.action == "audit.verify" and not whole_trail:
+        return None
+    return getattr(entry, name)
+
+
+def _csv_rows(entries: QuerySet[AuditEntry], *, whole_trail: bool) -> Iterator[str]:
+    columns = CSV_COLUMNS if whole_trail else tuple(c for c in CSV_COLUMNS if c[0] not in _WHOLE_TRAIL_COLUMNS)
     writer = csv.writer(_Echo())
     yield "\ufeff"  # UTF-8 BOM, so spreadsheet software opens Japanese text correctly
     yield writer.writerow([label for _field, label in columns])
     for entry in entries.iterator(chunk_size=2000):
-        yield writer.writerow([_csv_cell(getattr(entry, name)) for name, _label in columns])
+        yield writer.writerow([_csv_cell(_csv_value(entry, name, whole_trail=whole_trail)) for name, _label in columns])
 
 
 @require_safe
@@ -149,10 +169,10 @@ def staff_audit_export(request: HttpRequest) -> HttpResponse:
     if not entries.is_valid():
         raise Http404
     filters = {key: value for key, value in request.GET.items() if key in entries.filters and value}
-    audit.record(action="audit.export", actor=request.user, data={"filters": filters})
-    response = StreamingHttpResponse(
-        _csv_rows(entries.qs.order_by("id"), _csv_columns(request.user)), content_type="text/csv; charset=utf-8"
-    )
+    restricted = _reading_is_restricted(request.user)
+    audit.record(action="audit.export", actor=request.user, data={"filters": filters}, restricted=restricted)
+    rows = _csv_rows(entries.qs.order_by("id"), whole_trail=reads_whole_trail(request.user))
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     filename = f"audit-{timezone.localdate():%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
