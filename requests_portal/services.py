@@ -259,8 +259,9 @@ def dsr_assign(*, dsr: DataSubjectRequest, assignee: User | None, actor: User) -
     dsr.assignee = assignee
     if locked.status == Status.SUBMITTED:
         workflow.transition(dsr, to=Status.VERIFYING, actor=actor, member_visible=True)
-        # Identity already confirmed at filing (re-authentication): nothing left to verify.
-        if dsr.identity_complete:
+        # Identity already complete (re-authentication at filing, or recorded while the case was
+        # still 受付): nothing is left to verify. Read from the locked row, not the caller's copy.
+        if locked.identity_complete:
             _start_review(dsr, actor=actor)
     return dsr
 
@@ -275,10 +276,13 @@ def dsr_start_review(*, dsr: DataSubjectRequest, actor: User) -> DataSubjectRequ
     """Move a case in 本人確認中 whose identity is already confirmed on to 審査中 (handlers).
     Raises DomainError when identity is not yet complete."""
     _require_handler(actor, dsr)
-    dsr.refresh_from_db()
-    if dsr.status != Status.VERIFYING or not dsr.identity_complete:
+    # Checked under the row lock: a case that has meanwhile gone to 補正待ち must not leave it
+    # through this door (AWAITING_REQUESTER→IN_REVIEW is also a handler's move in the table).
+    locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
+    if locked.status != Status.VERIFYING or not locked.identity_complete:
         raise DomainError(_("本人確認が完了していないため、審査を開始できません。"))
-    _start_review(dsr, actor=actor)
+    _start_review(locked, actor=actor)
+    dsr.refresh_from_db()
     return dsr
 
 
@@ -637,6 +641,9 @@ def disclosure_download_until(dsr: DataSubjectRequest) -> date | None:
     )
     if letter is None:
         return None
+    if printed := (letter.payload or {}).get("download_until"):
+        return date.fromisoformat(printed)
+    # Rendered before the day was kept on the letter: recompute it as the notice did.
     return timezone.localdate(letter.rendered_at) + timedelta(days=RetentionPolicy.load().disclosure_download_days)
 
 
@@ -646,12 +653,27 @@ def _close_of(day: date) -> datetime:
 
 def disclosure_packages_follow_notice(dsr: DataSubjectRequest) -> int:
     """A re-issued decision notice prints a new last day: the packages already attached are
-    kept (and downloadable) until that day instead. Returns how many were moved."""
-    until = disclosure_download_until(dsr)
+    kept (and downloadable) until that day instead. Returns how many were moved.
+
+    Runs under the case's row lock, as dsr_attach_disclosure_package does, so a package being
+    attached meanwhile gets the new day too; a package whose day has already passed stays
+    expired (a re-issue does not bring it back)."""
+    locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
+    until = disclosure_download_until(locked)
     if until is None:
         return 0
-    packages = Document.objects.filter(dsr=dsr, category=DocumentCategory.DISCLOSURE_PACKAGE, purged_at__isnull=True)
-    return packages.update(purge_after=_close_of(until))
+    packages = Document.objects.filter(
+        dsr=locked,
+        category=DocumentCategory.DISCLOSURE_PACKAGE,
+        purged_at__isnull=True,
+        purge_after__gt=timezone.now(),
+    )
+    moved = packages.update(purge_after=_close_of(until))
+    if moved:
+        audit.record(
+            action="dsr.disclosure_package", actor=None, obj=locked, data={"moved": moved, "until": until.isoformat()}
+        )
+    return moved
 
 
 def _disclosure_package_check(dsr: DataSubjectRequest) -> tuple[str | None, date | None]:

@@ -134,6 +134,11 @@ def letter_render(*, letter_id: int) -> str:
             letter.payload = {**letter.payload, "provision_records": provision_records_snapshot(dsr.member)}
         today = timezone.localdate()
         source = load_source(letter, issued_on=today)
+        if letter.kind == LetterKind.DISCLOSURE_DECISION:
+            # The last download day this notice prints, kept so the portal honours exactly it
+            # even if the retention policy's number of days is edited later.
+            until = today + timedelta(days=source.download_days)
+            letter.payload = {**letter.payload, "download_until": until.isoformat()}
         prefix = document_prefix(dsr, source.profile)
         year = fiscal_year(today)
         serial = allocate_number(scope=f"letter:{prefix}", year=year)

@@ -83,9 +83,11 @@ def letter_download(request: HttpRequest, public_id: str) -> HttpResponse:
 def document_download(request: HttpRequest, public_id: str) -> HttpResponse:
     documents = Document.objects.filter(public_id=public_id, purged_at__isnull=True, dsr__in=_visible_cases(request))
     if not is_staff_user(request.user):
-        # A member's download window ends at purge_after (the date a disclosure notice prints),
-        # even if the nightly purge has not removed the file yet.
-        documents = documents.filter(category__in=MEMBER_DOCUMENT_CATEGORIES).exclude(purge_after__lte=timezone.now())
+        # A member's download of disclosed data ends on the last day the notice prints
+        # (purge_after), even if the nightly purge has not removed the file yet.
+        documents = documents.filter(category__in=MEMBER_DOCUMENT_CATEGORIES).exclude(
+            category=DocumentCategory.DISCLOSURE_PACKAGE, purge_after__lte=timezone.now()
+        )
     document = documents.select_related("dsr", "dsr__queue").first()
     if document is None:
         raise deny_case_file(request.user, Document, public_id, "document.download")

@@ -318,8 +318,14 @@ def case_page_context(request: HttpRequest, dsr: DataSubjectRequest, **forms: ob
             "uploaded_at", "id"
         )
     )
-    # The co-op's disclosure packages get their own list, with the last day to download them.
-    packages = [d for d in documents if d.category == DocumentCategory.DISCLOSURE_PACKAGE]
+    # The co-op's disclosure packages get their own list, with the last day to download them;
+    # once that day has passed they are no longer offered (the download would refuse them).
+    now = timezone.now()
+    packages = [
+        d
+        for d in documents
+        if d.category == DocumentCategory.DISCLOSURE_PACKAGE and (d.purge_after is None or d.purge_after > now)
+    ]
     documents = [d for d in documents if d.category != DocumentCategory.DISCLOSURE_PACKAGE]
     awaiting = dsr.status == Status.AWAITING_REQUESTER
     amendment_form = forms.get("amendment_form") or (AmendmentForm() if awaiting else None)

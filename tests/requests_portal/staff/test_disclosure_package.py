@@ -136,6 +136,8 @@ def test_member_downloads_the_package_and_another_member_gets_404(client, decide
     Document.objects.filter(pk=document.pk).update(purge_after=timezone.now() - timedelta(minutes=1))
     client.force_login(member)
     assert client.get(download).status_code == 404
+    page = client.get(reverse("requests_portal:member_dsr_detail", args=[decided.public_id])).content.decode()
+    assert download not in page
     client.force_login(ga_staff)
     assert client.get(download).status_code == 200
 
@@ -189,7 +191,9 @@ def test_package_refused_until_the_notice_is_issued_and_after_its_window(member,
     assert "決定通知書の作成が終わってから" in services.disclosure_package_refusal(dsr)
     _issue_notice(dsr)
     assert services.disclosure_package_refusal(dsr) is None
-    dsr.letters.filter(kind=LetterKind.DISCLOSURE_DECISION).update(rendered_at=timezone.now() - timedelta(days=60))
+    notice = dsr.letters.get(kind=LetterKind.DISCLOSURE_DECISION)
+    notice.payload["download_until"] = (timezone.localdate() - timedelta(days=1)).isoformat()
+    notice.save(update_fields=["payload"])
     assert "過ぎている" in services.disclosure_package_refusal(dsr)
 
 
@@ -202,6 +206,11 @@ def test_a_reissued_notice_moves_the_packages_last_day(decided, ga_staff, time_m
     assert letters.letter_render(letter_id=new.pk) == letters.RENDERED
     package = Document.objects.get(dsr=decided, category=DocumentCategory.DISCLOSURE_PACKAGE)
     assert timezone.localdate(package.purge_after) == first_until + timedelta(days=3)
+    # The day the new notice prints is kept on it, so a later policy change does not move it.
+    new.refresh_from_db()
+    assert new.payload["download_until"] == (first_until + timedelta(days=3)).isoformat()
+    RetentionPolicy.objects.update(disclosure_download_days=99)
+    assert services.disclosure_download_until(decided) == first_until + timedelta(days=3)
 
 
 def test_one_refused_file_keeps_nothing_and_names_the_file(client, decided, ga_staff):
