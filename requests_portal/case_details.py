@@ -52,9 +52,6 @@ CHOICES: dict[str, Mapping[str, object]] = {
     "authority_document_type": AUTHORITY_DOCUMENT_TYPES,
 }
 
-# Keys the member's page leaves out: the member did not type them (bookkeeping of seeds and
-# imports), and unlike staff they have no use for a raw key.
-MEMBER_KEYS = frozenset(LABELS)
 # Markers written by tools, never by a requester or a clerk: shown to nobody
 # (seed_demo_history tags its generated cases so it can find them again).
 TOOL_MARKERS = frozenset({"demo_history"})
@@ -118,7 +115,9 @@ def _corrections(value: object) -> tuple[CorrectionRow, ...]:
 
 
 def detail_rows(details: object, *, for_member: bool = False) -> list[DetailRow]:
-    """Readable rows of a case's `details`, known keys first in a fixed order, then the rest."""
+    """Readable rows of a case's `details`, known keys first in a fixed order, then the rest.
+    The member's page shows only the known keys: the others were not typed by the member
+    (imports, staff bookkeeping) and a raw key means nothing to them."""
     if not isinstance(details, Mapping):
         return []
     known = [key for key in LABELS if key in details]

@@ -103,9 +103,9 @@ def validate_decision(*, kind: str, decision: str, ground: str, reason: str, det
         errors.setdefault(field, []).append(message)
 
     if kind not in RequestKind.values:
-        raise DecisionInvalid({"kind": ["請求の種類が正しくありません。"]})
+        raise DecisionInvalid({"kind": [gettext("請求の種類が正しくありません。")]})
     if decision not in decisions_for_kind(kind):
-        raise DecisionInvalid({"decision": ["この種類の請求には選べない決定です。"]})
+        raise DecisionInvalid({"decision": [gettext("この種類の請求には選べない決定です。")]})
     reason = _text(reason)
     allowed_grounds = grounds_for_kind(kind)
     if ground and ground not in allowed_grounds:
@@ -118,11 +118,11 @@ def validate_decision(*, kind: str, decision: str, ground: str, reason: str, det
                 % {"ground": StatutoryGround(ground).label, "kind": RequestKind(kind).label},
             )
         else:
-            fail("ground", "根拠条項が正しくありません。")
+            fail("ground", gettext("根拠条項が正しくありません。"))
     elif not ground and decision not in FULL_GRANT_DECISIONS:
-        fail("ground", "根拠条項を選んでください（全部認容以外の決定には必須です）。")
+        fail("ground", gettext("根拠条項を選んでください（全部認容以外の決定には必須です）。"))
     if not reason and decision not in FULL_GRANT_DECISIONS:
-        fail("reason", "理由を入力してください。この理由は通知書に記載され、請求者に示されます。")
+        fail("reason", gettext("理由を入力してください。この理由は通知書に記載され、請求者に示されます。"))
 
     cleaned: dict = {}
     if decision in PARTIAL_DECISIONS:
@@ -133,12 +133,13 @@ def validate_decision(*, kind: str, decision: str, ground: str, reason: str, det
                 continue
             if not item or item_ground not in WITHHOLDING_GROUNDS:
                 fail(
-                    "withheld_items", "開示しない部分ごとに、内容と根拠（第33条第2項第1号〜第3号）を入力してください。"
+                    "withheld_items",
+                    gettext("開示しない部分ごとに、内容と根拠（第33条第2項第1号〜第3号）を入力してください。"),
                 )
                 break
             items.append({"item": item, "ground": item_ground, "reason": _text(row.get("reason", ""))})
         if not items and "withheld_items" not in errors:
-            fail("withheld_items", "一部開示には、開示しない部分の一覧が必要です。")
+            fail("withheld_items", gettext("一部開示には、開示しない部分の一覧が必要です。"))
         cleaned["withheld_items"] = items
 
     to_paper = decision in PAPER_DECISIONS or (
@@ -147,7 +148,9 @@ def validate_decision(*, kind: str, decision: str, ground: str, reason: str, det
     if to_paper:
         method_reason = _text(details.get("method_change_reason", ""))
         if not method_reason and not details.get("member_asked_to_switch"):
-            fail("method_change_reason", "書面に変更する理由（請求された方法が困難な理由）を入力してください。")
+            fail(
+                "method_change_reason", gettext("書面に変更する理由（請求された方法が困難な理由）を入力してください。")
+            )
         cleaned["method_changed_to_paper"] = True
         cleaned["method_change_reason"] = method_reason
 
@@ -158,17 +161,17 @@ def validate_decision(*, kind: str, decision: str, ground: str, reason: str, det
             if not any((field, old, new, description)):
                 continue
             if not (field and (new or old)) and not description:
-                fail("corrections", "訂正等の内容は「項目・訂正前・訂正後」または説明で入力してください。")
+                fail("corrections", gettext("訂正等の内容は「項目・訂正前・訂正後」または説明で入力してください。"))
                 break
             corrections.append({"field": field, "old": old, "new": new, "description": description})
         if not corrections and "corrections" not in errors:
-            fail("corrections", "訂正等の決定には、訂正した内容の一覧が必要です（第34条第3項）。")
+            fail("corrections", gettext("訂正等の決定には、訂正した内容の一覧が必要です（第34条第3項）。"))
         cleaned["corrections"] = corrections
 
     if decision == Decision.SUBSTITUTE_MEASURE:
         measure = _text(details.get("substitute_measure", ""))
         if not measure:
-            fail("substitute_measure", "代替措置の内容を入力してください。")
+            fail("substitute_measure", gettext("代替措置の内容を入力してください。"))
         cleaned["substitute_measure"] = measure
 
     for key in ("purposes", "scope", "effective_date", "disclosed_items", "answer"):
@@ -177,7 +180,10 @@ def validate_decision(*, kind: str, decision: str, ground: str, reason: str, det
 
     texts = [reason, *_flatten_text(cleaned)]
     if any(contains_my_number(t) for t in texts):
-        fail("reason", "マイナンバーと思われる番号が含まれています。決定の内容にマイナンバーを記載しないでください。")
+        fail(
+            "reason",
+            gettext("マイナンバーと思われる番号が含まれています。決定の内容にマイナンバーを記載しないでください。"),
+        )
     if errors:
         raise DecisionInvalid(errors)
     return cleaned

@@ -9,8 +9,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -53,7 +54,7 @@ from requests_portal.outbox import mail_enqueue
 from requests_portal.permissions import can_handle_dsr, is_member_party
 from requests_portal.text import normalize_line, normalize_text
 from requests_portal.uploads import UploadRejected, accept_upload, rejection_text
-from requests_portal.wareki import format_wareki
+from requests_portal.wareki import date_for_reader
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -267,7 +268,10 @@ def dsr_assign(*, dsr: DataSubjectRequest, assignee: User | None, actor: User) -
 
 
 def _start_review(dsr: DataSubjectRequest, *, actor: User) -> None:
-    note = _("本人確認済み（%(method)s）") % {"method": dsr.get_identity_method_display()}
+    # Stored on the timeline, which the member reads too: in the portal's own language, not in
+    # whichever language the clerk happens to use.
+    with translation.override(settings.LANGUAGE_CODE):
+        note = _("本人確認済み（%(method)s）") % {"method": dsr.get_identity_method_display()}
     workflow.transition(dsr, to=Status.IN_REVIEW, actor=actor, note=note, member_visible=True)
 
 
@@ -698,7 +702,7 @@ def _disclosure_package_check(dsr: DataSubjectRequest) -> tuple[str | None, date
         return _("決定通知書の作成が終わってから添付してください（ダウンロード期間は通知書の日付から数えます）。"), None
     if until < timezone.localdate():
         return _("決定通知書に記載したダウンロード期間（%(until)sまで）を過ぎているため、添付できません。") % {
-            "until": format_wareki(until)
+            "until": date_for_reader(until)
         }, until
     return None, until
 

@@ -52,6 +52,17 @@ def format_wareki(day: date) -> str:
     return f"{era.name}{year_text}年{day.month}月{day.day}日"
 
 
+def date_for_reader(day: date) -> str:
+    """A date as the current reader expects it: 令和8年4月1日 in Japanese, the Western date in
+    its own format in English (whose readers may not know the eras)."""
+    from django.utils.formats import date_format
+    from django.utils.translation import get_language
+
+    if (get_language() or "ja").split("-")[0] == "ja":
+        return format_wareki(day)
+    return date_format(day, "DATE_FORMAT")
+
+
 _WAREKI_PATTERN = re.compile(
     r"^(?P<era>令和|平成|昭和|大正|明治|[RHSTM])\s*(?P<year>元|[0-9]{1,2})\s*[年./\-]\s*"
     r"(?P<month>[0-9]{1,2})\s*[月./\-]\s*(?P<day>[0-9]{1,2})\s*日?$",

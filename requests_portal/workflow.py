@@ -114,16 +114,16 @@ def _guard(dsr: DataSubjectRequest, rule: Rule, actor: User | None) -> str | Non
     target = rule.target
     if target in (Status.IN_REVIEW, Status.AWAITING_APPROVAL) and rule.source != Status.CLOSED:
         if dsr.identity_result != IdentityResult.VERIFIED:
-            return "本人確認が完了していません。"
+            return _("本人確認が完了していません。")
         if dsr.has_agent and dsr.authority_checked_at is None:
-            return "代理権を証する書類の確認が記録されていません。"
+            return _("代理権を証する書類の確認が記録されていません。")
     if target == Status.AWAITING_APPROVAL and (not dsr.decision or dsr.drafted_by_id is None):
-        return "決定案が作成されていません。"
+        return _("決定案が作成されていません。")
     if target == Status.DECIDED and actor is not None and actor.pk == dsr.drafted_by_id:
-        return "起案者は自分の決定案を決裁できません（職務の分離）。"
+        return _("起案者は自分の決定案を決裁できません（職務の分離）。")
     authority_missing = dsr.has_agent and dsr.authority_checked_at is None
     if target == Status.REJECTED and dsr.identity_result != IdentityResult.NOT_VERIFIED and not authority_missing:
-        return "本人確認または代理権の確認ができなかった旨が記録されていません。"
+        return _("本人確認または代理権の確認ができなかった旨が記録されていません。")
     return None
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from requests_portal import deadlines
 from requests_portal.letters import kinds
 from requests_portal.models import ART39_KINDS, UNANSWERED_STATUSES, DataSubjectRequest, Letter, Status
-from requests_portal.wareki import format_wareki
+from requests_portal.wareki import date_for_reader, format_wareki
 
 register = template.Library()
 
@@ -56,8 +56,7 @@ def wareki(value: date | str | None) -> str:
             value = date.fromisoformat(value)
         except ValueError:
             return value
-    day = _local_date(value)
-    return format_wareki(day) if _japanese_page() else date_format(day, "DATE_FORMAT")
+    return date_for_reader(_local_date(value))
 
 
 @register.filter
