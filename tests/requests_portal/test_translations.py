@@ -168,3 +168,36 @@ def test_domain_errors_speak_the_users_language():
         assert refusal() == "Please enter the reason for the extension."
         with pytest.raises(ValueError, match=r"^This date does not exist\.$"):
             wareki.parse_japanese_date("昭和50年2月30日")
+
+
+# Exceptions whose message is for the operators' logs and the letter's failure event, not for
+# a person filling in a form.
+_LOG_ONLY_ERRORS = {"LetterContentError"}
+
+
+def _untranslated_refusals(path: Path) -> list[str]:
+    """`raise SomeError("日本語…")` (or an f-string / concatenation of one): a refusal someone
+    reads, written without gettext, so an English page would show it in Japanese."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args):
+            continue
+        name = ast.unparse(node.exc.func).rsplit(".", 1)[-1]
+        message = node.exc.args[0]
+        bare = isinstance(message, ast.Constant | ast.JoinedStr | ast.BinOp) and not (
+            isinstance(message, ast.BinOp) and isinstance(message.left, ast.Call)  # _("…%(x)s") % {...}
+        )
+        text = ast.unparse(message)
+        if bare and name not in _LOG_ONLY_ERRORS and any(ord(ch) > 127 for ch in text):
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {name}({text[:50]})")
+    return found
+
+
+def test_every_refusal_a_person_reads_is_translatable():
+    sources = [
+        path
+        for path in (ROOT / "requests_portal").rglob("*.py")
+        if "migrations" not in path.parts and "management" not in path.parts
+    ]
+    found = [problem for path in sources for problem in _untranslated_refusals(path)]
+    assert not found, "wrap these messages in gettext:\n" + "\n".join(found)
