@@ -4,22 +4,37 @@ Every surface (queue lists, counts, search, dashboards, exports, downloads, remi
 and mail) starts from `dsr_visible_to_staff` or `dsr_list_for_member`. A case in a
 restricted queue (My Number) exists only for people who hold a permission on that queue:
 no per-case grant, global permission or superuser flag can widen the set.
+
+The other reads the views and services share live here too (status counts, the timeline,
+the rules for attaching disclosed data), so no view computes them itself.
 """
+
+from datetime import date, timedelta
 
 from guardian.shortcuts import get_objects_for_user
 
 from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from requests_portal.decisions import PAPER_COMBINABLE
 from requests_portal.models import (
     OPEN_STATUSES,
     Channel,
     DataSubjectRequest,
+    DisclosureMethod,
     DsrUserObjectPermission,
+    Letter,
+    LetterKind,
+    LetterStatus,
     Queue,
     RequestEvent,
     RequestKind,
+    RetentionPolicy,
+    Status,
 )
 from requests_portal.roles import CASE_PERMISSIONS, QUEUE_PERMISSION, Access, is_staff_user
+from requests_portal.wareki import date_for_reader
 
 
 def _is_active_login(user: object) -> bool:
@@ -122,3 +137,65 @@ def dsr_status_counts(cases: QuerySet[DataSubjectRequest]) -> dict[str, int]:
 def dsr_timeline(dsr: DataSubjectRequest, *, for_member: bool) -> QuerySet[RequestEvent]:
     events = dsr.events.select_related("actor").order_by("at", "id")
     return events.filter(member_visible=True) if for_member else events
+
+
+# --- disclosed data (開示データ) ----------------------------------------------------------------
+
+
+DISCLOSURE_PACKAGE_KINDS = frozenset({RequestKind.DISCLOSURE, RequestKind.PROVISION_RECORDS})
+
+
+def disclosure_download_until(dsr: DataSubjectRequest) -> date | None:
+    """The last day the decision notice says the data can be downloaded (kept on the letter when
+    it is rendered, exactly as printed); None before the notice of the current decision is issued."""
+    if dsr.approved_at is None:
+        return None
+    letter = (
+        Letter.objects.filter(
+            dsr=dsr,
+            kind=LetterKind.DISCLOSURE_DECISION,
+            status__in=[LetterStatus.RENDERED, LetterStatus.DELIVERED],
+            created_at__gte=dsr.approved_at,  # not the notice of an earlier decision of a reopened case
+            rendered_at__isnull=False,
+        )
+        .order_by("-rendered_at", "-id")
+        .first()
+    )
+    if letter is None:
+        return None
+    if printed := (letter.payload or {}).get("download_until"):
+        return date.fromisoformat(printed)
+    # Rendered before the day was kept on the letter: recompute it as the notice did.
+    return timezone.localdate(letter.rendered_at) + timedelta(days=RetentionPolicy.load().disclosure_download_days)
+
+
+def disclosure_package_check(dsr: DataSubjectRequest) -> tuple[str | None, date | None]:
+    """(why no package may be attached now, or None; the notice's last download day)."""
+    if dsr.kind not in DISCLOSURE_PACKAGE_KINDS:
+        return _("開示データを添付できるのは、開示または第三者提供記録の開示の請求のみです。"), None
+    if dsr.status not in (Status.DECIDED, Status.NOTIFIED):
+        return _("開示データは、開示の決定が決裁された後（決定済み・通知済みの間）に添付できます。"), None
+    if dsr.decision not in PAPER_COMBINABLE:
+        return _("この事案の決定（%(decision)s）では開示するデータがないため、開示データは添付できません。") % {
+            "decision": dsr.get_decision_display()
+        }, None
+    if dsr.disclosure_method != DisclosureMethod.ELECTRONIC or (dsr.decision_details or {}).get(
+        "method_changed_to_paper"
+    ):
+        return _(
+            "開示の方法が電磁的記録の提供（ポータルからのダウンロード）ではないため、開示データは添付できません。"
+            "書面で交付してください。"
+        ), None
+    until = disclosure_download_until(dsr)
+    if until is None:
+        return _("決定通知書の作成が終わってから添付してください（ダウンロード期間は通知書の日付から数えます）。"), None
+    if until < timezone.localdate():
+        return _("決定通知書に記載したダウンロード期間（%(until)sまで）を過ぎているため、添付できません。") % {
+            "until": date_for_reader(until)
+        }, until
+    return None, until
+
+
+def disclosure_package_refusal(dsr: DataSubjectRequest) -> str | None:
+    """Why no disclosure package may be attached to `dsr` now, or None when one may."""
+    return disclosure_package_check(dsr)[0]

@@ -6,7 +6,7 @@ Arguments are keyword-only; `actor` is the person acting (None: the system).
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from requests_portal import audit, deadlines, storage, workflow
-from requests_portal.decisions import LETTER_FOR_DECISION, PAPER_COMBINABLE, validate_decision
+from requests_portal.decisions import LETTER_FOR_DECISION, validate_decision
 from requests_portal.exceptions import DomainError
 from requests_portal.letters import letter_create
 from requests_portal.models import (
@@ -34,9 +34,7 @@ from requests_portal.models import (
     IdDocumentType,
     IdentityMethod,
     IdentityResult,
-    Letter,
     LetterKind,
-    LetterStatus,
     Member,
     Message,
     MessageDirection,
@@ -44,7 +42,6 @@ from requests_portal.models import (
     RequesterType,
     RequestEvent,
     RequestKind,
-    RetentionPolicy,
     Status,
     User,
 )
@@ -52,9 +49,9 @@ from requests_portal.mynumber import contains_my_number
 from requests_portal.numbering import allocate_number, fiscal_year
 from requests_portal.outbox import mail_enqueue
 from requests_portal.permissions import can_handle_dsr, is_member_party
+from requests_portal.selectors import disclosure_download_until, disclosure_package_check
 from requests_portal.text import normalize_line, normalize_text
 from requests_portal.uploads import UploadRejected, accept_upload, rejection_text
-from requests_portal.wareki import date_for_reader
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -623,33 +620,6 @@ def dsr_post_message(*, dsr: DataSubjectRequest, actor: User, body: str, interna
 
 # --- disclosure packages (開示データ): the data an electronic 開示 decision hands over ---------------
 
-DISCLOSURE_PACKAGE_KINDS = frozenset({RequestKind.DISCLOSURE, RequestKind.PROVISION_RECORDS})
-
-
-def disclosure_download_until(dsr: DataSubjectRequest) -> date | None:
-    """The last day the decision notice says the data can be downloaded: its issue date plus
-    RetentionPolicy.disclosure_download_days (as letters/kinds.py prints it); None before the
-    notice of the current decision is issued."""
-    if dsr.approved_at is None:
-        return None
-    letter = (
-        Letter.objects.filter(
-            dsr=dsr,
-            kind=LetterKind.DISCLOSURE_DECISION,
-            status__in=[LetterStatus.RENDERED, LetterStatus.DELIVERED],
-            created_at__gte=dsr.approved_at,  # not the notice of an earlier decision of a reopened case
-            rendered_at__isnull=False,
-        )
-        .order_by("-rendered_at", "-id")
-        .first()
-    )
-    if letter is None:
-        return None
-    if printed := (letter.payload or {}).get("download_until"):
-        return date.fromisoformat(printed)
-    # Rendered before the day was kept on the letter: recompute it as the notice did.
-    return timezone.localdate(letter.rendered_at) + timedelta(days=RetentionPolicy.load().disclosure_download_days)
-
 
 def _close_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.max))
@@ -680,38 +650,6 @@ def disclosure_packages_follow_notice(dsr: DataSubjectRequest) -> int:
     return moved
 
 
-def _disclosure_package_check(dsr: DataSubjectRequest) -> tuple[str | None, date | None]:
-    """(why no package may be attached now, or None; the notice's last download day)."""
-    if dsr.kind not in DISCLOSURE_PACKAGE_KINDS:
-        return _("開示データを添付できるのは、開示または第三者提供記録の開示の請求のみです。"), None
-    if dsr.status not in (Status.DECIDED, Status.NOTIFIED):
-        return _("開示データは、開示の決定が決裁された後（決定済み・通知済みの間）に添付できます。"), None
-    if dsr.decision not in PAPER_COMBINABLE:
-        return _("この事案の決定（%(decision)s）では開示するデータがないため、開示データは添付できません。") % {
-            "decision": dsr.get_decision_display()
-        }, None
-    if dsr.disclosure_method != DisclosureMethod.ELECTRONIC or (dsr.decision_details or {}).get(
-        "method_changed_to_paper"
-    ):
-        return _(
-            "開示の方法が電磁的記録の提供（ポータルからのダウンロード）ではないため、開示データは添付できません。"
-            "書面で交付してください。"
-        ), None
-    until = disclosure_download_until(dsr)
-    if until is None:
-        return _("決定通知書の作成が終わってから添付してください（ダウンロード期間は通知書の日付から数えます）。"), None
-    if until < timezone.localdate():
-        return _("決定通知書に記載したダウンロード期間（%(until)sまで）を過ぎているため、添付できません。") % {
-            "until": date_for_reader(until)
-        }, until
-    return None, until
-
-
-def disclosure_package_refusal(dsr: DataSubjectRequest) -> str | None:
-    """Why no disclosure package may be attached to `dsr` now, or None when one may."""
-    return _disclosure_package_check(dsr)[0]
-
-
 @transaction.atomic
 def dsr_attach_disclosure_package(
     *, dsr: DataSubjectRequest, actor: User, files: Sequence["UploadedFile"]
@@ -724,7 +662,7 @@ def dsr_attach_disclosure_package(
     if not files:
         raise DomainError(_("添付するファイルを選んでください。"))
     locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
-    reason, until = _disclosure_package_check(locked)
+    reason, until = disclosure_package_check(locked)
     if reason or until is None:
         raise DomainError(reason)
     documents: list[Document] = []

@@ -68,7 +68,15 @@ from requests_portal.permissions import (
     revoke_case_access,
 )
 from requests_portal.roles import Access, Role, has_role
-from requests_portal.selectors import dsr_status_counts, dsr_timeline, dsr_visible_to_staff, queues_for_user
+from requests_portal.selectors import (
+    DISCLOSURE_PACKAGE_KINDS,
+    disclosure_download_until,
+    disclosure_package_refusal,
+    dsr_status_counts,
+    dsr_timeline,
+    dsr_visible_to_staff,
+    queues_for_user,
+)
 from requests_portal.views.access import staff_required
 
 QUEUE_TEMPLATE = "requests_portal/staff/queue.html"
@@ -347,15 +355,15 @@ def staff_dsr_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 
 def _package_context(dsr: DataSubjectRequest, can: "Capabilities") -> dict:
     """The 開示データ section: only on disclosure cases; the form only for handlers, when allowed."""
-    if dsr.kind not in services.DISCLOSURE_PACKAGE_KINDS:
+    if dsr.kind not in DISCLOSURE_PACKAGE_KINDS:
         return {"show_packages": False}
-    refusal = services.disclosure_package_refusal(dsr) if can.can_handle else None
+    refusal = disclosure_package_refusal(dsr) if can.can_handle else None
     return {
         "show_packages": True,
         "packages": dsr.documents.filter(category=DocumentCategory.DISCLOSURE_PACKAGE)
         .select_related("owner")
         .order_by("uploaded_at", "id"),
-        "package_until": services.disclosure_download_until(dsr),
+        "package_until": disclosure_download_until(dsr),
         "package_refusal": refusal,
         "package_form": DisclosurePackageForm() if can.can_handle and refusal is None else None,
     }

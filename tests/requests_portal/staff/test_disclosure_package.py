@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from requests_portal import services, storage
+from requests_portal import selectors, services, storage
 from requests_portal.letters import services as letters
 from requests_portal.models import (
     AuditEntry,
@@ -176,25 +176,25 @@ def test_package_refused_for_paper_or_a_decision_that_discloses_nothing(
 ):
     paper = submit(member, disclosure_method=DisclosureMethod.PAPER)
     advance(paper, Status.DECIDED, handler=ga_staff, approver=supervisor)
-    assert "電磁的記録の提供" in services.disclosure_package_refusal(paper)
+    assert "電磁的記録の提供" in selectors.disclosure_package_refusal(paper)
 
     nothing = submit(member, disclosure_method=DisclosureMethod.ELECTRONIC)
     advance(nothing, Status.DECIDED, handler=ga_staff, approver=supervisor)
     DataSubjectRequest.objects.filter(pk=nothing.pk).update(decision=Decision.NOT_HELD)
     nothing.refresh_from_db()
-    assert "開示するデータがない" in services.disclosure_package_refusal(nothing)
+    assert "開示するデータがない" in selectors.disclosure_package_refusal(nothing)
 
 
 def test_package_refused_until_the_notice_is_issued_and_after_its_window(member, ga_staff, supervisor):
     dsr = submit(member, disclosure_method=DisclosureMethod.ELECTRONIC)
     advance(dsr, Status.DECIDED, handler=ga_staff, approver=supervisor)
-    assert "決定通知書の作成が終わってから" in services.disclosure_package_refusal(dsr)
+    assert "決定通知書の作成が終わってから" in selectors.disclosure_package_refusal(dsr)
     _issue_notice(dsr)
-    assert services.disclosure_package_refusal(dsr) is None
+    assert selectors.disclosure_package_refusal(dsr) is None
     notice = dsr.letters.get(kind=LetterKind.DISCLOSURE_DECISION)
     notice.payload["download_until"] = (timezone.localdate() - timedelta(days=1)).isoformat()
     notice.save(update_fields=["payload"])
-    assert "過ぎている" in services.disclosure_package_refusal(dsr)
+    assert "過ぎている" in selectors.disclosure_package_refusal(dsr)
 
 
 def test_a_reissued_notice_moves_the_packages_last_day(decided, ga_staff, time_machine):
@@ -210,7 +210,7 @@ def test_a_reissued_notice_moves_the_packages_last_day(decided, ga_staff, time_m
     new.refresh_from_db()
     assert new.payload["download_until"] == (first_until + timedelta(days=3)).isoformat()
     RetentionPolicy.objects.update(disclosure_download_days=99)
-    assert services.disclosure_download_until(decided) == first_until + timedelta(days=3)
+    assert selectors.disclosure_download_until(decided) == first_until + timedelta(days=3)
 
 
 def test_one_refused_file_keeps_nothing_and_names_the_file(client, decided, ga_staff):
