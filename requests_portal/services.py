@@ -650,6 +650,36 @@ def disclosure_packages_follow_notice(dsr: DataSubjectRequest) -> int:
     return moved
 
 
+def _publish_disclosure_package(
+    dsr: DataSubjectRequest, documents: list[Document], *, until: date, actor: User
+) -> None:
+    """Keep the files until the notice's last day, put them on the timeline, audit, mail."""
+    # The retention sweep deletes a package at its purge_after: the close of the notice's last day.
+    purge_after = _close_of(until)
+    Document.objects.filter(pk__in=[d.pk for d in documents]).update(purge_after=purge_after)
+    for document in documents:
+        document.purge_after = purge_after
+        RequestEvent.objects.create(
+            dsr=dsr,
+            actor=actor,
+            event_type=EventType.DOCUMENT_ADDED,
+            member_visible=True,
+            extra={"document_id": document.pk, "category": DocumentCategory.DISCLOSURE_PACKAGE},
+        )
+    audit.record(
+        action="dsr.disclosure_package",
+        actor=actor,
+        obj=dsr,
+        data={"documents": [str(d.public_id) for d in documents], "until": until.isoformat()},
+    )
+    _notify_member(
+        dsr,
+        template="dsr_disclosure_package",
+        cause=f"mail:package-{documents[0].pk}",
+        context={"until": until, "count": len(documents)},
+    )
+
+
 @transaction.atomic
 def dsr_attach_disclosure_package(
     *, dsr: DataSubjectRequest, actor: User, files: Sequence["UploadedFile"]
@@ -674,33 +704,11 @@ def dsr_attach_disclosure_package(
                 )
             except UploadRejected as exc:
                 raise UploadRejected(rejection_text(uploaded, exc), code=exc.code) from exc
+        _publish_disclosure_package(locked, documents, until=until, actor=actor)
     except Exception:
-        # All or nothing: the rows roll back with the transaction; the stored bytes go here.
+        # All or nothing: the rows roll back with the transaction; the stored bytes (encrypted
+        # disclosed data, which no row would then point at) are removed here.
         for document in documents:
             storage.delete(document.storage_name)
         raise
-    # The retention sweep deletes a package at its purge_after: the close of the notice's last day.
-    purge_after = _close_of(until)
-    Document.objects.filter(pk__in=[d.pk for d in documents]).update(purge_after=purge_after)
-    for document in documents:
-        document.purge_after = purge_after
-        RequestEvent.objects.create(
-            dsr=locked,
-            actor=actor,
-            event_type=EventType.DOCUMENT_ADDED,
-            member_visible=True,
-            extra={"document_id": document.pk, "category": DocumentCategory.DISCLOSURE_PACKAGE},
-        )
-    audit.record(
-        action="dsr.disclosure_package",
-        actor=actor,
-        obj=locked,
-        data={"documents": [str(d.public_id) for d in documents], "until": until.isoformat()},
-    )
-    _notify_member(
-        locked,
-        template="dsr_disclosure_package",
-        cause=f"mail:package-{documents[0].pk}",
-        context={"until": until, "count": len(documents)},
-    )
     return documents
