@@ -98,7 +98,10 @@ def dsr_visible_to_staff(user: object, access: Access = Access.VIEW) -> QuerySet
         if granted_ids := list(granted.values_list("pk", flat=True)):
             visible |= Q(pk__in=granted_ids)
     cases = DataSubjectRequest.objects.filter(visible)
-    restricted = restricted_queue_ids()
+    # Read once per request, like the user's queues: a page calls this for each of its lists.
+    restricted = user.__dict__.get("_portal_restricted_queue_ids")
+    if restricted is None:
+        restricted = user.__dict__["_portal_restricted_queue_ids"] = restricted_queue_ids()
     if hidden := restricted - queue_ids:
         cases = cases.exclude(queue_id__in=hidden)
     if not restricted & queue_ids:
