@@ -23,6 +23,7 @@ What is stored is the re-encoded file, encrypted, under a random name (storage.p
 
 from __future__ import annotations
 
+import csv
 import io
 import logging
 import re
@@ -60,9 +61,16 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
+PDF, JPEG, PNG, CSV = "application/pdf", "image/jpeg", "image/png", "text/csv"
 ALLOWED_CONTENT_TYPES = frozenset({PDF, JPEG, PNG})
-_EXTENSION = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
+_EXTENSION = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png", CSV: ".csv"}
+# Disclosed data may be requested as CSV (OrganisationProfile.electronic_formats), so the co-op's
+# own disclosure packages may also be CSV; nothing a requester uploads ever is.
+CSV_CATEGORIES = frozenset({DocumentCategory.DISCLOSURE_PACKAGE})
+_CSV_ENCODINGS = ("utf-8-sig", "cp932")  # Excel in Japan writes Shift_JIS (cp932)
+# A cell a spreadsheet would evaluate, unless it is a plain signed number (-100, +81, -1.5).
+_FORMULA_START = ("=", "+", "-", "@")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d[\d,]*(\.\d+)?")
 _PIL_FORMAT = {JPEG: "JPEG", PNG: "PNG"}
 
 # The `accept` attribute for file inputs: a hint for the phone's picker, never a check.
@@ -130,6 +138,12 @@ MESSAGES = {
         "本人確認書類としては、マイナンバーカードの表面のみをご利用ください。"
     ),
     "category": _("この種類の書類は添付できません。"),
+    "type_package": _("PDF、JPEG、PNG、CSV のファイルのみ添付できます（ファイルの中身で判定しています）。"),
+    "csv_broken": _("CSVファイルを読み取れませんでした。UTF-8 又は Shift_JIS で保存したCSVを添付してください。"),
+    "csv_formula": _(
+        "%(line)s行目に、表計算ソフトで数式として実行されるセル（=、+、-、@ で始まるもの）があります。"
+        "請求者の端末で実行されないよう、値として保存し直してから添付してください。"
+    ),
 }
 
 
@@ -305,6 +319,38 @@ def _clean_pdf(content: bytes, *, owner: User) -> bytes:
     return cleaned
 
 
+# --- CSV (disclosure packages only) ------------------------------------------------------
+
+
+def _clean_csv(content: bytes, *, owner: User) -> bytes:
+    """The CSV re-written as UTF-8 with a BOM (so Excel in Japan opens it), after checking it
+    parses, holds no control characters, no My Number and no cell a spreadsheet would run."""
+    for encoding in _CSV_ENCODINGS:
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise _reject("csv_broken", MESSAGES["csv_broken"], owner=owner)
+    if any(ch in text for ch in "\x00\x1b") or not text.strip():
+        raise _reject("csv_broken", MESSAGES["csv_broken"], owner=owner)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:
+        raise _reject("csv_broken", MESSAGES["csv_broken"], owner=owner) from None
+    for line, row in enumerate(rows, start=1):
+        for cell in row:
+            value = cell.strip()
+            if value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+                raise _reject("csv_formula", MESSAGES["csv_formula"], owner=owner, line=line)
+    if contains_my_number(text):
+        raise _reject("content_my_number", MESSAGES["content_my_number"], owner=owner)
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
 # --- limits ---------------------------------------------------------------------------
 
 
@@ -367,13 +413,25 @@ def accept_upload(
         raise _reject("too_large", MESSAGES["too_large"], owner=owner, limit=_format_bytes(max_bytes))
 
     content_type = _sniff(content)
+    csv_allowed = category in CSV_CATEGORIES
     if content_type not in ALLOWED_CONTENT_TYPES:
-        raise _reject("type", MESSAGES["type"], owner=owner)
+        # libmagic names CSV text/csv, text/plain or application/csv: the name says which is meant,
+        # and _clean_csv decides whether it really is one.
+        if (
+            csv_allowed
+            and normalized_name.lower().endswith(".csv")
+            and content_type.startswith(("text/", "application/csv"))
+        ):
+            content_type = CSV
+        else:
+            raise _reject("type", MESSAGES["type_package" if csv_allowed else "type"], owner=owner)
     if content_type == PDF:
         cleaned = _clean_pdf(content, owner=owner)
+    elif content_type == CSV:
+        cleaned = _clean_csv(content, owner=owner)
     else:
         cleaned = _reencode_image(_open_image(content, content_type, owner=owner), content_type)
-    if _sniff(cleaned) != content_type:  # belt and braces: what we store is what we checked
+    if content_type != CSV and _sniff(cleaned) != content_type:  # belt and braces: we store what we checked
         raise _reject("type", MESSAGES["type"], owner=owner)
 
     with transaction.atomic():

@@ -723,8 +723,9 @@ class MultipleFileField(forms.FileField):
 class DisclosurePackageForm(forms.Form):
     files = MultipleFileField(
         label=_("開示データのファイル"),
+        widget=MultipleFileInput(attrs={"accept": f"{ACCEPT_ATTRIBUTE},.csv,text/csv"}),
         help_text=_(
-            "PDF・JPEG・PNG。複数のファイルをまとめて選べます。"
+            "PDF・JPEG・PNG・CSV。複数のファイルをまとめて選べます。"
             "ファイル名は請求者に表示されます。マイナンバー（個人番号）を含むファイルは添付できません。"
         ),
         error_messages={"required": _("添付するファイルを選んでください。")},

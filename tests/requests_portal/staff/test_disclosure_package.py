@@ -26,6 +26,7 @@ from requests_portal.models import (
     RetentionPolicy,
     Status,
 )
+from requests_portal.uploads import UploadRejected, accept_upload
 from requests_portal.wareki import format_wareki
 from tests.factories import advance, submit
 from tests.requests_portal.member import files
@@ -245,3 +246,37 @@ def test_auditor_gets_404_on_the_post_and_sees_no_form(client, decided, auditor)
     assert url(decided) not in page
     assert client.post(url(decided), {"files": [_png()]}).status_code == 404
     assert not Document.objects.filter(dsr=decided, category=DocumentCategory.DISCLOSURE_PACKAGE).exists()
+
+
+def _csv(name: str, text: str, encoding: str = "utf-8") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, text.encode(encoding), content_type="text/csv")
+
+
+def test_a_package_may_be_csv_when_the_member_asked_for_it(decided, ga_staff):
+    """Shift_JIS from Excel is stored as UTF-8 with a BOM; negative numbers are data, not formulas."""
+    rows = "項目,金額\r\n出資金,10000\r\n返戻金,-2500\r\n"
+    services.dsr_attach_disclosure_package(dsr=decided, actor=ga_staff, files=[_csv("出資金.csv", rows, "cp932")])
+    package = Document.objects.get(dsr=decided, category=DocumentCategory.DISCLOSURE_PACKAGE)
+    assert (package.content_type, package.original_name) == ("text/csv", "出資金.csv")
+    assert storage.read(package.storage_name) == ("\ufeff" + rows).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("text", "refusal"),
+    [
+        ('項目,値\r\n備考,=HYPERLINK("http://example.invalid")\r\n', "2行目"),
+        ("項目,値\r\n計算,-1+2\r\n", "数式"),
+        ("氏名,番号\r\n山田,123456789018\r\n", "マイナンバー"),
+    ],
+)
+def test_a_csv_package_that_would_run_or_holds_a_my_number_is_refused(decided, ga_staff, text, refusal):
+    with pytest.raises(UploadRejected) as rejected:
+        services.dsr_attach_disclosure_package(dsr=decided, actor=ga_staff, files=[_csv("data.csv", text)])
+    assert refusal in " ".join(rejected.value.messages)
+    assert not Document.objects.filter(dsr=decided, category=DocumentCategory.DISCLOSURE_PACKAGE).exists()
+
+
+def test_a_requester_can_never_upload_a_csv(member):
+    with pytest.raises(UploadRejected) as rejected:
+        accept_upload(_csv("本人確認.csv", "a,b\r\n1,2\r\n"), owner=member, category=DocumentCategory.IDENTITY)
+    assert "PDF、JPEG、PNG のファイルのみ" in " ".join(rejected.value.messages)
