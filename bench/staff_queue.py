@@ -41,7 +41,6 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext, setup_test_environment
 
     setup_test_environment()  # lets the client see the template context (the match count)
@@ -52,13 +51,9 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
-    client = Client()
-    client.force_login(clerk)
-    from requests_portal.staff_auth import MFA_VERIFIED_KEY
+    from dashboard_data import staff_client
 
-    session = client.session
-    session[MFA_VERIFIED_KEY] = str(clerk.pk)
-    session.save()
+    client = staff_client(clerk)
 
     variants = {
         "default (unanswered, by due date)": {},

@@ -23,6 +23,8 @@ from requests_portal.models import (
     Channel,
     DataSubjectRequest,
     DisclosureMethod,
+    Document,
+    DocumentCategory,
     DsrUserObjectPermission,
     Letter,
     LetterKind,
@@ -140,6 +142,30 @@ def dsr_status_counts(cases: QuerySet[DataSubjectRequest]) -> dict[str, int]:
 def dsr_timeline(dsr: DataSubjectRequest, *, for_member: bool) -> QuerySet[RequestEvent]:
     events = dsr.events.select_related("actor").order_by("at", "id")
     return events.filter(member_visible=True) if for_member else events
+
+
+# --- files a member may reach -------------------------------------------------------------------
+
+# What a member may download from their own case: the co-op's disclosure packages and what
+# they uploaded themselves. Letters are covered separately.
+MEMBER_DOCUMENT_CATEGORIES = frozenset(
+    {
+        DocumentCategory.DISCLOSURE_PACKAGE,
+        DocumentCategory.IDENTITY,
+        DocumentCategory.AUTHORITY,
+        DocumentCategory.SUPPORTING,
+        DocumentCategory.AMENDMENT,
+    }
+)
+
+
+def documents_for_member() -> QuerySet[Document]:
+    """The documents a member may see and download (narrow it to their cases): not purged, and
+    disclosed data only until the last day its notice prints (purge_after), even if the nightly
+    purge has not removed the file yet."""
+    return Document.objects.filter(category__in=MEMBER_DOCUMENT_CATEGORIES, purged_at__isnull=True).exclude(
+        category=DocumentCategory.DISCLOSURE_PACKAGE, purge_after__lte=timezone.now()
+    )
 
 
 # --- disclosed data (開示データ) ----------------------------------------------------------------

@@ -52,15 +52,19 @@ def format_wareki(day: date) -> str:
     return f"{era.name}{year_text}年{day.month}月{day.day}日"
 
 
-def date_for_reader(day: date) -> str:
-    """A date as the current reader expects it: 令和8年4月1日 in Japanese, the Western date in
-    its own format in English (whose readers may not know the eras)."""
-    from django.utils.formats import date_format
+def reader_reads_japanese() -> bool:
+    """Whether the active language is Japanese (the eras mean nothing to an English reader)."""
     from django.utils.translation import get_language
 
-    if (get_language() or "ja").split("-")[0] == "ja":
-        return format_wareki(day)
-    return date_format(day, "DATE_FORMAT")
+    return (get_language() or "ja").split("-")[0] == "ja"
+
+
+def date_for_reader(day: date) -> str:
+    """A date as the current reader expects it: 令和8年4月1日 in Japanese, the Western date in
+    its own format in English."""
+    from django.utils.formats import date_format
+
+    return format_wareki(day) if reader_reads_japanese() else date_format(day, "DATE_FORMAT")
 
 
 _WAREKI_PATTERN = re.compile(

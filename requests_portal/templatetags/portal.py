@@ -5,12 +5,11 @@ from datetime import date, datetime
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language
 
 from requests_portal import deadlines
 from requests_portal.letters import kinds
 from requests_portal.models import ART39_KINDS, UNANSWERED_STATUSES, DataSubjectRequest, Letter, Status
-from requests_portal.wareki import date_for_reader, format_wareki
+from requests_portal.wareki import date_for_reader, format_wareki, reader_reads_japanese
 
 register = template.Library()
 
@@ -40,10 +39,6 @@ def _local_date(value: date) -> date:
     return value
 
 
-def _japanese_page() -> bool:
-    return (get_language() or "ja").split("-")[0] == "ja"
-
-
 @register.filter
 def wareki(value: date | str | None) -> str:
     """The date in the Japanese calendar (令和8年4月1日) on a Japanese page; an English page,
@@ -67,7 +62,7 @@ def both_calendars(value: date | None) -> str:
         return ""
     day = _local_date(value)
     western = date_format(day, "DATE_FORMAT")
-    return f"{format_wareki(day)}（{western}）" if _japanese_page() else western
+    return f"{format_wareki(day)}（{western}）" if reader_reads_japanese() else western
 
 
 @register.filter

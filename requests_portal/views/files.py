@@ -6,13 +6,11 @@ download writes an audit entry and a timeline event, and a refused one a "denied
 """
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from requests_portal import audit, storage
 from requests_portal.models import (
     Document,
-    DocumentCategory,
     EventType,
     Letter,
     LetterStatus,
@@ -20,19 +18,7 @@ from requests_portal.models import (
 )
 from requests_portal.permissions import deny_case_file
 from requests_portal.roles import is_staff_user
-from requests_portal.selectors import dsr_list_for_member, dsr_visible_to_staff
-
-# What a member may download from their own case: the co-op's disclosure packages and what
-# they uploaded themselves. Letters are covered separately.
-MEMBER_DOCUMENT_CATEGORIES = frozenset(
-    {
-        DocumentCategory.DISCLOSURE_PACKAGE,
-        DocumentCategory.IDENTITY,
-        DocumentCategory.AUTHORITY,
-        DocumentCategory.SUPPORTING,
-        DocumentCategory.AMENDMENT,
-    }
-)
+from requests_portal.selectors import documents_for_member, dsr_list_for_member, dsr_visible_to_staff
 
 
 def _visible_cases(request: HttpRequest):
@@ -81,13 +67,10 @@ def letter_download(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_safe
 def document_download(request: HttpRequest, public_id: str) -> HttpResponse:
-    documents = Document.objects.filter(public_id=public_id, purged_at__isnull=True, dsr__in=_visible_cases(request))
-    if not is_staff_user(request.user):
-        # A member's download of disclosed data ends on the last day the notice prints
-        # (purge_after), even if the nightly purge has not removed the file yet.
-        documents = documents.filter(category__in=MEMBER_DOCUMENT_CATEGORIES).exclude(
-            category=DocumentCategory.DISCLOSURE_PACKAGE, purge_after__lte=timezone.now()
-        )
+    reachable = (
+        Document.objects.filter(purged_at__isnull=True) if is_staff_user(request.user) else documents_for_member()
+    )
+    documents = reachable.filter(public_id=public_id, dsr__in=_visible_cases(request))
     document = documents.select_related("dsr", "dsr__queue").first()
     if document is None:
         raise deny_case_file(request.user, Document, public_id, "document.download")

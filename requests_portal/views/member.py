@@ -45,7 +45,6 @@ from requests_portal.models import (
     TERMINAL_STATUSES,
     Channel,
     DataSubjectRequest,
-    Document,
     DocumentCategory,
     EventType,
     LetterStatus,
@@ -55,7 +54,7 @@ from requests_portal.models import (
     Status,
 )
 from requests_portal.permissions import access_dsr_for_member
-from requests_portal.selectors import dsr_list_for_member_home, dsr_timeline
+from requests_portal.selectors import documents_for_member, dsr_list_for_member_home, dsr_timeline
 from requests_portal.templatetags.portal import wareki
 from requests_portal.views.access import member_required
 
@@ -265,13 +264,6 @@ STATUS_EXPLANATIONS = {
     Status.WITHDRAWN: _("このご請求は取り下げられました。"),
     Status.REJECTED: _("ご本人（又は代理権）の確認ができなかったため、手続を終了しました。通知書をご確認ください。"),
 }
-MEMBER_DOCUMENT_CATEGORIES = (
-    DocumentCategory.IDENTITY,
-    DocumentCategory.AUTHORITY,
-    DocumentCategory.SUPPORTING,
-    DocumentCategory.AMENDMENT,
-    DocumentCategory.DISCLOSURE_PACKAGE,
-)
 
 
 def _timeline_rows(request: HttpRequest, dsr: DataSubjectRequest) -> list[dict]:
@@ -313,19 +305,9 @@ def case_page_context(request: HttpRequest, dsr: DataSubjectRequest, **forms: ob
     )
     # Through the case's manager, so each letter's title reads this `dsr` without a query.
     letters = list(dsr.letters.exclude(status=LetterStatus.SUPERSEDED).order_by("created_at", "id"))
-    documents = list(
-        Document.objects.filter(dsr=dsr, category__in=MEMBER_DOCUMENT_CATEGORIES, purged_at__isnull=True).order_by(
-            "uploaded_at", "id"
-        )
-    )
-    # The co-op's disclosure packages get their own list, with the last day to download them;
-    # once that day has passed they are no longer offered (the download would refuse them).
-    now = timezone.now()
-    packages = [
-        d
-        for d in documents
-        if d.category == DocumentCategory.DISCLOSURE_PACKAGE and (d.purge_after is None or d.purge_after > now)
-    ]
+    documents = list(documents_for_member().filter(dsr=dsr).order_by("uploaded_at", "id"))
+    # The co-op's disclosure packages get their own list, with the last day to download them.
+    packages = [d for d in documents if d.category == DocumentCategory.DISCLOSURE_PACKAGE]
     documents = [d for d in documents if d.category != DocumentCategory.DISCLOSURE_PACKAGE]
     awaiting = dsr.status == Status.AWAITING_REQUESTER
     amendment_form = forms.get("amendment_form") or (AmendmentForm() if awaiting else None)

@@ -42,6 +42,23 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
+def login(settings, client, live_server):
+    """`login(page, user)`: the browser signed in as `user` (staff with the second factor done)."""
+    # Browsers only accept __Host- cookies over HTTPS; the live server speaks plain HTTP.
+    settings.SESSION_COOKIE_NAME = "sessionid"
+    settings.SESSION_COOKIE_SECURE = False
+
+    def log_in(page, user):
+        page.context.clear_cookies()
+        client.force_login(user)
+        page.context.add_cookies(
+            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+        )
+
+    return log_in
+
+
+@pytest.fixture
 def page(browser, live_server) -> Iterator[object]:
     """A fresh browser context with a phone-sized viewport, Japanese locale, and CSP watch.
 

@@ -82,22 +82,6 @@ AUDIT_SCRIPT = """
 """
 
 
-@pytest.fixture
-def login(settings, client, live_server):
-    # Browsers only accept __Host- cookies over HTTPS; the live server speaks plain HTTP.
-    settings.SESSION_COOKIE_NAME = "sessionid"
-    settings.SESSION_COOKIE_SECURE = False
-
-    def log_in(page, user):
-        page.context.clear_cookies()
-        client.force_login(user)
-        page.context.add_cookies(
-            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-        )
-
-    return log_in
-
-
 def _audit(page, path: str, language: str = "ja") -> list[str]:
     response = page.goto(path)
     assert response is not None

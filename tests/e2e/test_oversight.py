@@ -15,21 +15,6 @@ from tests.factories import member_user, staff_user, submit
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def login(settings, client, live_server):
-    # Browsers only accept __Host- cookies over HTTPS; the live server speaks plain HTTP.
-    settings.SESSION_COOKIE_NAME = "sessionid"
-    settings.SESSION_COOKIE_SECURE = False
-
-    def log_in(page, user):
-        client.force_login(user)
-        page.context.add_cookies(
-            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-        )
-
-    return log_in
-
-
 def _fits_the_screen(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
