@@ -305,9 +305,9 @@ def disclosure_packages_follow_notice(dsr: DataSubjectRequest) -> int:
     """A re-issued decision notice prints a new last day: the packages already attached are
     kept (and downloadable) until that day instead. Returns how many were moved.
 
-    Runs under the case's row lock, as services.dsr_attach_disclosure_package does, so a package being
-    attached meanwhile gets the new day too; a package whose day has already passed stays
-    expired (a re-issue does not bring it back)."""
+    Runs under the case's row lock, as services.dsr_attach_disclosure_package does, so a
+    package being attached meanwhile gets the new day too; a package whose day has already
+    passed stays expired (a re-issue does not bring it back)."""
     locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
     until = disclosure_download_until(locked)
     if until is None:
