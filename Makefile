@@ -45,10 +45,11 @@ run: venv system-deps
 test: venv system-deps-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-#: lint          ruff check and format check
+#: lint          ruff check and format check, and the import rules (pyproject.toml [tool.importlinter])
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 #: fmt           apply ruff fixes and formatting
 fmt: venv

@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from requests_portal.models import AuditEntry
+from requests_portal.models import AuditEntry, DataSubjectRequest
 from requests_portal.mynumber import mask_my_numbers
 from requests_portal.roles import role_label
 
@@ -79,8 +79,6 @@ def _describe(obj: object) -> tuple[str, str, str, bool]:
     """(object_type, object_id, object_ref, restricted) for a model instance, or blanks."""
     if obj is None:
         return "", "", "", False
-    from requests_portal.models import DataSubjectRequest
-
     object_type = obj._meta.model_name  # type: ignore[attr-defined]
     object_id = str(getattr(obj, "public_id", None) or obj.pk)  # type: ignore[attr-defined]
     if isinstance(obj, DataSubjectRequest):

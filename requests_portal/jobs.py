@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from requests_portal import audit
 from requests_portal.exceptions import DomainError
 from requests_portal.models import BulkJob, User
+from requests_portal.queueing import enqueue, enqueue_on_commit
 from requests_portal.selectors import queue_ids_for_user, restricted_queue_ids
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_TIME_BUDGET = 45
 # A queued job not started after this long, or a running one silent for this long, is re-rung.
 STALLED_AFTER = timedelta(minutes=3)
+# The runner (tasks_oversight.bulk_job_run_task), rung by its pinned name.
+BULK_JOB_RUN_TASK = "requests_portal.bulk_job_run"
 
 
 class JobHandler:
@@ -116,12 +119,6 @@ def kind_label(kind: str) -> str:
     return str(handler.label) if handler else kind
 
 
-def _enqueue(job_id: int) -> None:
-    from requests_portal.tasks_oversight import bulk_job_run_task
-
-    bulk_job_run_task.delay(job_id)
-
-
 @transaction.atomic
 def job_start(*, kind: str, actor: User, params: dict) -> BulkJob:
     """Create a queued job and ring the runner after commit. Raises DomainError on bad params."""
@@ -137,7 +134,7 @@ def job_start(*, kind: str, actor: User, params: dict) -> BulkJob:
         restricted=handler.restricted(job),
         data={"kind": kind, "params": cleaned},
     )
-    transaction.on_commit(lambda: _enqueue(job.pk))
+    enqueue_on_commit(BULK_JOB_RUN_TASK, job.pk)
     return job
 
 
@@ -224,7 +221,7 @@ def job_sweep(*, now: object = None) -> int:
     ).values_list("pk", flat=True)
     ids = list(stalled[:100])
     for job_id in ids:
-        _enqueue(job_id)
+        enqueue(BULK_JOB_RUN_TASK, job_id)
     return len(ids)
 
 

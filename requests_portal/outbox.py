@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 
 from requests_portal.models import DataSubjectRequest, OutboundMail, User
 from requests_portal.mynumber import mask_my_numbers
+from requests_portal.queueing import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -46,12 +47,8 @@ def _language_for(to_user: User | None, language: str | None) -> str:
 
 
 def _ring_on_commit(mail_ids: Sequence[int]) -> None:
-    if not mail_ids:
-        return
-    from requests_portal.tasks import enqueue_on_commit, outbound_mail_send_task
-
     for mail_id in mail_ids:
-        enqueue_on_commit(outbound_mail_send_task, mail_id)
+        enqueue_on_commit("requests_portal.outbound_mail_send", mail_id)
 
 
 def mail_enqueue(

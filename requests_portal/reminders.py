@@ -61,6 +61,7 @@ from requests_portal.models import (
 )
 from requests_portal.outbox import MailSpec, mail_enqueue_many
 from requests_portal.roles import QUEUE_PERMISSION, STAFF_ROLES, Access
+from requests_portal.services import dsr_withdraw
 from requests_portal.wareki import format_wareki
 
 logger = logging.getLogger(__name__)
@@ -465,8 +466,6 @@ def amendment_expiry_sweep(*, now: datetime | None = None) -> int:
     Each withdrawal goes through the workflow (one transaction per case, the system as actor),
     so the member gets the usual withdrawal mail and the timeline shows why.
     """
-    from requests_portal.services import dsr_withdraw
-
     days = int(settings.DSR_AMENDMENT_AUTO_WITHDRAW_DAYS)
     if days <= 0:
         return 0

@@ -53,7 +53,7 @@ from requests_portal.models import (
 )
 from requests_portal.mynumber import contains_my_number
 from requests_portal.permissions import can_approve_dsr
-from requests_portal.selectors import dsr_visible_to_staff
+from requests_portal.selectors import dsr_visible_to_staff, queue_ids_for_user, restricted_queue_ids
 from requests_portal.text import normalize_text
 
 logger = logging.getLogger(__name__)
@@ -478,8 +478,6 @@ def held_cases(viewer: object) -> QuerySet[DataSubjectRequest]:
 def disposal_records_visible(viewer: object) -> QuerySet[DisposalRecord]:
     """Disposal records for `viewer`: My Number ones only for those who hold the restricted queue,
     the others only for those who hold a general queue."""
-    from requests_portal.selectors import queue_ids_for_user, restricted_queue_ids
-
     queue_ids = queue_ids_for_user(viewer)
     restricted = restricted_queue_ids()
     condition = Q(pk__in=[])

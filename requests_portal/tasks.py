@@ -1,7 +1,8 @@
 """Celery tasks: thin wrappers that take ids, call a service and decide about retries.
 
 Every task checks the database state first, so running one twice is harmless. Tasks are
-queued only after the transaction that needs them commits (`enqueue_on_commit`); the
+queued only after the transaction that needs them commits (`queueing.enqueue_on_commit`,
+which rings them by the pinned names below: tasks import services, never the reverse); the
 database row is the work and the message only a doorbell, so a lost message (Redis
 restarted, worker killed) is found again by the sweeps below.
 """
@@ -9,31 +10,14 @@ restarted, worker killed) is found again by the sweeps below.
 import logging
 
 from celery import shared_task
-from kombu.exceptions import OperationalError as BrokerError
 
-from django.db import transaction
-
-from requests_portal import audit, outbox
+from requests_portal import audit, outbox, reminders
+from requests_portal.letters import services as letters
+from requests_portal.letters.renderer import LetterContentError
 from requests_portal.models import Letter
+from requests_portal.retention import DisposalCategory, retention_purge
 
 logger = logging.getLogger(__name__)
-
-
-def enqueue_on_commit(task: object, *args: object) -> None:
-    """Ring `task(*args)` once the current transaction commits.
-
-    If the broker is unreachable the failure is logged and swallowed: the business change is
-    already committed and the sweep will ring again, so a web request never fails (or shows
-    an error) because Redis is down.
-    """
-
-    def ring() -> None:
-        try:
-            task.delay(*args)  # type: ignore[attr-defined]
-        except BrokerError:
-            logger.warning("broker unavailable: %s%r left for the sweep", task.name, args)  # type: ignore[attr-defined]
-
-    transaction.on_commit(ring)
 
 
 # --- letters ------------------------------------------------------------------
@@ -49,9 +33,6 @@ def enqueue_on_commit(task: object, *args: object) -> None:
     max_retries=None,  # the letter row counts the attempts (DSR_LETTER_MAX_ATTEMPTS)
 )
 def letter_render_task(self, letter_id: int) -> str:
-    from requests_portal.letters import services as letters
-    from requests_portal.letters.renderer import LetterContentError
-
     while True:
         try:
             return letters.letter_render(letter_id=letter_id)
@@ -73,9 +54,7 @@ def letter_render_task(self, letter_id: int) -> str:
 @shared_task(name="requests_portal.letter_sweep")
 def letter_sweep_task() -> int:
     """Ring the render task again for PENDING letters whose message was lost or is overdue."""
-    from requests_portal.letters.services import pending_letter_ids
-
-    ids = pending_letter_ids()
+    ids = letters.pending_letter_ids()
     for letter_id in ids:
         letter_render_task.delay(letter_id)
     return len(ids)
@@ -111,16 +90,12 @@ def outbox_sweep_task() -> int:
 @shared_task(name="requests_portal.reminder_sweep", soft_time_limit=240, time_limit=300)
 def reminder_sweep_task() -> int:
     """Create the deadline reminders due now and queue one digest mail per recipient."""
-    from requests_portal import reminders
-
     return reminders.reminder_sweep().reminders
 
 
 @shared_task(name="requests_portal.amendment_expiry_sweep", soft_time_limit=240, time_limit=300)
 def amendment_expiry_task() -> int:
     """Treat 補正 waits past the policy's limit as withdrawn (only when the co-op enables it)."""
-    from requests_portal import reminders
-
     return reminders.amendment_expiry_sweep()
 
 
@@ -141,7 +116,5 @@ def unattached_uploads_purge_task() -> int:
     The nightly retention purge applies the same rule; this hourly run keeps ID images that were
     never submitted from lingering for most of a day.
     """
-    from requests_portal.retention import DisposalCategory, retention_purge
-
     result = retention_purge(job_label="unattached_uploads_purge", categories={DisposalCategory.UNATTACHED_UPLOAD})
     return result.total

@@ -1,7 +1,8 @@
 """Celery tasks of the oversight features: the nightly retention purge and the bulk-job runner.
 
 Celery's autodiscovery imports only `requests_portal.tasks`; this module is imported through
-`CELERY_IMPORTS` (settings, issue 5 block), so the worker registers these names. Each task
+`CELERY_IMPORTS` (settings), so the worker registers these names; the code below rings them by
+name (`queueing`), never by importing this module. Each task
 checks the database first and is safe to run twice; each stops after a time budget and queues
 its own continuation, so none runs into the worker's time limit.
 """

@@ -31,6 +31,7 @@ from requests_portal.models import (
     User,
 )
 from requests_portal.mynumber import contains_my_number
+from requests_portal.permissions import can_approve_dsr, can_handle_dsr, is_member_party
 
 
 class Actor(enum.StrEnum):
@@ -89,8 +90,6 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 
 def actors_for(actor: User | None, dsr: DataSubjectRequest) -> frozenset[Actor]:
     """The roles `actor` plays on `dsr` (empty: a stranger to the case)."""
-    from requests_portal.permissions import can_approve_dsr, can_handle_dsr, is_member_party
-
     if actor is None:
         return frozenset({Actor.SYSTEM})
     roles = set()

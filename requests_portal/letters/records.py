@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from requests_portal.models import DataSubjectRequest, EventType, Letter, LetterKind, RequestEvent, User
+from requests_portal.queueing import enqueue_on_commit
 
 
 def letter_create(
@@ -47,7 +48,5 @@ def letter_create(
             note=note,
             extra=extra,
         )
-        from requests_portal.tasks import enqueue_on_commit, letter_render_task
-
-        enqueue_on_commit(letter_render_task, letter.pk)
+        enqueue_on_commit("requests_portal.letter_render", letter.pk)
     return letter

@@ -9,7 +9,8 @@ a retry after a crash between the write and the commit replaces the file, never 
 
 When a notice is issued the member hears about it once:
 - a decision notice delivered on the portal completes the answer, so the case moves
-  決定済み → 通知済み (`dsr_mark_notified`, actor None = the system) and that mail is the notice;
+  決定済み → 通知済み (`notifications.decision_notice_delivered`, actor None = the system) and that
+  mail is the notice;
 - a decision notice sent by post completes it when staff mark the letter posted;
 - the acknowledgement, 補正 and extension notices go with the mail their service already
   sent; the notice that identity could not be confirmed mails the member itself;
@@ -20,7 +21,7 @@ import dataclasses
 import hashlib
 import hmac
 import logging
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -35,6 +36,8 @@ from requests_portal.letters.renderer import render_pdf
 from requests_portal.letters.sources import load_source, needs_provision_records, provision_records_snapshot
 from requests_portal.models import (
     DataSubjectRequest,
+    Document,
+    DocumentCategory,
     EventType,
     Letter,
     LetterKind,
@@ -44,8 +47,10 @@ from requests_portal.models import (
     User,
 )
 from requests_portal.mynumber import contains_my_number, mask_my_numbers
+from requests_portal.notifications import decision_notice_delivered, notify_member
 from requests_portal.numbering import allocate_number, fiscal_year
 from requests_portal.permissions import can_handle_dsr
+from requests_portal.selectors import disclosure_download_until
 from requests_portal.text import normalize_text
 
 logger = logging.getLogger(__name__)
@@ -167,9 +172,7 @@ def letter_render(*, letter_id: int) -> str:
         if letter.supersedes_id:
             Letter.objects.filter(pk=letter.supersedes_id).update(status=LetterStatus.SUPERSEDED)
             if letter.kind == LetterKind.DISCLOSURE_DECISION:
-                from requests_portal import services
-
-                services.disclosure_packages_follow_notice(dsr)
+                disclosure_packages_follow_notice(dsr)
         RequestEvent.objects.create(
             dsr=dsr,
             actor=None,
@@ -188,20 +191,14 @@ def letter_render(*, letter_id: int) -> str:
 
 
 def _tell_the_member(letter: Letter, dsr: DataSubjectRequest, mail_template: str | None) -> None:
-    from requests_portal import services
-
     replaced = letter.supersedes if letter.supersedes_id else None
     if replaced is not None and replaced.rendered_at is not None:
-        services._notify_member(
-            dsr, template="letter_reissued", cause=f"mail:letter-{letter.pk}", context={"letter": letter}
-        )
+        notify_member(dsr, template="letter_reissued", cause=f"mail:letter-{letter.pk}", context={"letter": letter})
     elif _is_decision_notice(letter, dsr):
         if not letter.by_post:
-            services.dsr_mark_notified(dsr=dsr, actor=None)
+            decision_notice_delivered(dsr, actor=None)
     elif mail_template:
-        services._notify_member(
-            dsr, template=mail_template, cause=f"mail:letter-{letter.pk}", context={"letter": letter}
-        )
+        notify_member(dsr, template=mail_template, cause=f"mail:letter-{letter.pk}", context={"letter": letter})
 
 
 def letter_record_failure(*, letter_id: int, error: str, permanent: bool) -> bool:
@@ -277,8 +274,6 @@ def letter_rerender(*, letter: Letter, actor: User, reason: str) -> Letter:
 def letter_mark_posted(*, letter: Letter, actor: User) -> Letter:
     """Staff record that a letter for postal delivery was posted. A posted decision notice
     completes the answer (決定済み → 通知済み)."""
-    from requests_portal import services
-
     if not can_handle_dsr(actor, letter.dsr):
         raise DomainError(_("この通知書を処理する権限がありません。"))
     locked = Letter.objects.select_for_update(of=("self",)).select_related("dsr", "dsr__queue").get(pk=letter.pk)
@@ -296,8 +291,39 @@ def letter_mark_posted(*, letter: Letter, actor: User) -> Letter:
     audit.record(action="letter.posted", actor=actor, obj=locked)
     dsr = DataSubjectRequest.objects.select_related("queue").get(pk=locked.dsr_id)
     if _is_decision_notice(locked, dsr):
-        services.dsr_mark_notified(dsr=dsr, actor=actor)
+        decision_notice_delivered(dsr, actor=actor)
     return locked
+
+
+def package_purge_after(day: date) -> datetime:
+    """When a disclosure package printed as downloadable until `day` is deleted: the close of
+    that day (the retention sweep deletes a package at its purge_after)."""
+    return timezone.make_aware(datetime.combine(day, time.max))
+
+
+def disclosure_packages_follow_notice(dsr: DataSubjectRequest) -> int:
+    """A re-issued decision notice prints a new last day: the packages already attached are
+    kept (and downloadable) until that day instead. Returns how many were moved.
+
+    Runs under the case's row lock, as services.dsr_attach_disclosure_package does, so a
+    package being attached meanwhile gets the new day too; a package whose day has already
+    passed stays expired (a re-issue does not bring it back)."""
+    locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
+    until = disclosure_download_until(locked)
+    if until is None:
+        return 0
+    packages = Document.objects.filter(
+        dsr=locked,
+        category=DocumentCategory.DISCLOSURE_PACKAGE,
+        purged_at__isnull=True,
+        purge_after__gt=timezone.now(),
+    )
+    moved = packages.update(purge_after=package_purge_after(until))
+    if moved:
+        audit.record(
+            action="dsr.disclosure_package", actor=None, obj=locked, data={"moved": moved, "until": until.isoformat()}
+        )
+    return moved
 
 
 def pending_letter_ids(*, limit: int = 500) -> list[int]:

@@ -1,0 +1,53 @@
+"""The one way a write asks for background work: ring a Celery task by its pinned name once the
+transaction that needs it commits.
+
+Tasks import services, never the reverse: code below the tasks names the task
+(`requests_portal.<name>`, pinned in tasks.py and tasks_oversight.py) instead of importing it.
+The database row is the work and the message only a doorbell, so a lost message (Redis
+restarted, worker killed) is found again by the sweeps.
+"""
+
+import logging
+
+from celery import Task
+from kombu.exceptions import OperationalError as BrokerError
+
+from django.db import transaction
+
+from keiseikyo.celery import app
+
+logger = logging.getLogger(__name__)
+
+
+def registered_task(task_name: str) -> Task:
+    """The task registered under `task_name`, importing the task modules first if this process
+    has not yet (a web process imports no task module by itself; the worker autodiscovers them).
+
+    Looked up in the app's registry rather than sent with `send_task`, so that under
+    CELERY_TASK_ALWAYS_EAGER (the embedded default and the tests) the task runs in-process."""
+    if task_name not in app.tasks:
+        app.loader.import_default_modules()
+    return app.tasks[task_name]
+
+
+def enqueue(task_name: str, *args: object, **options: object) -> None:
+    """Ring the task `task_name` with `args` now (a sweep re-ringing work already committed);
+    `options` go to `apply_async` (countdown, queue…).
+
+    If the broker is unreachable the failure is logged and swallowed: the business change is
+    already committed and the sweep will ring again, so a web request never fails (or shows an
+    error) because Redis is down.
+    """
+    task = registered_task(task_name)
+    try:
+        task.apply_async(args=args, **options)
+    except BrokerError:
+        logger.warning("broker unavailable: %s%r left for the sweep", task_name, args)
+
+
+def enqueue_on_commit(task_name: str, *args: object, **options: object) -> None:
+    """Ring the task `task_name` with `args` once the current transaction commits (at once when
+    there is none), as `enqueue` does. The task is looked up now, so a misspelt name fails the
+    change that asked for it."""
+    registered_task(task_name)
+    transaction.on_commit(lambda: enqueue(task_name, *args, **options))

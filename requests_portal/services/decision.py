@@ -1,0 +1,150 @@
+"""Deciding and ending a case: the drafted decision and its approval, the notice reaching the
+member, closing, reopening, 取下げ and the end for want of identity."""
+
+from collections.abc import Mapping
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from requests_portal import workflow
+from requests_portal.decisions import LETTER_FOR_DECISION, validate_decision
+from requests_portal.exceptions import DomainError
+from requests_portal.letters import letter_create
+from requests_portal.models import (
+    DataSubjectRequest,
+    Decision,
+    EventType,
+    IdentityResult,
+    LetterKind,
+    RequestEvent,
+    Status,
+    User,
+)
+from requests_portal.notifications import decision_notice_delivered, notify_member
+from requests_portal.services.checks import require_handler
+from requests_portal.text import normalize_text
+
+
+@transaction.atomic
+def dsr_draft_decision(
+    *,
+    dsr: DataSubjectRequest,
+    actor: User,
+    decision: str,
+    ground: str = "",
+    reason: str = "",
+    details: Mapping | None = None,
+) -> DataSubjectRequest:
+    """Draft the decision and send it for approval. Raises DecisionInvalid with field errors."""
+    require_handler(actor, dsr)
+    locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
+    if locked.status != Status.IN_REVIEW:
+        raise DomainError(_("決定案は審査中の事案にのみ作成できます。"))
+    cleaned = validate_decision(kind=locked.kind, decision=decision, ground=ground, reason=reason, details=details)
+    locked.decision, locked.decision_ground = decision, ground
+    locked.decision_reason, locked.decision_details = normalize_text(reason or ""), cleaned
+    locked.drafted_by, locked.drafted_at = actor, timezone.now()
+    locked.save(
+        update_fields=[
+            "decision",
+            "decision_ground",
+            "decision_reason",
+            "decision_details",
+            "drafted_by",
+            "drafted_at",
+            "updated_at",
+        ]
+    )
+    RequestEvent.objects.create(
+        dsr=locked, actor=actor, event_type=EventType.DECISION_DRAFTED, extra={"decision": decision}
+    )
+    workflow.transition(locked, to=Status.AWAITING_APPROVAL, actor=actor, member_visible=False)
+    dsr.refresh_from_db()
+    return dsr
+
+
+def decision_payload(dsr: DataSubjectRequest) -> dict:
+    """What the decision letter prints, frozen at approval."""
+    return {
+        "decision": dsr.decision,
+        "ground": dsr.decision_ground,
+        "reason": dsr.decision_reason,
+        "details": dsr.decision_details,
+        "drafted_by": dsr.drafted_by_id,
+        "approved_by": dsr.approved_by_id,
+        "approved_at": dsr.approved_at.isoformat() if dsr.approved_at else None,
+    }
+
+
+@transaction.atomic
+def dsr_approve_decision(*, dsr: DataSubjectRequest, actor: User) -> DataSubjectRequest:
+    """Approve the drafted decision (never by its drafter); creates the decision letter."""
+    event = workflow.transition(dsr, to=Status.DECIDED, actor=actor, member_visible=False)
+    RequestEvent.objects.create(
+        dsr=dsr, actor=actor, event_type=EventType.DECISION_APPROVED, extra={"decision": dsr.decision}
+    )
+    if letter_kind := LETTER_FOR_DECISION.get(dsr.decision):
+        letter_create(
+            dsr=dsr, kind=letter_kind, cause=f"decision-{event.pk}", actor=actor, payload=decision_payload(dsr)
+        )
+    return dsr
+
+
+@transaction.atomic
+def dsr_return_decision(*, dsr: DataSubjectRequest, actor: User, reason: str) -> DataSubjectRequest:
+    """Return the draft to the handler with the approver's reason."""
+    workflow.transition(dsr, to=Status.IN_REVIEW, actor=actor, note=reason, member_visible=False)
+    RequestEvent.objects.create(
+        dsr=dsr, actor=actor, event_type=EventType.DECISION_RETURNED, note=normalize_text(reason)
+    )
+    return dsr
+
+
+@transaction.atomic
+def dsr_mark_notified(*, dsr: DataSubjectRequest, actor: User | None) -> DataSubjectRequest:
+    """Record that the decision notice has gone out; the member is told by mail."""
+    decision_notice_delivered(dsr, actor=actor)
+    return dsr
+
+
+@transaction.atomic
+def dsr_close(*, dsr: DataSubjectRequest, actor: User | None) -> DataSubjectRequest:
+    workflow.transition(dsr, to=Status.CLOSED, actor=actor)
+    return dsr
+
+
+@transaction.atomic
+def dsr_reopen(*, dsr: DataSubjectRequest, actor: User, reason: str) -> DataSubjectRequest:
+    target = Status.VERIFYING if dsr.status == Status.REJECTED else Status.IN_REVIEW
+    workflow.transition(dsr, to=target, actor=actor, note=reason)
+    return dsr
+
+
+@transaction.atomic
+def dsr_withdraw(*, dsr: DataSubjectRequest, actor: User | None, reason: str = "") -> DataSubjectRequest:
+    """取下げ by the requester (or staff on their behalf, or the system after an expired 補正)."""
+    workflow.transition(dsr, to=Status.WITHDRAWN, actor=actor, note=reason)
+    DataSubjectRequest.objects.filter(pk=dsr.pk).update(decision=Decision.WITHDRAWN)
+    dsr.decision = Decision.WITHDRAWN
+    notify_member(dsr, template="dsr_withdrawn", cause="mail:withdrawn")
+    return dsr
+
+
+@transaction.atomic
+def dsr_reject_identity(*, dsr: DataSubjectRequest, actor: User, reason: str) -> DataSubjectRequest:
+    """End the case because identity (or an agent's authority) could not be confirmed."""
+    require_handler(actor, dsr)
+    identity_failed = dsr.identity_result == IdentityResult.NOT_VERIFIED
+    decision = Decision.IDENTITY_NOT_VERIFIED if identity_failed else Decision.AGENT_AUTHORITY_NOT_SHOWN
+    event = workflow.transition(dsr, to=Status.REJECTED, actor=actor, note=reason)
+    DataSubjectRequest.objects.filter(pk=dsr.pk).update(decision=decision, decision_reason=normalize_text(reason))
+    dsr.decision, dsr.decision_reason = decision, normalize_text(reason)
+    letter_create(
+        dsr=dsr,
+        kind=LetterKind.IDENTITY_NOT_VERIFIED,
+        cause=f"rejected-{event.pk}",
+        actor=actor,
+        payload={"decision": decision, "reason": dsr.decision_reason},
+    )
+    return dsr

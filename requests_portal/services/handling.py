@@ -1,0 +1,288 @@
+"""Handling an open case: assignment, the identity check, 補正 requests and answers, the
+extension of the deadline, and the messages between the requester and staff."""
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from requests_portal import audit, deadlines, workflow
+from requests_portal.exceptions import DomainError
+from requests_portal.letters import letter_create
+from requests_portal.models import (
+    DataSubjectRequest,
+    Document,
+    EventType,
+    IdDocumentType,
+    IdentityMethod,
+    IdentityResult,
+    LetterKind,
+    Message,
+    MessageDirection,
+    RequestEvent,
+    Status,
+    User,
+)
+from requests_portal.notifications import notify_member
+from requests_portal.permissions import can_handle_dsr, is_member_party
+from requests_portal.services.checks import reject_my_numbers, require_handler
+from requests_portal.text import normalize_line, normalize_text
+
+
+@transaction.atomic
+def dsr_assign(*, dsr: DataSubjectRequest, assignee: User | None, actor: User) -> DataSubjectRequest:
+    """Assign (or unassign, with None) a case; the assignee must be able to work it."""
+    require_handler(actor, dsr)
+    if assignee is not None and not can_handle_dsr(assignee, dsr):
+        raise DomainError(_("この職員はこの事案を担当できません。"))
+    locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
+    previous = locked.assignee_id
+    locked.assignee = assignee
+    locked.save(update_fields=["assignee", "updated_at"])
+    RequestEvent.objects.create(
+        dsr=locked,
+        actor=actor,
+        event_type=EventType.ASSIGNED,
+        extra={"from": previous, "to": assignee.pk if assignee else None},
+    )
+    audit.record(action="dsr.assign", actor=actor, obj=locked, data={"assignee_id": assignee.pk if assignee else None})
+    dsr.assignee = assignee
+    if locked.status == Status.SUBMITTED:
+        workflow.transition(dsr, to=Status.VERIFYING, actor=actor, member_visible=True)
+        # Identity already complete (re-authentication at filing, or recorded while the case was
+        # still 受付): nothing is left to verify. Read from the locked row, not the caller's copy.
+        if locked.identity_complete:
+            _start_review(dsr, actor=actor)
+    return dsr
+
+
+def _start_review(dsr: DataSubjectRequest, *, actor: User) -> None:
+    # Stored on the timeline, which the member reads too: in the portal's own language, not in
+    # whichever language the clerk happens to use.
+    with translation.override(settings.LANGUAGE_CODE):
+        note = _("本人確認済み（%(method)s）") % {"method": dsr.get_identity_method_display()}
+    workflow.transition(dsr, to=Status.IN_REVIEW, actor=actor, note=note, member_visible=True)
+
+
+@transaction.atomic
+def dsr_start_review(*, dsr: DataSubjectRequest, actor: User) -> DataSubjectRequest:
+    """Move a case in 本人確認中 whose identity is already confirmed on to 審査中 (handlers).
+    Raises DomainError when identity is not yet complete."""
+    require_handler(actor, dsr)
+    # Checked under the row lock: a case that has meanwhile gone to 補正待ち must not leave it
+    # through this door (AWAITING_REQUESTER→IN_REVIEW is also a handler's move in the table).
+    locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
+    if locked.status != Status.VERIFYING or not locked.identity_complete:
+        raise DomainError(_("本人確認が完了していないため、審査を開始できません。"))
+    _start_review(locked, actor=actor)
+    dsr.refresh_from_db()
+    return dsr
+
+
+@transaction.atomic
+def dsr_record_identity(
+    *,
+    dsr: DataSubjectRequest,
+    actor: User,
+    method: str,
+    result: str,
+    id_doc_type: str = "",
+    authority_checked: bool = False,
+    authority_doc_type: str = "",
+) -> DataSubjectRequest:
+    """Record the identity check (type, result, who; never a document number). A verified
+    result moves a case in 本人確認中 on to 審査中."""
+    require_handler(actor, dsr)
+    if method not in IdentityMethod.values or result not in IdentityResult.values:
+        raise DomainError(_("本人確認の方法と結果を選んでください。"))
+    if id_doc_type and id_doc_type not in IdDocumentType.values:
+        raise DomainError(_("本人確認書類の種類が正しくありません。"))
+    if method in (IdentityMethod.DOCUMENT, IdentityMethod.IN_PERSON) and not id_doc_type:
+        raise DomainError(_("確認した書類の種類を選んでください。"))
+    authority_doc_type = normalize_line(authority_doc_type)
+    reject_my_numbers([authority_doc_type], where=pgettext("where a My Number was found", "書類の種類"))
+    locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
+    if locked.status not in (Status.SUBMITTED, Status.VERIFYING, Status.AWAITING_REQUESTER):
+        raise DomainError(_("この状態では本人確認を記録できません。"))
+    if locked.identity_by_reauth:
+        raise DomainError(_("この請求はポータルでの再認証により本人確認済みです。改めて記録する必要はありません。"))
+    now = timezone.now()
+    locked.identity_method, locked.identity_result, locked.id_doc_type = method, result, id_doc_type
+    locked.identity_verified_at, locked.identity_verified_by = now, actor
+    fields = ["identity_method", "identity_result", "id_doc_type", "identity_verified_at", "identity_verified_by"]
+    if locked.has_agent and authority_checked:
+        if not authority_doc_type:
+            raise DomainError(_("確認した代理権の書類（委任状、戸籍謄本など）を入力してください。"))
+        locked.authority_checked_at, locked.authority_checked_by = now, actor
+        locked.authority_doc_type = authority_doc_type
+        fields += ["authority_checked_at", "authority_checked_by", "authority_doc_type"]
+    locked.save(update_fields=[*fields, "updated_at"])
+    RequestEvent.objects.create(
+        dsr=locked,
+        actor=actor,
+        event_type=EventType.IDENTITY_RECORDED,
+        extra={"method": method, "result": result, "id_doc_type": id_doc_type, "authority_checked": authority_checked},
+    )
+    audit.record(action="dsr.identity", actor=actor, obj=locked, data={"method": method, "result": result})
+    if locked.status == Status.SUBMITTED:
+        workflow.transition(locked, to=Status.VERIFYING, actor=actor)
+    identity_complete = result == IdentityResult.VERIFIED and (not locked.has_agent or locked.authority_checked_at)
+    if identity_complete and locked.status == Status.VERIFYING:
+        workflow.transition(locked, to=Status.IN_REVIEW, actor=actor)
+    dsr.refresh_from_db()
+    return dsr
+
+
+@transaction.atomic
+def dsr_request_amendment(
+    *, dsr: DataSubjectRequest, actor: User, message: str, reply_due_date: date
+) -> DataSubjectRequest:
+    """Ask the requester for more (補正): a message with a due date; the clock pauses."""
+    require_handler(actor, dsr)
+    message = normalize_text(message)
+    if not message:
+        raise DomainError(_("補正をお願いする内容を入力してください。"))
+    reject_my_numbers([message], where=pgettext("where a My Number was found", "メッセージ"))
+    if not isinstance(reply_due_date, date) or reply_due_date <= timezone.localdate():
+        raise DomainError(_("回答期限には明日以降の日付を指定してください。"))
+    msg = Message.objects.create(
+        dsr=dsr, author=actor, direction=MessageDirection.TO_MEMBER, body=message, reply_due_date=reply_due_date
+    )
+    event = workflow.transition(
+        dsr, to=Status.AWAITING_REQUESTER, actor=actor, extra={"message_id": msg.pk, "reply_due": str(reply_due_date)}
+    )
+    letter_create(
+        dsr=dsr,
+        kind=LetterKind.AMENDMENT_REQUEST,
+        cause=f"amendment-{event.pk}",
+        actor=actor,
+        payload={"message_id": msg.pk, "reply_due_date": reply_due_date.isoformat()},
+    )
+    notify_member(
+        dsr,
+        template="dsr_amendment_requested",
+        cause=f"mail:amendment-{event.pk}",
+        context={"reply_due_date": reply_due_date},
+    )
+    return dsr
+
+
+def _resume_target(dsr: DataSubjectRequest) -> Status:
+    paused = (
+        dsr.events.filter(event_type=EventType.STATUS_CHANGED, to_status=Status.AWAITING_REQUESTER)
+        .order_by("-at", "-id")
+        .values_list("from_status", flat=True)
+        .first()
+    )
+    return Status.IN_REVIEW if paused == Status.IN_REVIEW else Status.VERIFYING
+
+
+@transaction.atomic
+def dsr_answer_amendment(
+    *, dsr: DataSubjectRequest, actor: User, message: str, documents: Iterable[Document] = ()
+) -> DataSubjectRequest:
+    """The requester answers a 補正 request; the clock resumes."""
+    if not is_member_party(actor, dsr):
+        raise DomainError(_("この事案に回答する権限がありません。"))
+    message = normalize_text(message)
+    reject_my_numbers([message], where=pgettext("where a My Number was found", "メッセージ"))
+    documents = list(documents)
+    if not message and not documents:
+        raise DomainError(_("メッセージを入力するか、書類を添付してください。"))
+    if message:
+        Message.objects.create(dsr=dsr, author=actor, direction=MessageDirection.FROM_MEMBER, body=message)
+    for document in documents:
+        if document.dsr_id is not None or document.owner_id != actor.pk:
+            raise DomainError(_("添付できない書類が含まれています。"))
+        document.dsr, document.purge_after = dsr, None
+        document.save(update_fields=["dsr", "purge_after"])
+        RequestEvent.objects.create(
+            dsr=dsr,
+            actor=actor,
+            event_type=EventType.DOCUMENT_ADDED,
+            member_visible=True,
+            extra={"document_id": document.pk},
+        )
+    audit.record(action="dsr.amendment_answer", actor=actor, obj=dsr, data={"documents": len(documents)})
+    workflow.transition(dsr, to=_resume_target(dsr), actor=actor)
+    return dsr
+
+
+@transaction.atomic
+def dsr_extend(*, dsr: DataSubjectRequest, actor: User, new_due_date: date, reason: str) -> DataSubjectRequest:
+    """Move the target date later, with a reason; creates the extension notice."""
+    require_handler(actor, dsr)
+    reason = normalize_text(reason) if isinstance(reason, str) else reason
+    locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
+    if not locked.is_open and locked.status != Status.DECIDED:
+        raise DomainError(_("回答済みまたは終了した事案の期限は延長できません。"))
+    deadlines.validate_extension(
+        current_due=locked.due_date, new_due=new_due_date, reason=reason, today=timezone.localdate()
+    )
+    reject_my_numbers([reason], where=pgettext("where a My Number was found", "延長の理由"))
+    previous = locked.due_date
+    locked.extended_due_date = new_due_date
+    locked.extension_reason = reason
+    locked.extended_at, locked.extended_by = timezone.now(), actor
+    locked.due_date = new_due_date
+    locked.save(
+        update_fields=["extended_due_date", "extension_reason", "extended_at", "extended_by", "due_date", "updated_at"]
+    )
+    event = RequestEvent.objects.create(
+        dsr=locked,
+        actor=actor,
+        event_type=EventType.EXTENDED,
+        note=reason,
+        member_visible=True,
+        extra={"from": previous.isoformat(), "to": new_due_date.isoformat()},
+    )
+    audit.record(
+        action="dsr.extend",
+        actor=actor,
+        obj=locked,
+        data={"from": previous.isoformat(), "to": new_due_date.isoformat()},
+    )
+    letter_create(
+        dsr=locked,
+        kind=LetterKind.EXTENSION_NOTICE,
+        cause=f"extension-{event.pk}",
+        actor=actor,
+        payload={"previous_due_date": previous.isoformat(), "new_due_date": new_due_date.isoformat(), "reason": reason},
+    )
+    notify_member(
+        locked, template="dsr_extended", cause=f"mail:extension-{event.pk}", context={"new_due_date": new_due_date}
+    )
+    dsr.refresh_from_db()
+    return dsr
+
+
+@transaction.atomic
+def dsr_post_message(*, dsr: DataSubjectRequest, actor: User, body: str, internal: bool = False) -> Message:
+    """A message to the requester (staff), from the requester (member), or an internal note."""
+    body = normalize_text(body)
+    if not body:
+        raise DomainError(_("メッセージを入力してください。"))
+    reject_my_numbers([body], where=pgettext("where a My Number was found", "メッセージ"))
+    if is_member_party(actor, dsr):
+        if internal:
+            raise DomainError(_("内部メモは職員のみ作成できます。"))
+        direction = MessageDirection.FROM_MEMBER
+    else:
+        require_handler(actor, dsr)
+        direction = MessageDirection.INTERNAL if internal else MessageDirection.TO_MEMBER
+    message = Message.objects.create(dsr=dsr, author=actor, direction=direction, body=body)
+    RequestEvent.objects.create(
+        dsr=dsr,
+        actor=actor,
+        event_type=EventType.INTERNAL_NOTE if internal else EventType.MESSAGE,
+        member_visible=not internal,
+        extra={"message_id": message.pk, "direction": direction},
+    )
+    audit.record(action="dsr.message", actor=actor, obj=dsr, data={"direction": str(direction)})
+    if direction == MessageDirection.TO_MEMBER:
+        notify_member(dsr, template="dsr_message", cause=f"mail:message-{message.pk}")
+    return message
