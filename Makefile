@@ -56,8 +56,12 @@ fmt: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-#: check         lint, Django checks, migrations check and tests (what CI runs)
-check: lint test
+#: typecheck     mypy with django-stubs over requests_portal and keiseikyo (configuration in pyproject.toml)
+typecheck: venv
+	$(BIN)/mypy
+
+#: check         lint, type check, Django checks, migrations check and tests (what CI runs)
+check: lint typecheck test
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
@@ -96,4 +100,4 @@ up:
 down:
 	docker compose down
 
-.PHONY: help venv system-deps system-deps-test run test lint fmt check migrate worker beat letters-preview messages lock up down
+.PHONY: help venv system-deps system-deps-test run test lint fmt typecheck check migrate worker beat letters-preview messages lock up down

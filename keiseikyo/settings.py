@@ -6,6 +6,7 @@ variable read here is listed in .env.example and in the README's table.
 """
 
 from pathlib import Path
+from typing import Any
 
 import environ
 from celery.schedules import crontab
@@ -352,7 +353,7 @@ DSR_ALLOW_AUDIT_FLUSH = False
 # ------------------------------------------------------------------------------
 # Logging: My Numbers are redacted from every record before it is written
 # ------------------------------------------------------------------------------
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact_my_number": {"()": "requests_portal.mynumber.RedactMyNumberFilter"}},

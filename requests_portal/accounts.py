@@ -11,6 +11,7 @@ through the password-reset mail.
 """
 
 import hashlib
+from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import SignupForm
@@ -21,7 +22,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -78,6 +79,9 @@ def _client_address(request: HttpRequest | None) -> str:
 
 class MemberSignupForm(SignupForm):
     """allauth's sign-up form plus the roster check: member number + date of birth + email."""
+
+    # Declared because allauth's base form is untyped: what Django's BaseForm holds as `data`.
+    data: QueryDict | dict[str, Any]
 
     member_number = forms.CharField(
         label=_("組合員番号"),
@@ -147,6 +151,8 @@ class MemberSignupForm(SignupForm):
     def signup(self, request: HttpRequest, user: User) -> None:
         """Called by allauth with the new (saved) user: link it to the roster row, once."""
         with transaction.atomic():
+            if self.member is None:
+                raise RuntimeError("signup() runs only after clean() matched the roster")
             member = Member.objects.select_for_update().get(pk=self.member.pk)
             taken = User.objects.filter(member=member).exclude(pk=user.pk).exists()
             if not taken:
@@ -217,7 +223,7 @@ class AccountAdapter(DefaultAccountAdapter):
         return reverse("requests_portal:home")
 
 
-def axes_username(request: HttpRequest, credentials: dict | None) -> str | None:
+def axes_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str | None:
     """The login name axes counts failures against.
 
     allauth authenticates with `email=` and posts the field as `login`, so axes would see no

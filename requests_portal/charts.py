@@ -10,10 +10,15 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+if TYPE_CHECKING:
+    # Annotations only: drawing needs no database, so charts does not import reports at run time.
+    from requests_portal.reports import Dashboard, Table
 
 # (pattern body, swatch fill) per series. Pattern bodies draw on a 8×8 tile.
 _PATTERNS = (
@@ -236,7 +241,7 @@ def bar_chart(
                 f'<text x="{left}" y="{row_y + 14 + line_h * line_index}" class="chart__label">{escape(line)}</text>'
             )
         label_h = line_h * len(lines) + 3
-        cursor = left
+        cursor: float = left
         for s_index, item in enumerate(series):
             value = item.values[c_index] or 0
             length = plot_w * value / scale_max if scale_max else 0
@@ -268,19 +273,19 @@ def bar_chart(
 # ---------------------------------------------------------------------------------------------
 # The dashboard's charts, drawn from its tables
 # ---------------------------------------------------------------------------------------------
-def _column(table: object, index: int) -> list:
-    return [row[index] for row in table.rows]  # type: ignore[attr-defined]
+def _column(table: "Table", index: int) -> list[Any]:
+    return [row[index] for row in table.rows]
 
 
-def _series_from_columns(table: object, first: int, last: int) -> list[Series]:
-    return [Series(table.columns[i], _column(table, i)) for i in range(first, last + 1)]  # type: ignore[attr-defined]
+def _series_from_columns(table: "Table", first: int, last: int) -> list[Series]:
+    return [Series(table.columns[i], _column(table, i)) for i in range(first, last + 1)]
 
 
-def dashboard_charts(dashboard: object) -> dict[str, SafeString]:
+def dashboard_charts(dashboard: "Dashboard") -> dict[str, SafeString]:
     """One chart per dashboard table that has rows (`reports.Dashboard`)."""
     from django.utils.translation import gettext as _
 
-    tables = dashboard.tables  # type: ignore[attr-defined]
+    tables = dashboard.tables
     charts: dict[str, SafeString] = {}
 
     monthly = tables["monthly"]
@@ -295,7 +300,7 @@ def dashboard_charts(dashboard: object) -> dict[str, SafeString]:
         charts["kinds"] = bar_chart(
             ident="kinds", title=kinds.title, categories=_column(kinds, 0), series=_series_from_columns(kinds, 1, 2)
         )
-    t = dashboard.timeliness  # type: ignore[attr-defined]
+    t = dashboard.timeliness
     rates = [t.on_time_rate, t.art39_rate]
     counts = [(t.on_time, t.decided), (t.art39_on_time, t.art39_decided)]
     charts["timeliness"] = bar_chart(

@@ -24,13 +24,17 @@ Definitions (shown on the dashboard as well):
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Aggregate, Avg, Count, F, FloatField, Func, IntegerField, Min, Q, QuerySet, Sum
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -45,9 +49,15 @@ from requests_portal.models import (
     RequestKind,
     Status,
     StatutoryGround,
+    User,
 )
 from requests_portal.numbering import fiscal_year
 from requests_portal.selectors import dsr_visible_to_staff, queue_ids_for_user, restricted_queue_ids
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from django.db.models.sql.compiler import _AsSqlType  # a name the stubs define, not Django
 
 # The dashboard's longest period: enough for five fiscal years, and it bounds the width of the
 # one "open at month end" query (one aggregate per month).
@@ -151,7 +161,7 @@ OUTCOME_OF_DECISION: dict[str, str] = {
 NOT_GRANTED_OUTCOMES = frozenset({Outcome.PARTIAL, Outcome.REFUSED, Outcome.NOT_HELD, Outcome.PROCEDURAL})
 NOT_GRANTED_DECISIONS = frozenset(d for d, o in OUTCOME_OF_DECISION.items() if o in NOT_GRANTED_OUTCOMES)
 # Identity and authority failures carry no ground code; their ground is the Art. 37 procedure.
-_IMPLIED_GROUND = {
+_IMPLIED_GROUND: dict[str, str] = {
     Decision.IDENTITY_NOT_VERIFIED: StatutoryGround.ART37_PROCEDURE,
     Decision.AGENT_AUTHORITY_NOT_SHOWN: StatutoryGround.ART37_PROCEDURE,
     Decision.REQUEST_INCOMPLETE: StatutoryGround.ART37_PROCEDURE,
@@ -171,15 +181,15 @@ class DaysBetween(Func):
     arity = 2
     output_field = IntegerField()
 
-    def __init__(self, start: object, end: object) -> None:
+    # PostgreSQL: date − date is an integer number of days.
+    template = "(%(expressions)s)"
+    arg_joiner = " - "
+
+    def __init__(self, start: Combinable, end: Combinable) -> None:
         super().__init__(end, start)
 
-    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
-        # PostgreSQL: date − date is an integer number of days.
-        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra_context)
-
-    def as_sqlite(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
-        return super().as_sql(
+    def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any) -> "_AsSqlType":
+        return self.as_sql(
             compiler,
             connection,
             template="CAST(julianday(%(expressions)s) AS INTEGER)",
@@ -196,7 +206,7 @@ class PercentileCont(Aggregate):
     output_field = FloatField()
     template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
 
-    def __init__(self, expression: object, fraction: float, **extra: object) -> None:
+    def __init__(self, expression: str | Combinable, fraction: float, **extra: Any) -> None:
         if not 0 <= fraction <= 1:
             raise ValueError("fraction must be between 0 and 1")
         super().__init__(expression, fraction=repr(float(fraction)), **extra)
@@ -219,6 +229,8 @@ def percentile_from_histogram(histogram: dict[int, int], fraction: float) -> flo
         if seen > lower_index + (1 if weight else 0):
             upper = value
             break
+    if lower is None:  # only when the counts are negative; total > 0 found a value otherwise
+        return None
     upper = lower if upper is None else upper
     return float(lower) + (float(upper) - float(lower)) * weight
 
@@ -292,12 +304,12 @@ class ReportFilter:
         return cls(date_from=date(year, month, 1), date_to=today)
 
 
-def sees_restricted(viewer: object) -> bool:
+def sees_restricted(viewer: User) -> bool:
     """Whether the viewer's figures may include My Number cases (they hold the restricted queue)."""
     return bool(queue_ids_for_user(viewer) & restricted_queue_ids())
 
 
-def visible_kinds(viewer: object) -> list[str]:
+def visible_kinds(viewer: User) -> list[str]:
     """The request kinds that can appear in the viewer's figures, in the enum's order."""
     queue_ids = queue_ids_for_user(viewer)
     restricted = restricted_queue_ids()
@@ -308,13 +320,24 @@ def visible_kinds(viewer: object) -> list[str]:
     return kinds
 
 
-def scoped_cases(viewer: object, kinds: Sequence[str] = ()) -> QuerySet[DataSubjectRequest]:
+def scoped_cases(viewer: User, kinds: Sequence[str] = ()) -> QuerySet[DataSubjectRequest]:
     """The viewer's visible cases, narrowed to `kinds` when given. Every figure starts here."""
     cases = dsr_visible_to_staff(viewer).order_by()
     return cases.filter(kind__in=list(kinds)) if kinds else cases
 
 
-def _decided_in(cases: QuerySet[DataSubjectRequest], start: datetime, end: datetime) -> QuerySet[DataSubjectRequest]:
+class DecidedAnnotations(TypedDict):
+    """What `_decided_in` adds to each case."""
+
+    decided_at: datetime
+    decided_on: date
+    received_on: date
+    days: int
+
+
+def _decided_in(
+    cases: QuerySet[DataSubjectRequest], start: datetime, end: datetime
+) -> "QuerySet[WithAnnotations[DataSubjectRequest, DecidedAnnotations]]":
     """Answered cases whose decision falls in [start, end), annotated with the day arithmetic."""
     return (
         # A decision in the period implies arrival before its end and no close before its start;
@@ -416,7 +439,7 @@ def _month_label(year: int, month: int) -> str:
 # The dashboard
 # ---------------------------------------------------------------------------------------------
 def dashboard_report(
-    *, viewer: object, report_filter: ReportFilter, today: date | None = None, only: Iterable[str] | None = None
+    *, viewer: User, report_filter: ReportFilter, today: date | None = None, only: Iterable[str] | None = None
 ) -> Dashboard:
     """Every figure of the supervisors' dashboard for `viewer` (a fixed number of queries).
 
@@ -432,7 +455,8 @@ def dashboard_report(
     kinds = [k for k in (report_filter.kinds or allowed) if k in allowed]
     cases = scoped_cases(viewer, report_filter.kinds)
     start, end = report_filter.start, report_filter.end
-    timeliness, by_kind, day_buckets = Timeliness(), {}, [0] * len(DAYS_BUCKETS)
+    by_kind: dict[str, Timeliness] = {}
+    timeliness, day_buckets = Timeliness(), [0] * len(DAYS_BUCKETS)
     if need("kinds", "timeliness", "days", "extensions"):
         timeliness, by_kind, day_buckets = _timeliness(cases, start, end)
     dashboard = Dashboard(
@@ -476,14 +500,14 @@ def _monthly_flow(
     for row in rows:
         received[_month_key(row["month"])][row["kind"]] += row["n"]
     closed: dict[tuple[int, int], int] = defaultdict(int)
-    rows = (
+    closed_rows = (
         cases.filter(closed_at__gte=start, closed_at__lt=end)
         .annotate(month=TruncMonth("closed_at"))
         .values("month")
         .annotate(n=Count("id"))
     )
-    for row in rows:
-        closed[_month_key(row["month"])] += row["n"]
+    for closed_row in closed_rows:
+        closed[_month_key(closed_row["month"])] += closed_row["n"]
     # The stock at each month end (or now, for the current month): received before it and not
     # closed by then. One aggregate per month, all in one query.
     now = timezone.now()
@@ -502,13 +526,13 @@ def _monthly_flow(
     stock = {key: stock_values.get(f"m{i}") or 0 for i, key in enumerate(ends)}
 
     flow_rows = [[_month_label(*key), sum(received[key].values()), closed[key], stock[key]] for key in months]
-    received_total = sum(row[1] for row in flow_rows)
+    received_total = _column_total(flow_rows, 1)
     flow = Table(
         slug="monthly",
         title=str(_("月別の受付・完了・月末の未完了件数")),
         columns=[str(_("月")), str(_("受付")), str(_("完了")), str(_("月末の未完了"))],
         rows=flow_rows,
-        totals=[str(_("期間計")), received_total, sum(row[2] for row in flow_rows), None],
+        totals=[str(_("期間計")), received_total, _column_total(flow_rows, 2), None],
         note=str(_("月末の未完了には期間より前に受け付けた事案も含みます。当月は現時点の件数です。")),
     )
     kind_rows = [[_month_label(*key), *(received[key].get(kind, 0) for kind in kinds)] for key in months]
@@ -517,7 +541,7 @@ def _monthly_flow(
         title=str(_("月別・種類別の受付件数")),
         columns=[str(_("月")), *(_kind_label(k) for k in kinds)],
         rows=kind_rows,
-        totals=[str(_("期間計")), *(sum(row[i + 1] for row in kind_rows) for i in range(len(kinds)))],
+        totals=[str(_("期間計")), *(_column_total(kind_rows, i + 1) for i in range(len(kinds)))],
     )
     return flow, by_kind, received_total
 
@@ -533,7 +557,10 @@ def _timeliness(
     (3 queries on either database)."""
     decided = _decided_in(cases, start, end)
     aggregates = _timeliness_aggregates()
-    per_kind = {row.pop("kind"): Timeliness(**_clean(row)) for row in decided.values("kind").annotate(**aggregates)}
+    per_kind = {
+        kind: Timeliness(**_clean(row))
+        for kind, row in _rows_by(decided.values("kind").annotate(**aggregates), "kind").items()
+    }
     if _uses_percentile_cont():
         buckets = {
             f"b{i}": Count("id", filter=_bucket_condition(low, high)) for i, (_l, low, high) in enumerate(DAYS_BUCKETS)
@@ -563,7 +590,22 @@ def _timeliness(
     return overall, per_kind, counts
 
 
-def _clean(row: dict) -> dict:
+def _column_total(rows: Sequence[Sequence[object]], index: int) -> int:
+    """The sum of one column of counts (the first cell of each row is its heading)."""
+    return sum(cell for row in rows if isinstance(cell := row[index], int))
+
+
+def _rows_by(rows: Iterable[Mapping[str, Any]], key: str) -> dict[Any, dict[str, Any]]:
+    """`values()` rows keyed by the column `key`, each the rest of its row. The other columns are
+    aggregates named at run time, which the type stubs cannot follow: hence plain dicts."""
+    keyed = {}
+    for row in rows:
+        values = dict(row)
+        keyed[values.pop(key)] = values
+    return keyed
+
+
+def _clean(row: Mapping[str, Any]) -> dict[str, Any]:
     return {
         key: (value or 0) if key not in ("avg_days", "median_days", "p90_days") else _round(value)
         for key, value in row.items()
@@ -577,16 +619,16 @@ def _kinds_table(
     start, end = report_filter.start, report_filter.end
     in_period = Q(received_at__gte=start, received_at__lt=end)
     closed_in_period = Q(closed_at__gte=start, closed_at__lt=end)
-    counts = {
-        row["kind"]: row
-        for row in cases.filter(in_period | closed_in_period)
+    counts = _rows_by(
+        cases.filter(in_period | closed_in_period)
         .values("kind")
         .annotate(
             received=Count("id", filter=in_period),
             closed=Count("id", filter=closed_in_period),
             open_now=Count("id", filter=in_period & Q(status__in=sorted(UNANSWERED_STATUSES))),
-        )
-    }
+        ),
+        "kind",
+    )
     rows = []
     for kind in kinds:
         row = counts.get(kind, {})
@@ -658,7 +700,7 @@ def _days_table(buckets: list[int]) -> Table:
         title=str(_("到達から決定までの日数の分布")),
         columns=[str(_("日数")), str(_("決定件数"))],
         rows=rows,
-        totals=[str(_("計")), sum(row[1] for row in rows)],
+        totals=[str(_("計")), _column_total(rows, 1)],
     )
 
 
@@ -670,7 +712,7 @@ def _open_by_stage(cases: QuerySet[DataSubjectRequest], today: date) -> Table:
         if high is not None:
             condition &= Q(received_at__gte=local_midnight(today - timedelta(days=high)))
         aggregates[f"a{index}"] = Count("id", filter=condition)
-    counts = {row.pop("status"): row for row in cases.filter(status__in=STAGES).values("status").annotate(**aggregates)}
+    counts = _rows_by(cases.filter(status__in=STAGES).values("status").annotate(**aggregates), "status")
     rows = []
     for stage in STAGES:
         values = [counts.get(stage, {}).get(f"a{i}", 0) for i in range(len(AGE_BUCKETS))]
@@ -680,7 +722,7 @@ def _open_by_stage(cases: QuerySet[DataSubjectRequest], today: date) -> Table:
         title=str(_("未回答の事案（現在）：段階別・経過日数別")),
         columns=[str(_("段階")), *(str(label) for label, _low, _high in AGE_BUCKETS), str(_("計"))],
         rows=rows,
-        totals=[str(_("計")), *(sum(row[i] for row in rows) for i in range(1, len(AGE_BUCKETS) + 2))],
+        totals=[str(_("計")), *(_column_total(rows, i) for i in range(1, len(AGE_BUCKETS) + 2))],
         note=str(
             _("現在の状況です（期間の指定に関係なく、種類の指定のみ反映します）。経過日数は到達日からの暦日数です。")
         ),
@@ -734,7 +776,7 @@ def _refusals_by_ground(cases: QuerySet[DataSubjectRequest], start: datetime, en
         title=str(_("全部認容以外の決定：根拠条項別")),
         columns=[str(_("根拠条項")), *(str(Outcome.LABELS[o]) for o in outcomes), str(_("計"))],
         rows=rows,
-        totals=[str(_("計")), *(sum(row[i] for row in rows) for i in range(1, len(outcomes) + 2))],
+        totals=[str(_("計")), *(_column_total(rows, i) for i in range(1, len(outcomes) + 2))],
         note=str(_("期間内に決定した事案です。本人確認・代理権が確認できなかった事案は第37条に含めます。")),
     )
 
@@ -782,7 +824,7 @@ def _extensions_and_pauses(
         title=str(_("期限の延長と補正依頼（期限の停止）：月別")),
         columns=[str(_("月")), str(_("延長")), str(_("補正依頼"))],
         rows=rows,
-        totals=[str(_("期間計")), sum(row[1] for row in rows), sum(row[2] for row in rows)],
+        totals=[str(_("期間計")), _column_total(rows, 1), _column_total(rows, 2)],
         note=str(note),
     )
 
@@ -811,7 +853,7 @@ def fiscal_year_bounds(year: int) -> tuple[date, date]:
     return date(year, 4, 1), date(year + 1, 3, 31)
 
 
-def available_fiscal_years(viewer: object, today: date | None = None) -> list[int]:
+def available_fiscal_years(viewer: User, today: date | None = None) -> list[int]:
     """Fiscal years from the viewer's earliest visible case to the current one, newest first."""
     current = fiscal_year(today or timezone.localdate())
     first = scoped_cases(viewer).aggregate(first=Min("received_at"))["first"]
@@ -819,33 +861,33 @@ def available_fiscal_years(viewer: object, today: date | None = None) -> list[in
     return list(range(current, min(start, current) - 1, -1))
 
 
-def annual_statistics(*, viewer: object, year: int) -> AnnualStatistics:
+def annual_statistics(*, viewer: User, year: int) -> AnnualStatistics:
     """Per kind for fiscal year `year`: received, decisions by outcome, withdrawals, days, on time (3 queries)."""
     first_day, last_day = fiscal_year_bounds(year)
     start, end = local_midnight(first_day), local_midnight(last_day + timedelta(days=1))
     kinds = visible_kinds(viewer)
     cases = scoped_cases(viewer)
 
-    per_kind = {
-        row["kind"]: row
-        for row in cases.values("kind").annotate(
+    per_kind = _rows_by(
+        cases.values("kind").annotate(
             received=Count("id", filter=Q(received_at__gte=start, received_at__lt=end)),
             withdrawn=Count("id", filter=Q(status=Status.WITHDRAWN, closed_at__gte=start, closed_at__lt=end)),
-        )
-    }
+        ),
+        "kind",
+    )
     decided = _decided_in(cases, start, end)
     outcomes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in decided.values("kind", "decision").annotate(n=Count("id")):
         outcome = OUTCOME_OF_DECISION.get(row["decision"], Outcome.PROCEDURAL)
         outcomes[row["kind"]][outcome] += row["n"]
-    timing = {
-        row["kind"]: row
-        for row in decided.values("kind").annotate(
+    timing = _rows_by(
+        decided.values("kind").annotate(
             decided=Count("id"),
             avg_days=Avg("days"),
             on_time=Count("id", filter=Q(decided_on__lte=F("due_date"))),
-        )
-    }
+        ),
+        "kind",
+    )
 
     rows = []
     for kind in kinds:

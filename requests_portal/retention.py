@@ -26,6 +26,7 @@ key), so the trail survives the purge.
 import logging
 import time as monotonic_time
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -182,9 +183,10 @@ def _purge_document(
     with transaction.atomic():
         dsr_id = Document.objects.filter(pk=pk).values_list("dsr_id", flat=True).first()
         # Lock the case first: a legal hold set at this moment waits for us, or wins.
-        case_free = DataSubjectRequest.objects.select_for_update().filter(pk=dsr_id, legal_hold=False)
-        if dsr_id is not None and not case_free.exists():
-            return False
+        if dsr_id is not None:
+            case_free = DataSubjectRequest.objects.select_for_update().filter(pk=dsr_id, legal_hold=False)
+            if not case_free.exists():
+                return False
         document = due.filter(pk=pk).select_for_update(of=("self",)).select_related("dsr", "dsr__queue").first()
         if document is None:
             return False
@@ -312,7 +314,7 @@ def retention_purge(
     now: datetime | None = None,
     time_budget: float | None = None,
     batch_size: int = 200,
-    categories: frozenset[str] | None = None,
+    categories: AbstractSet[str] | None = None,
 ) -> PurgeResult:
     """Delete everything past its retention period (see the module docstring). Idempotent.
 
@@ -390,7 +392,7 @@ class PurgePlan:
         return sum(category.count for category in self.categories)
 
 
-def purge_preview(*, viewer: object = None, now: datetime | None = None, limit: int = 50) -> PurgePlan:
+def purge_preview(*, viewer: User | None = None, now: datetime | None = None, limit: int = 50) -> PurgePlan:
     """What `retention_purge` would delete at `now`, without deleting anything.
 
     For a viewer, only cases they may see are listed or counted (My Number cases only for the
@@ -470,12 +472,12 @@ def dsr_set_legal_hold(*, dsr: DataSubjectRequest, hold: bool, reason: str, acto
     return dsr
 
 
-def held_cases(viewer: object) -> QuerySet[DataSubjectRequest]:
+def held_cases(viewer: User) -> QuerySet[DataSubjectRequest]:
     """The cases on legal hold that `viewer` may see."""
     return dsr_visible_to_staff(viewer).filter(legal_hold=True).select_related("queue").order_by("reference")
 
 
-def disposal_records_visible(viewer: object) -> QuerySet[DisposalRecord]:
+def disposal_records_visible(viewer: User) -> QuerySet[DisposalRecord]:
     """Disposal records for `viewer`: My Number ones only for those who hold the restricted queue,
     the others only for those who hold a general queue."""
     queue_ids = queue_ids_for_user(viewer)

@@ -34,6 +34,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.contrib.auth.views import redirect_to_login
 from django.dispatch import receiver
@@ -44,6 +46,7 @@ from django.utils.translation import gettext as _
 
 from requests_portal import audit
 from requests_portal.accounts import axes_username
+from requests_portal.models import User
 from requests_portal.roles import is_staff_user
 
 # Session keys. The MFA mark names the user it was earned by, so it can never carry over.
@@ -72,8 +75,8 @@ MFA_EXEMPT_URL_NAMES = frozenset(
 )
 
 
-def mark_mfa_verified(request: HttpRequest, user: object) -> None:
-    request.session[MFA_VERIFIED_KEY] = str(user.pk)  # type: ignore[attr-defined]
+def mark_mfa_verified(request: HttpRequest, user: User) -> None:
+    request.session[MFA_VERIFIED_KEY] = str(user.pk)
 
 
 def mfa_verified(request: HttpRequest) -> bool:
@@ -84,8 +87,8 @@ def mfa_verified(request: HttpRequest) -> bool:
     return request.session.get(MFA_VERIFIED_KEY) == str(user.pk)
 
 
-def has_totp(user: object) -> bool:
-    return Authenticator.objects.filter(user_id=getattr(user, "pk", None), type=Authenticator.Type.TOTP).exists()
+def has_totp(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
 
 
 def staff_mfa_step_url(request: HttpRequest) -> str:
@@ -190,7 +193,7 @@ class MfaAdapter(DefaultMFAAdapter):
 
 
 @receiver(user_logged_in, dispatch_uid="staff_auth.logged_in")
-def _on_logged_in(sender: object, request: HttpRequest | None, user: object, **kwargs: object) -> None:
+def _on_logged_in(sender: object, request: HttpRequest | None, user: User, **kwargs: object) -> None:
     if request is not None and hasattr(request, "session"):
         now = time.time()
         request.session[LOGIN_AT_KEY] = now
@@ -204,7 +207,7 @@ def _on_logged_in(sender: object, request: HttpRequest | None, user: object, **k
 
 
 @receiver(user_logged_out, dispatch_uid="staff_auth.logged_out")
-def _on_logged_out(sender: object, request: HttpRequest | None, user: object, **kwargs: object) -> None:
+def _on_logged_out(sender: object, request: HttpRequest | None, user: User | None, **kwargs: object) -> None:
     if user is not None:
         audit.record(action="auth.logout", actor=user)
 
@@ -221,13 +224,17 @@ def _on_locked_out(sender: object, request: HttpRequest | None, username: str | 
 
 
 @receiver(authenticator_used, dispatch_uid="staff_auth.mfa_used")
-def _on_mfa_used(sender: object, request: HttpRequest, user: object, authenticator: Authenticator, **kwargs) -> None:
+def _on_mfa_used(
+    sender: object, request: HttpRequest, user: User, authenticator: Authenticator, **kwargs: object
+) -> None:
     mark_mfa_verified(request, user)
     audit.record(action="auth.mfa_verified", actor=user, data={"type": authenticator.type})
 
 
 @receiver(authenticator_added, dispatch_uid="staff_auth.mfa_added")
-def _on_mfa_added(sender: object, request: HttpRequest, user: object, authenticator: Authenticator, **kwargs) -> None:
+def _on_mfa_added(
+    sender: object, request: HttpRequest, user: User, authenticator: Authenticator, **kwargs: object
+) -> None:
     if authenticator.type == Authenticator.Type.TOTP:
         # Activation itself checked a fresh code from the new authenticator.
         mark_mfa_verified(request, user)
@@ -235,16 +242,20 @@ def _on_mfa_added(sender: object, request: HttpRequest, user: object, authentica
 
 
 @receiver(authenticator_removed, dispatch_uid="staff_auth.mfa_removed")
-def _on_mfa_removed(sender: object, request: HttpRequest, user: object, authenticator: Authenticator, **kwargs) -> None:
+def _on_mfa_removed(
+    sender: object, request: HttpRequest, user: User, authenticator: Authenticator, **kwargs: object
+) -> None:
     audit.record(action="auth.mfa_removed", actor=user, data={"type": authenticator.type})
 
 
 @receiver(authentication_failed, dispatch_uid="staff_auth.mfa_failed")
-def _on_mfa_failed(sender: object, request: HttpRequest, user: object, authenticator: Authenticator, **kwargs) -> None:
+def _on_mfa_failed(
+    sender: object, request: HttpRequest, user: User, authenticator: Authenticator, **kwargs: object
+) -> None:
     audit.record(action="auth.mfa_failed", actor=user, outcome="denied", data={"type": authenticator.type})
     # A wrong code counts against the account like a wrong password (axes locks it out).
-    AxesProxyHandler.user_login_failed(sender=__name__, credentials={"email": user.email}, request=request)  # type: ignore[attr-defined]
+    AxesProxyHandler.user_login_failed(sender=__name__, credentials={"email": user.email}, request=request)
 
 
-def is_locked_out(request: HttpRequest, user: object) -> bool:
-    return AxesProxyHandler.is_locked(request, credentials={"email": user.email})  # type: ignore[attr-defined]
+def is_locked_out(request: HttpRequest, user: User) -> bool:
+    return AxesProxyHandler.is_locked(request, credentials={"email": user.email})

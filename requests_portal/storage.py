@@ -65,7 +65,8 @@ def save(content: bytes, *, storage_name: str | None = None) -> str:
     if not isinstance(content, bytes | bytearray):
         raise TypeError("content must be bytes")
     fixed_name = storage_name is not None
-    storage_name = storage_name if fixed_name else secrets.token_hex(20)
+    if storage_name is None:
+        storage_name = secrets.token_hex(20)
     path = _path_for(storage_name)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     token = _fernet().encrypt(bytes(content))

@@ -1,5 +1,7 @@
 """Logins and the co-op's member registry."""
 
+from typing import Any, ClassVar
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -53,7 +55,7 @@ class Member(models.Model):
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(self, email: str, password: str | None = None, **extra: object) -> "User":
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> "User":
         if not email:
             raise ValueError("A user needs an email address.")
         user = self.model(email=self.normalize_email(email).lower(), **extra)
@@ -61,7 +63,7 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> "User":
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> "User":
         # The portal has no human superusers (RELIABILITY.md T1); admin rights come from the
         # admin group. The command exists only because Django's tooling expects it.
         raise ValueError("Superusers are not used. Create a user and add it to the admin group.")
@@ -95,7 +97,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         verbose_name = _("利用者")
@@ -105,7 +107,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.display_name or self.email
 
     def get_full_name(self) -> str:
-        return self.display_name or (self.member.full_name if self.member_id else self.email)
+        return self.display_name or (self.member.full_name if self.member is not None else self.email)
 
     def get_short_name(self) -> str:
         return self.get_full_name()

@@ -1,6 +1,7 @@
 """Configuration the co-op edits in the Django admin, and the registers the portal keeps."""
 
 import uuid
+from typing import Any, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -34,13 +35,13 @@ class SingletonModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.pk = 1
         super().save(*args, **kwargs)
 
     @classmethod
-    def load(cls) -> "SingletonModel":
-        obj, _created = cls.objects.get_or_create(pk=1)
+    def load(cls) -> Self:
+        obj, _created = cls._default_manager.get_or_create(pk=1)
         return obj
 
 

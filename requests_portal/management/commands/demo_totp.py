@@ -1,9 +1,10 @@
 """Print the current demo TOTP code of a demo staff account (DEBUG only)."""
 
 import time
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from requests_portal.demo_auth import current_code, demo_totp_secret
 from requests_portal.models import User
@@ -12,10 +13,10 @@ from requests_portal.models import User
 class Command(BaseCommand):
     help = "デモ用職員アカウントの現在の確認コード（TOTP）を表示します（DEBUG のときのみ）。"
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("email", help="デモ職員のメールアドレス（例: ga-staff@demo.keiseikyo.example）")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: str, **options: Any) -> None:
         email = str(options["email"]).strip().lower()
         try:
             secret = demo_totp_secret(email)

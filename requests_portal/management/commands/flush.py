@@ -5,6 +5,8 @@ tests (transactional tests) use `flush`; only when DSR_ALLOW_AUDIT_FLUSH is on, 
 as the table's owner, is the trigger disabled for that one statement.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.core.management.commands.flush import Command as FlushCommand
 from django.db import connections
@@ -14,8 +16,8 @@ _TRIGGER = "auditentry_no_truncate"
 
 
 class Command(FlushCommand):
-    def handle(self, **options: object) -> None:
-        connection = connections[options.get("database") or "default"]  # type: ignore[index]
+    def handle(self, **options: Any) -> None:
+        connection = connections[options.get("database") or "default"]
         guarded = connection.vendor == "postgresql" and settings.DSR_ALLOW_AUDIT_FLUSH
         if guarded:
             with connection.cursor() as cursor:

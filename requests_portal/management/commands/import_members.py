@@ -1,6 +1,7 @@
 """`manage.py import_members FILE.csv`: load or update the member roster, all or nothing."""
 
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -18,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--encoding", help="force the encoding (e.g. utf-8, cp932); detected by default")
         parser.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: str, **options: Any) -> None:
         path = Path(str(options["file"]))
         if not path.is_file():
             raise CommandError(f"ファイルが見つかりません：{path}")

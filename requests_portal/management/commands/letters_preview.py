@@ -9,8 +9,9 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
 from requests_portal.letters.kinds import notice_for
@@ -22,14 +23,14 @@ from requests_portal.models import OrganisationProfile
 class Command(BaseCommand):
     help = "通知書の見本（種類ごと）をPDFとPNGに出力します。"
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--out", default="var/letters-preview", help="output folder")
         parser.add_argument("--dpi", type=int, default=80, help="PNG resolution")
         parser.add_argument(
             "--sample-boilerplate", action="store_true", help="use the sample contact texts, not the database's"
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: str, **options: Any) -> None:
         out = Path(str(options["out"]))
         out.mkdir(parents=True, exist_ok=True)
         profile = sample_profile() if options["sample_boilerplate"] else self._profile()

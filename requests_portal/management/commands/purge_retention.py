@@ -4,7 +4,9 @@ The nightly beat task does the same purge (requests_portal.retention_purge); thi
 administrators: to preview, or to run a purge by hand. Every deletion writes a disposal record.
 """
 
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from requests_portal import retention
@@ -13,11 +15,11 @@ from requests_portal import retention
 class Command(BaseCommand):
     help = "保存期間を過ぎた書類・事案記録を削除します（--dry-run で削除予定の一覧のみ表示）。"
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="list what would be deleted; delete nothing")
         parser.add_argument("--limit", type=int, default=200, help="items listed per category in a dry run")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: str, **options: Any) -> None:
         if options["dry_run"]:
             self._preview(int(options["limit"]))
             return

@@ -6,7 +6,8 @@ letter and mail the demo shows is one the portal itself wrote.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -105,7 +106,8 @@ CASES = (
     DemoCase(RequestKind.SUSPENSION, Status.CLOSED, 50, 6, summary="第三者提供の停止"),
 )
 
-DECISIONS = {
+# The keyword arguments of services.dsr_draft_decision, per kind.
+DECISIONS: dict[str, dict[str, Any]] = {
     RequestKind.PURPOSE_NOTICE: {
         "decision": Decision.PURPOSE_NOTIFIED,
         "details": {"purposes": "給与控除による掛金・代金の精算のため"},
@@ -140,7 +142,7 @@ DECISIONS = {
 class Command(BaseCommand):
     help = "デモ用の組合員・職員アカウント・請求データを作成します（作成済みなら何もしません）。"
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: str, **options: Any) -> None:
         if User.objects.filter(email=f"ga-staff@{DEMO_DOMAIN}").exists():
             self.stdout.write("Demo data already present; nothing to do.")
         else:
@@ -249,9 +251,7 @@ class Command(BaseCommand):
         # Demo data only: make a portal request look as if it had arrived `received`.
         from requests_portal.deadlines import due_date_for
 
-        arrived = timezone.make_aware(timezone.datetime.combine(received, timezone.datetime.min.time())) + timedelta(
-            hours=10
-        )
+        arrived = timezone.make_aware(datetime.combine(received, datetime.min.time())) + timedelta(hours=10)
         DataSubjectRequest.objects.filter(pk=dsr.pk).update(
             received_at=arrived, complete_at=arrived, due_date=due_date_for(received)
         )

@@ -12,9 +12,10 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
@@ -120,7 +121,10 @@ class People:
     members: list[int]
 
 
-def _weighted(rng: random.Random, weights: dict) -> object:
+_Choice = TypeVar("_Choice")
+
+
+def _weighted(rng: random.Random, weights: dict[_Choice, int]) -> _Choice:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
@@ -281,7 +285,7 @@ def _one_case(
 
 def _decide(
     dsr: DataSubjectRequest,
-    kind: str,
+    kind: RequestKind,
     handler: User,
     approver: User,
     at: datetime,
@@ -331,11 +335,11 @@ def save_batch(cases: list[DataSubjectRequest], events: list[tuple[int, RequestE
 class Command(BaseCommand):
     help = "ダッシュボード用に、デモの処理履歴（約1年分、【デモ】と表示）を作成します（作成済みなら何もしません）。"
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--count", type=int, default=900, help="number of historical cases (default 900)")
         parser.add_argument("--seed", type=int, default=20260401, help="random seed (the same seed, the same data)")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: str, **options: Any) -> None:
         if DataSubjectRequest.objects.filter(details__demo_history=True).exists():
             self.stdout.write("Demo history already present; nothing to do.")
             return
