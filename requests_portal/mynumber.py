@@ -4,6 +4,14 @@ A My Number (個人番号) typed into a general form must never be stored, logge
 echoed back. Free text is scanned before validation succeeds: a checksum-valid 12-digit
 number blocks the input; a checksum-failing 12-digit run only warns.
 
+What counts as a number: the text is read as a person sees it (NFKC, invisible characters
+removed, whitespace as one space); a candidate is a maximal run of digits in which at most
+three characters that are neither letters nor digits stand between two digits, holding
+exactly twelve digits. Dots, slashes, underscores, brackets, zero-width spaces, a space after
+every digit, line breaks or full-width digits do not hide a number; a twelve-digit window of
+a longer run (a card number, a 法人番号) is not one. The validator, the masking and the log
+filter all use this one detector.
+
 Nothing in this module returns or logs the number it found, apart from
 `find_my_numbers`, whose callers are tests and the masking helpers.
 """

@@ -1,6 +1,5 @@
-"""The My Number detector against evasion and against everyday numbers (docs/ §4.3 of the domain
-notes; 行政手続における特定の個人を識別するための番号の利用等に関する法律第20条: no one may collect
-a My Number outside the permitted uses, so free text must not carry one in)."""
+"""The My Number detector against evasion and against everyday numbers (番号法第20条: no one may
+collect a My Number outside the permitted uses, so free text must not carry one in)."""
 
 import logging
 import random
