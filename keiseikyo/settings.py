@@ -375,7 +375,10 @@ LOGGING: dict[str, Any] = {
 # "password1" stays listed (optional) because allauth shows the login form's password field only
 # then; MemberSignupForm removes it from the sign-up form.
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1"]
-ACCOUNT_FORMS = {"signup": "requests_portal.accounts.MemberSignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "requests_portal.accounts.MemberSignupForm",
+    "login": "requests_portal.accounts.GuardedLoginForm",
+}
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
 # https://crontab.guru/#17_*_*_*_* : delete wizard uploads never attached to a case (hourly).
@@ -414,8 +417,18 @@ MFA_FORMS = {
     "reauthenticate": "requests_portal.forms.staff.LockoutAwareReauthenticateForm",
 }
 MFA_TRUST_ENABLED = False  # "trust this browser" would skip the code for 14 days
-# axes keeps the POST data of failed attempts; neither passwords nor codes may land there.
-AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "code", "csrfmiddlewaretoken"]
+# axes would keep the POST data of failed attempts; requests_portal.accounts.keep_no_request_data_in_axes
+# blanks it, and these fields are masked by axes itself should that receiver ever be disconnected.
+AXES_SENSITIVE_PARAMETERS = [
+    "password",
+    "password1",
+    "password2",
+    "code",
+    "csrfmiddlewaretoken",
+    "login",
+    "email",
+    "username",
+]
 DSR_QUEUE_PAGE_SIZES = (25, 50, 100)
 
 # --- Issue 4: letters, reminders and the outbox ---

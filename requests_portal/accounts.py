@@ -14,8 +14,9 @@ import hashlib
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.forms import SignupForm
+from allauth.account.forms import LoginForm, SignupForm
 from allauth.core.exceptions import ImmediateHttpResponse
+from axes.models import AccessAttempt
 
 from django import forms
 from django.conf import settings
@@ -28,7 +29,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from requests_portal.models import Member, User
-from requests_portal.mynumber import contains_my_number, validate_no_my_number
+from requests_portal.mynumber import contains_my_number, mask_my_numbers, validate_no_my_number
 from requests_portal.text import normalize_line
 from requests_portal.wareki import parse_japanese_date
 
@@ -190,6 +191,19 @@ def _tell_roster_address(*, user: User, member: Member) -> None:
     )
 
 
+class GuardedLoginForm(LoginForm):
+    """allauth's sign-in form, which never shows a My Number typed into it again."""
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if self.is_bound and self.errors and any(contains_my_number(str(v)) for v in self.data.values()):
+            data = self.data.copy()
+            for key, value in data.items():
+                if contains_my_number(str(value)):
+                    data[key] = ""
+            self.data = data
+
+
 class AccountAdapter(DefaultAccountAdapter):
     """Sign-up is open only for members of the roster (the signup form checks the roster)."""
 
@@ -233,4 +247,19 @@ def axes_username(request: HttpRequest | None, credentials: dict[str, Any] | Non
     value = credentials.get("email") or credentials.get("username") or credentials.get("login")
     if not value and request is not None and request.method == "POST":
         value = request.POST.get("login") or request.POST.get("email")
-    return value.strip().lower() if isinstance(value, str) and value.strip() else None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    # A My Number typed into the login box must not be kept in axes' tables nor in the audit
+    # trail (番号法第20条). Every such login counts against the one masked name, which no account has.
+    return mask_my_numbers(value.strip().lower())
+
+
+def keep_no_request_data_in_axes(sender: type, instance: AccessAttempt, **kwargs: object) -> None:
+    """pre_save of axes' AccessAttempt: keep neither the query string nor the POST data.
+
+    axes stores every posted field but the ones named in AXES_SENSITIVE_PARAMETERS, and anyone
+    may post any field to the login page, with a My Number or another person's data in it. The
+    lockout needs only the (masked) login name, the address and the browser.
+    """
+    instance.get_data = ""
+    instance.post_data = ""

@@ -95,7 +95,20 @@ def _clean_data(data: dict | None) -> dict:
     # Round-trip through JSON so the stored value is exactly what the hash was computed over,
     # and mask anything that looks like a My Number (the trail must never hold one).
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
-    return json.loads(mask_my_numbers(text))
+    # Each string on its own too: in the JSON text a line break or tab between the digits is
+    # written as an escape ("\\n"), whose letter would end the run of digits.
+    masked = _masked_strings(json.loads(mask_my_numbers(text)))
+    return masked if isinstance(masked, dict) else {}
+
+
+def _masked_strings(value: object) -> object:
+    if isinstance(value, str):
+        return mask_my_numbers(value)
+    if isinstance(value, dict):
+        return {mask_my_numbers(key): _masked_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked_strings(item) for item in value]
+    return value
 
 
 def _lock_chain() -> None:

@@ -159,12 +159,33 @@ MEMBER_DOCUMENT_CATEGORIES = frozenset(
 )
 
 
-def documents_for_member() -> QuerySet[Document]:
-    """The documents a member may see and download (narrow it to their cases): not purged, and
-    disclosed data only until the last day its notice prints (purge_after), even if the nightly
-    purge has not removed the file yet."""
-    return Document.objects.filter(category__in=MEMBER_DOCUMENT_CATEGORIES, purged_at__isnull=True).exclude(
-        category=DocumentCategory.DISCLOSURE_PACKAGE, purge_after__lte=timezone.now()
+def documents_for_member(user: object) -> QuerySet[Document]:
+    """The documents a member's login may see and download (narrow it to their cases).
+
+    The co-op's disclosure packages, until the last day their notice prints (purge_after), even if
+    the nightly purge has not removed the file yet; and of the requester's documents only those
+    this login submitted itself. Each document belongs to the party that submitted it: an agent's
+    driving licence is the agent's personal data, not the principal's, and the principal's
+    documents are not the agent's to open (個人情報保護法第23条の安全管理措置).
+    """
+    current = Document.objects.filter(category__in=MEMBER_DOCUMENT_CATEGORIES, purged_at__isnull=True)
+    package = Q(category=DocumentCategory.DISCLOSURE_PACKAGE) & (
+        Q(purge_after__isnull=True) | Q(purge_after__gt=timezone.now())
+    )
+    own_pk = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
+    if own_pk is None:
+        return current.filter(package)
+    return current.filter(package | (~Q(category=DocumentCategory.DISCLOSURE_PACKAGE) & Q(owner_id=own_pk)))
+
+
+def documents_filed_by_others(user: object, dsr: DataSubjectRequest) -> int:
+    """How many of the case's requester documents another party (the principal or the agent)
+    submitted: the member's case page says they exist, without opening them."""
+    return (
+        Document.objects.filter(dsr=dsr, category__in=MEMBER_DOCUMENT_CATEGORIES, purged_at__isnull=True)
+        .exclude(category=DocumentCategory.DISCLOSURE_PACKAGE)
+        .exclude(owner_id=getattr(user, "pk", None))
+        .count()
     )
 
 

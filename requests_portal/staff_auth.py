@@ -27,6 +27,7 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.signals import authentication_failed, authenticator_added, authenticator_removed, authenticator_used
 from axes.handlers.proxy import AxesProxyHandler
+from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from cryptography.fernet import Fernet, InvalidToken
 from django_htmx.http import HttpResponseClientRedirect
@@ -38,6 +39,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.contrib.auth.views import redirect_to_login
+from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
@@ -45,7 +47,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from requests_portal import audit
-from requests_portal.accounts import axes_username
+from requests_portal.accounts import axes_username, keep_no_request_data_in_axes
 from requests_portal.models import User
 from requests_portal.roles import is_staff_user
 
@@ -216,6 +218,9 @@ def _on_logged_out(sender: object, request: HttpRequest | None, user: User | Non
 def _on_login_failed(sender: object, credentials: dict, request: HttpRequest | None = None, **kwargs: object) -> None:
     login = axes_username(request, credentials) or ""
     audit.record(action="auth.login_failed", actor=None, outcome="denied", data={"login": login[:150]})
+
+
+pre_save.connect(keep_no_request_data_in_axes, sender=AccessAttempt, dispatch_uid="staff_auth.axes_no_request_data")
 
 
 @receiver(user_locked_out, dispatch_uid="staff_auth.locked_out")

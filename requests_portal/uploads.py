@@ -279,7 +279,9 @@ def _pdf_text_has_my_number(content: bytes) -> bool:
         for index, page in enumerate(reader.pages):
             if index >= _MAX_PDF_PAGES_SCANNED_FOR_TEXT:
                 break
-            if contains_my_number(page.extract_text() or ""):
+            # A font without a usable Unicode map (e.g. WeasyPrint's fallback) can yield text with a
+            # NUL between the characters; the detector drops NULs and every other invisible character.
+            if contains_my_number((page.extract_text() or "").replace("\x00", "")):
                 return True
     except Exception:  # a text-extraction failure is not a verdict on the file
         logger.info("upload_validation[pdf_text:SKIPPED]")

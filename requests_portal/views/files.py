@@ -68,7 +68,9 @@ def letter_download(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_safe
 def document_download(request: HttpRequest, public_id: str) -> HttpResponse:
     reachable = (
-        Document.objects.filter(purged_at__isnull=True) if is_staff_user(request.user) else documents_for_member()
+        Document.objects.filter(purged_at__isnull=True)
+        if is_staff_user(request.user)
+        else documents_for_member(request.user)
     )
     documents = reachable.filter(public_id=public_id, dsr__in=_visible_cases(request))
     document = documents.select_related("dsr", "dsr__queue").first()

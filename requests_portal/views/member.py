@@ -54,7 +54,12 @@ from requests_portal.models import (
     Status,
 )
 from requests_portal.permissions import access_dsr_for_member
-from requests_portal.selectors import documents_for_member, dsr_list_for_member_home, dsr_timeline
+from requests_portal.selectors import (
+    documents_filed_by_others,
+    documents_for_member,
+    dsr_list_for_member_home,
+    dsr_timeline,
+)
 from requests_portal.templatetags.portal import wareki
 from requests_portal.views.access import member_required
 
@@ -305,7 +310,7 @@ def case_page_context(request: HttpRequest, dsr: DataSubjectRequest, **forms: ob
     )
     # Through the case's manager, so each letter's title reads this `dsr` without a query.
     letters = list(dsr.letters.exclude(status=LetterStatus.SUPERSEDED).order_by("created_at", "id"))
-    documents = list(documents_for_member().filter(dsr=dsr).order_by("uploaded_at", "id"))
+    documents = list(documents_for_member(request.user).filter(dsr=dsr).order_by("uploaded_at", "id"))
     # The co-op's disclosure packages get their own list, with the last day to download them.
     packages = [d for d in documents if d.category == DocumentCategory.DISCLOSURE_PACKAGE]
     documents = [d for d in documents if d.category != DocumentCategory.DISCLOSURE_PACKAGE]
@@ -326,6 +331,7 @@ def case_page_context(request: HttpRequest, dsr: DataSubjectRequest, **forms: ob
         "letters": letters,
         "downloadable": {LetterStatus.RENDERED, LetterStatus.DELIVERED},
         "documents": documents,
+        "documents_filed_by_others": documents_filed_by_others(request.user, dsr),
         "packages": packages,
         "is_answered": dsr.status in {Status.DECIDED, Status.NOTIFIED} | TERMINAL_STATUSES,
     }

@@ -1,7 +1,6 @@
 """The audit chain: any alteration, deletion or reordering is found; PostgreSQL refuses changes."""
 
 import random
-from contextlib import contextmanager
 
 import pytest
 
@@ -11,25 +10,16 @@ from django.db import DatabaseError, connection, transaction
 
 from requests_portal import audit
 from requests_portal.models import AuditEntry
+from tests.audit_guard import audit_guard_lifted
 
 pytestmark = pytest.mark.django_db
 
 ON_POSTGRES = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="needs PostgreSQL")
 
 
-@contextmanager
 def tamper():
     """Let the test bypass the append-only trigger, as a database owner could."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE requests_portal_auditentry DISABLE TRIGGER USER")
-        try:
-            yield
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("ALTER TABLE requests_portal_auditentry ENABLE TRIGGER USER")
-    else:
-        yield
+    return audit_guard_lifted()
 
 
 def _entries(n: int) -> list[AuditEntry]:

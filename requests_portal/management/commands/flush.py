@@ -1,8 +1,9 @@
 """`flush`, able to empty the append-only audit table where the settings allow it (tests).
 
-The audit table's trigger refuses TRUNCATE. Test runs that reset the database between
-tests (transactional tests) use `flush`; only when DSR_ALLOW_AUDIT_FLUSH is on, and only
-as the table's owner, is the trigger disabled for that one statement.
+The audit table's triggers refuse TRUNCATE (PostgreSQL) and DELETE (SQLite). Test runs that
+reset the database between tests (transactional tests) use `flush`; only when
+DSR_ALLOW_AUDIT_FLUSH is on, and only as the table's owner, is the guard lifted for that one
+command.
 """
 
 from typing import Any
@@ -19,6 +20,20 @@ class Command(FlushCommand):
     def handle(self, **options: Any) -> None:
         connection = connections[options.get("database") or "default"]
         guarded = connection.vendor == "postgresql" and settings.DSR_ALLOW_AUDIT_FLUSH
+        if connection.vendor == "sqlite" and settings.DSR_ALLOW_AUDIT_FLUSH:
+            with connection.cursor() as cursor:
+                # SQLite cannot disable a trigger: drop the table's triggers and re-create them as they were.
+                cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [_TABLE])
+                triggers = cursor.fetchall()
+                for name, _sql in triggers:
+                    cursor.execute(f'DROP TRIGGER "{name}"')
+            try:
+                super().handle(**options)
+            finally:
+                with connection.cursor() as cursor:
+                    for _name, sql in triggers:
+                        cursor.execute(sql)
+            return
         if guarded:
             with connection.cursor() as cursor:
                 cursor.execute(f"ALTER TABLE {_TABLE} DISABLE TRIGGER {_TRIGGER}")
