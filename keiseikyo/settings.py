@@ -324,6 +324,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 50
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_WORKER_ENABLE_REMOTE_CONTROL = env.bool("DSR_CELERY_REMOTE_CONTROL", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("DSR_CELERY_VISIBILITY_TIMEOUT", default=900),
@@ -358,6 +359,8 @@ _DEV_AUDIT_CHAIN_KEY = "dev-only-audit-chain-key-never-used-when-debug-is-off-01
 DSR_AUDIT_CHAIN_KEY = env.str("DSR_AUDIT_CHAIN_KEY", default=_DEV_AUDIT_CHAIN_KEY if DEBUG else "")
 if not DSR_AUDIT_CHAIN_KEY:
     raise ImproperlyConfigured("DSR_AUDIT_CHAIN_KEY must be set when DJANGO_DEBUG is off.")
+# After a rotation (manage.py audit_key_epoch) the earlier keys, so that old entries still verify.
+DSR_AUDIT_CHAIN_PREVIOUS_KEYS = env.list("DSR_AUDIT_CHAIN_PREVIOUS_KEYS", default=[])
 if DSR_AUDIT_CHAIN_KEY == SECRET_KEY:
     raise ImproperlyConfigured("DSR_AUDIT_CHAIN_KEY must differ from DJANGO_SECRET_KEY.")
 # Only the test settings turn this on: `flush` may then empty the append-only audit table.

@@ -315,7 +315,7 @@ def verify_chain(*, anchors: list[tuple[int, str]] | None = None, chunk_size: in
         checked += 1
         if entry.prev_hash != expected_prev:
             return broken(entry, "前の行とのつながりが一致しません（削除・並べ替え）")
-        if checked == 1 and entry.key_id in keys:
+        if checked == 1:
             epoch_key_id = entry.key_id  # a chain begun under a key needs no epoch entry
         elif entry.key_id != epoch_key_id:
             problem = _epoch_problem(entry, epoch_key_id, keys)
