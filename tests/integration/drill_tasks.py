@@ -5,7 +5,9 @@ import time
 from celery import shared_task
 
 
-@shared_task(name="drill.sleep")
+# Acknowledged late, like the portal's letter and mail tasks: a running one is unacknowledged
+# too, so a broker restart always finds messages to restore.
+@shared_task(name="drill.sleep", acks_late=True)
 def drill_sleep(seconds: float, marker: str = "") -> str:
     """Keep the pool busy so that the next message stays reserved (unacknowledged) meanwhile."""
     time.sleep(seconds)
