@@ -371,6 +371,8 @@ if not DSR_AUDIT_CHAIN_KEY:
 DSR_AUDIT_CHAIN_PREVIOUS_KEYS = env.list("DSR_AUDIT_CHAIN_PREVIOUS_KEYS", default=[])
 if DSR_AUDIT_CHAIN_KEY == SECRET_KEY:
     raise ImproperlyConfigured("DSR_AUDIT_CHAIN_KEY must differ from DJANGO_SECRET_KEY.")
+# Every disposal, journalled outside the database for the re-purge after a restore (retention.py).
+DSR_DISPOSAL_JOURNAL_FILE = env.str("DSR_DISPOSAL_JOURNAL_FILE", default=str(VAR_DIR / "disposal-journal.log"))
 # Only the test settings turn this on: `flush` may then empty the append-only audit table.
 DSR_ALLOW_AUDIT_FLUSH = False
 
