@@ -68,7 +68,7 @@ migrate: venv
 #: worker        start a Celery worker against REDIS_URL
 worker: venv
 	@test -n "$$REDIS_URL" || (echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0)"; exit 1)
-	$(BIN)/celery -A keiseikyo worker -Q default,mail,letters -l INFO --without-gossip --without-mingle
+	$(BIN)/celery -A keiseikyo worker -Q default,mail,letters -l INFO
 
 #: beat          start Celery beat (one instance only) against REDIS_URL
 beat: venv

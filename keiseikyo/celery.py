@@ -7,10 +7,9 @@ JSON only, task names pinned (`requests_portal.<name>`), queues `letters` (Weasy
 import logging
 import os
 import time
-from pathlib import Path
 
 from celery import Celery
-from celery.signals import setup_logging, task_postrun, worker_init, worker_ready
+from celery.signals import setup_logging, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keiseikyo.settings")
 
@@ -44,22 +43,6 @@ def _warm_up_the_letter_renderer(**_kwargs: object) -> None:
         logging.getLogger(__name__).exception("letter renderer warm-up failed")
     else:
         logging.getLogger(__name__).info("letter renderer warmed up in %.2f s", time.monotonic() - started)
-
-
-@worker_ready.connect
-@task_postrun.connect
-def _touch_the_alive_file(**_kwargs: object) -> None:
-    # The container health check looks at this file's age: beat rings a sweep every minute, so
-    # a working worker touches it at least that often (remote control, and with it
-    # `celery inspect ping`, is off: see CELERY_WORKER_ENABLE_REMOTE_CONTROL in settings).
-    from django.conf import settings
-
-    try:
-        path = Path(settings.DSR_WORKER_ALIVE_FILE)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch()
-    except OSError:
-        logging.getLogger(__name__).warning("could not touch %s", settings.DSR_WORKER_ALIVE_FILE)
 
 
 app.autodiscover_tasks()

@@ -324,15 +324,6 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 50
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
-# No remote control (and workers start --without-gossip --without-mingle): with kombu 5.7.0 a
-# broadcast (pub/sub) subscription on the worker's Redis connection can notice a Redis restart
-# before the task channel does; the task channel, still waiting in BRPOP, is then closed twice,
-# and the second close restores its unacknowledged messages through a transport whose client
-# is already gone (AttributeError on `hostname`, "Unrecoverable error", the worker exits).
-# Without a broadcast subscription the task channel always notices first and closes once.
-# The worker's liveness is a file it touches (DSR_WORKER_ALIVE_FILE), not `celery inspect ping`.
-CELERY_WORKER_ENABLE_REMOTE_CONTROL = env.bool("DSR_CELERY_REMOTE_CONTROL", default=False)
-DSR_WORKER_ALIVE_FILE = env.str("DSR_WORKER_ALIVE_FILE", default=str(VAR_DIR / "worker-alive"))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("DSR_CELERY_VISIBILITY_TIMEOUT", default=900),

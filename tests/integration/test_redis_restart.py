@@ -19,7 +19,7 @@ import pytest
 
 from django.db import connection
 
-from tests.integration.conftest import ROOT, wait_for, worker_database_url
+from tests.integration.conftest import ROOT, require_services, wait_for, worker_database_url
 
 pytestmark = [pytest.mark.integration]
 
@@ -48,6 +48,7 @@ def _stop_redis() -> None:
 
 @pytest.fixture
 def private_redis_6391() -> Iterator[str]:
+    require_services()
     if shutil.which("redis-server") is None or shutil.which("redis-cli") is None:
         if os.environ.get("DSR_REQUIRE_ALL_TESTS"):
             pytest.fail("redis-server is not installed")
