@@ -67,6 +67,7 @@ check: lint typecheck test
 
 #: migrate       apply migrations to the configured database
 migrate: venv
+	@mkdir -p var
 	$(DEMO_ENV) $(BIN)/python manage.py migrate
 
 #: worker        start a Celery worker against REDIS_URL
@@ -77,6 +78,7 @@ worker: venv
 #: beat          start Celery beat (one instance only) against REDIS_URL
 beat: venv
 	@test -n "$$REDIS_URL" || (echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0)"; exit 1)
+	@mkdir -p var
 	$(BIN)/celery -A keiseikyo beat -l INFO --schedule var/celerybeat-schedule
 
 #: letters-preview render one sample PDF and PNG per notice kind into var/letters-preview/ to look at

@@ -106,6 +106,9 @@ TEMPLATES = [
 # ------------------------------------------------------------------------------
 VAR_DIR = Path(env.str("DSR_VAR_DIR", default=str(BASE_DIR / "var")))
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+if not env.str("DATABASE_URL", default=""):
+    # A fresh checkout has no var/ yet, and SQLite cannot create its file in a missing folder.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -115,7 +118,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Redis is disposable: while it is down the cache reads as empty (keiseikyo/cache_backends.py).
+    # Sessions (database), CSRF (cookie) and lockouts (axes, database) never depend on it.
+    CACHES = {"default": {"BACKEND": "keiseikyo.cache_backends.DisposableRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -347,6 +352,19 @@ DSR_RESPONSE_PERIOD_DAYS = env.int("DSR_RESPONSE_PERIOD_DAYS", default=14)
 DSR_TRUSTED_PROXY_HOPS = env.int("DSR_TRUSTED_PROXY_HOPS", default=0)
 DSR_SITE_URL = env.str("DSR_SITE_URL", default="http://127.0.0.1:8000")
 DSR_AUDIT_ANCHOR_FILE = env.str("DSR_AUDIT_ANCHOR_FILE", default=str(VAR_DIR / "audit-anchor.log"))
+# The audit chain's HMAC key: held outside the database (and apart from SECRET_KEY), so that
+# someone who can write the audit table still cannot forge an entry (requests_portal/audit.py).
+# A development-only key, refused when DEBUG is off.
+_DEV_AUDIT_CHAIN_KEY = "dev-only-audit-chain-key-never-used-when-debug-is-off-0123456789"
+DSR_AUDIT_CHAIN_KEY = env.str("DSR_AUDIT_CHAIN_KEY", default=_DEV_AUDIT_CHAIN_KEY if DEBUG else "")
+if not DSR_AUDIT_CHAIN_KEY:
+    raise ImproperlyConfigured("DSR_AUDIT_CHAIN_KEY must be set when DJANGO_DEBUG is off.")
+# After a rotation (manage.py audit_key_epoch) the earlier keys, so that old entries still verify.
+DSR_AUDIT_CHAIN_PREVIOUS_KEYS = env.list("DSR_AUDIT_CHAIN_PREVIOUS_KEYS", default=[])
+if DSR_AUDIT_CHAIN_KEY == SECRET_KEY:
+    raise ImproperlyConfigured("DSR_AUDIT_CHAIN_KEY must differ from DJANGO_SECRET_KEY.")
+# Every disposal, journalled outside the database for the re-purge after a restore (retention.py).
+DSR_DISPOSAL_JOURNAL_FILE = env.str("DSR_DISPOSAL_JOURNAL_FILE", default=str(VAR_DIR / "disposal-journal.log"))
 # Only the test settings turn this on: `flush` may then empty the append-only audit table.
 DSR_ALLOW_AUDIT_FLUSH = False
 

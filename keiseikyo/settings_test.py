@@ -9,6 +9,7 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production-0123456789-abcdefghijklmnop")
 os.environ.setdefault("DSR_FILE_ENCRYPTION_KEY", "dGVzdC1vbmx5LWtleS0wMTIzNDU2Nzg5YWJjZGVmMDE=")
+os.environ.setdefault("DSR_AUDIT_CHAIN_KEY", "test-audit-chain-key-not-for-production-0123456789")
 os.environ.setdefault("DJANGO_DEBUG", "0")
 
 from keiseikyo.settings import *  # noqa: F403

@@ -1,15 +1,28 @@
-"""Writing and verifying the hash-chained audit trail (`AuditEntry`).
+"""Writing and verifying the keyed, hash-chained audit trail (`AuditEntry`).
 
-Each entry's `row_hash` is SHA-256 over the previous entry's hash and a canonical JSON of
-its own fields, so altering, deleting or reordering any row breaks the chain from that
-row on. Appends are serialised (a PostgreSQL advisory lock; SQLite's write lock in the
-demo) so that the chain order is the commit order.
+Each entry's `row_hash` is HMAC-SHA256, under the audit chain key (DSR_AUDIT_CHAIN_KEY, held
+outside the database and apart from SECRET_KEY), over the previous entry's hash and a
+canonical JSON of its own fields. Altering, deleting or reordering a row breaks the chain from
+that row on, and without the key nobody can append a row or rewrite a suffix that verifies.
+Removing rows from the end leaves a valid shorter chain; that is caught by the anchor file
+(outside the database), to which every committed append writes the new head.
+
+Keys change in epochs: the first entry under a new key is an `audit.key_epoch` entry naming
+the previous key's id and endorsed by the previous key (`DSR_AUDIT_CHAIN_PREVIOUS_KEYS` keeps
+old keys so that old entries still verify). Entries written before keys existed (migration
+0007) carry no key id and a plain SHA-256; the migration sealed them with the first epoch entry.
+
+Appends are serialised (a PostgreSQL advisory lock; SQLite's write lock in the demo) so that
+the chain order is the commit order.
 """
 
 import contextvars
 import hashlib
+import hmac
 import ipaddress
 import json
+import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,7 +38,10 @@ from requests_portal.models import AuditEntry, DataSubjectRequest
 from requests_portal.mynumber import mask_my_numbers
 from requests_portal.roles import role_label
 
+logger = logging.getLogger(__name__)
+
 GENESIS_HASH = "0" * 64
+KEY_EPOCH_ACTION = "audit.key_epoch"
 # An arbitrary constant naming this lock among the database's advisory locks.
 _ADVISORY_LOCK_KEY = 7_410_132_001
 
@@ -68,11 +84,38 @@ def _canonical(entry: AuditEntry) -> str:
         "request_id": entry.request_id,
         "data": entry.data,
     }
+    if entry.key_id:  # entries from before migration 0007 were hashed without it
+        payload["key_id"] = entry.key_id
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def compute_hash(prev_hash: str, entry: AuditEntry) -> str:
-    return hashlib.sha256(f"{prev_hash}\n{_canonical(entry)}".encode()).hexdigest()
+def key_id_of(key: str) -> str:
+    """A short public name for a chain key (stored in each entry; reveals nothing of the key)."""
+    return hmac.new(key.encode(), b"keiseikyo audit chain key id", hashlib.sha256).hexdigest()[:16]
+
+
+def current_key() -> tuple[str, bytes]:
+    key = settings.DSR_AUDIT_CHAIN_KEY
+    return key_id_of(key), key.encode()
+
+
+def keyring() -> dict[str, bytes]:
+    """Every key the verifier may need: the current one and the previous epochs' keys."""
+    keys = [settings.DSR_AUDIT_CHAIN_KEY, *getattr(settings, "DSR_AUDIT_CHAIN_PREVIOUS_KEYS", [])]
+    return {key_id_of(key): key.encode() for key in keys if key}
+
+
+def compute_hash(prev_hash: str, entry: AuditEntry, key: bytes | None) -> str:
+    """The entry's row hash: HMAC under `key`, or plain SHA-256 for an entry from before keys."""
+    message = f"{prev_hash}\n{_canonical(entry)}".encode()
+    if key is None:
+        return hashlib.sha256(message).hexdigest()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def endorsement(old_key: bytes, prev_hash: str, new_key_id: str) -> str:
+    """The previous key's consent to hand the chain over to `new_key_id` after `prev_hash`."""
+    return hmac.new(old_key, f"key epoch\n{prev_hash}\n{new_key_id}".encode(), hashlib.sha256).hexdigest()
 
 
 def _describe(obj: object) -> tuple[str, str, str, bool]:
@@ -150,11 +193,109 @@ def record(
     )
     with transaction.atomic():
         _lock_chain()
-        last = AuditEntry.objects.order_by("-id").values_list("row_hash", flat=True).first()
-        entry.prev_hash = last or GENESIS_HASH
-        entry.row_hash = compute_hash(entry.prev_hash, entry)
-        entry.save(force_insert=True)
+        _append(AuditEntry, entry)
     return entry
+
+
+def _append(model: Any, entry: Any) -> None:
+    """Link, key and insert `entry` (the chain is locked); open a key epoch first if the key changed.
+
+    `model` is AuditEntry, or its historical version when migration 0007 seals the old rows.
+    """
+    key_id, key = current_key()
+    last = model.objects.order_by("-id").values_list("row_hash", "key_id").first()
+    prev_hash, last_key_id = last if last else (GENESIS_HASH, None)
+    if last is not None and last_key_id != key_id:
+        prev_hash = _open_key_epoch(model, prev_hash=prev_hash, previous_key_id=last_key_id, at=entry.at)
+    entry.key_id = key_id
+    entry.prev_hash = prev_hash
+    entry.row_hash = compute_hash(prev_hash, entry, key)
+    entry.save(force_insert=True)
+    row = (entry.pk, entry.row_hash)
+    transaction.on_commit(lambda: _anchor_committed(*row))
+
+
+def _open_key_epoch(model: Any, *, prev_hash: str, previous_key_id: str, at: datetime) -> str:
+    """Append the entry that hands the chain to the current key; returns its row hash."""
+    key_id, key = current_key()
+    old_key = keyring().get(previous_key_id) if previous_key_id else None
+    if previous_key_id and old_key is None:
+        # Still written (the trail must go on), but verification will flag this epoch.
+        logger.error(
+            "audit chain key %s is not among DSR_AUDIT_CHAIN_PREVIOUS_KEYS; epoch not endorsed", previous_key_id
+        )
+    data = {
+        "key_id": key_id,
+        "previous_key_id": previous_key_id,
+        "endorsement": endorsement(old_key, prev_hash, key_id) if old_key else "",
+    }
+    epoch = model(
+        at=at,
+        actor_id=None,
+        actor_label="system",
+        actor_role="system",
+        action=KEY_EPOCH_ACTION,
+        object_type="",
+        object_id="",
+        object_ref="",
+        outcome="ok",
+        restricted=False,
+        ip="",
+        request_id="",
+        data=data,
+        key_id=key_id,
+        prev_hash=prev_hash,
+    )
+    epoch.row_hash = compute_hash(prev_hash, epoch, key)
+    epoch.save(force_insert=True)
+    return epoch.row_hash
+
+
+def seal_unkeyed_chain(model: Any) -> bool:
+    """Close the entries written before keys existed with a key epoch entry (migration 0007).
+
+    From then on nobody without the key can append to them: the next entry must be keyed.
+    """
+    last = model.objects.order_by("-id").values_list("row_hash", "key_id").first()
+    if last is None or last[1]:
+        return False
+    _lock_chain()
+    _open_key_epoch(model, prev_hash=last[0], previous_key_id="", at=timezone.now())
+    return True
+
+
+def start_key_epoch() -> AuditEntry | None:
+    """Record now that the current key takes over (after a rotation); None if it already has."""
+    with transaction.atomic():
+        _lock_chain()
+        last = AuditEntry.objects.order_by("-id").values_list("row_hash", "key_id").first()
+        key_id, _key = current_key()
+        if last is None or last[1] == key_id:
+            return None
+        _open_key_epoch(AuditEntry, prev_hash=last[0], previous_key_id=last[1], at=timezone.now())
+        epoch = AuditEntry.objects.order_by("-id").first()
+        row = (epoch.pk, epoch.row_hash)  # type: ignore[union-attr]
+        transaction.on_commit(lambda: _anchor_committed(*row))
+        return epoch
+
+
+def _anchor_committed(entry_id: int, row_hash: str) -> None:
+    """Write a committed head to the anchor file (one line, one write: appends from many
+    processes do not interleave). The hourly `audit_anchor` task is the backstop if this fails."""
+    try:
+        _append_anchor_line(anchor_path(), entry_id, row_hash)
+    except OSError:
+        logger.exception("could not write the audit anchor for entry %s", entry_id)
+
+
+def _append_anchor_line(path: Path, entry_id: int, row_hash: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = f"{entry_id} {row_hash} {datetime.now(UTC).isoformat(timespec='seconds')}\n".encode()
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(descriptor, line)
+    finally:
+        os.close(descriptor)
 
 
 @dataclass(frozen=True)
@@ -168,20 +309,35 @@ class VerifyResult:
 
 
 def verify_chain(*, anchors: list[tuple[int, str]] | None = None, chunk_size: int = 5000) -> VerifyResult:
-    """Recompute the chain; report the first row whose link or content does not match."""
+    """Recompute the chain; report the first row whose link, key or content does not match,
+    then check that every anchored head is still there unchanged (a truncated tail)."""
+    keys = keyring()
     expected_prev = GENESIS_HASH
+    epoch_key_id = ""  # entries from before keys: plain SHA-256, only at the start of the chain
     checked = 0
     last_id: int | None = None
     seen_anchor_ids: dict[int, str] = {}
     anchor_map = dict(anchors or [])
+
+    def broken(entry: AuditEntry, reason: str) -> VerifyResult:
+        return VerifyResult(False, checked, last_id, expected_prev, entry.pk, reason)
+
     for entry in _iter_entries(chunk_size):
         checked += 1
         if entry.prev_hash != expected_prev:
-            return VerifyResult(
-                False, checked, last_id, expected_prev, entry.pk, "前の行とのつながりが一致しません（削除・並べ替え）"
-            )
-        if compute_hash(entry.prev_hash, entry) != entry.row_hash:
-            return VerifyResult(False, checked, last_id, expected_prev, entry.pk, "内容が改ざんされています")
+            return broken(entry, "前の行とのつながりが一致しません（削除・並べ替え）")
+        if checked == 1:
+            epoch_key_id = entry.key_id  # a chain begun under a key needs no epoch entry
+        elif entry.key_id != epoch_key_id:
+            problem = _epoch_problem(entry, epoch_key_id, keys)
+            if problem:
+                return broken(entry, problem)
+            epoch_key_id = entry.key_id
+        key = keys.get(epoch_key_id) if epoch_key_id else None
+        if epoch_key_id and key is None:
+            return broken(entry, "この行の鍵が設定にありません（DSR_AUDIT_CHAIN_PREVIOUS_KEYS）")
+        if not hmac.compare_digest(compute_hash(entry.prev_hash, entry, key), entry.row_hash):
+            return broken(entry, "内容が改ざんされています（または鍵を持たない者による追記・書換え）")
         if entry.pk in anchor_map:
             seen_anchor_ids[entry.pk] = entry.row_hash
         expected_prev = entry.row_hash
@@ -197,6 +353,26 @@ def verify_chain(*, anchors: list[tuple[int, str]] | None = None, chunk_size: in
                 "外部に記録した先頭と一致しません（末尾の削除・偽造）",
             )
     return VerifyResult(True, checked, last_id, expected_prev)
+
+
+def _epoch_problem(entry: AuditEntry, epoch_key_id: str, keys: dict[str, bytes]) -> str:
+    """Why `entry` may not change the chain's key from `epoch_key_id` (blank when it may)."""
+    data = entry.data if isinstance(entry.data, dict) else {}
+    if (
+        entry.action != KEY_EPOCH_ACTION
+        or not entry.key_id
+        or data.get("key_id") != entry.key_id
+        or data.get("previous_key_id") != epoch_key_id
+    ):
+        return "鍵の切替えの記録がないまま鍵が変わっています（偽造の疑い）"
+    if epoch_key_id:
+        old_key = keys.get(epoch_key_id)
+        if old_key is None:
+            return "前の鍵が設定にありません（DSR_AUDIT_CHAIN_PREVIOUS_KEYS）"
+        expected = endorsement(old_key, entry.prev_hash, entry.key_id)
+        if not hmac.compare_digest(expected, str(data.get("endorsement", ""))):
+            return "鍵の切替えが前の鍵で裏書きされていません（偽造の疑い）"
+    return ""
 
 
 def _iter_entries(chunk_size: int) -> Iterator[AuditEntry]:
@@ -226,7 +402,10 @@ def read_anchors(path: Path | None = None) -> list[tuple[int, str]]:
 
 
 def write_anchor(path: Path | None = None) -> tuple[int, str] | None:
-    """Append the chain head to the anchor file (kept outside the database, append-only)."""
+    """Append the chain head to the anchor file (kept outside the database, append-only).
+
+    Every committed append already does this; the hourly task covers an append whose anchor
+    write failed (a full disk, a crash between commit and write)."""
     path = path or anchor_path()
     head = AuditEntry.objects.order_by("-id").values_list("id", "row_hash").first()
     if head is None:
@@ -234,9 +413,7 @@ def write_anchor(path: Path | None = None) -> tuple[int, str] | None:
     anchors = read_anchors(path)
     if anchors and anchors[-1][0] == head[0]:
         return head
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        handle.write(f"{head[0]} {head[1]} {datetime.now(UTC).isoformat(timespec='seconds')}\n")
+    _append_anchor_line(path, head[0], head[1])
     return head
 
 
@@ -342,6 +519,7 @@ AUDIT_ACTION_GROUPS: tuple[tuple[str, Any, dict[str, Any]], ...] = (
             "audit.view": gettext_lazy("監査ログの閲覧"),
             "audit.verify": gettext_lazy("改ざん検知の実行"),
             "audit.export": gettext_lazy("監査ログの書き出し"),
+            "audit.key_epoch": gettext_lazy("監査ログの鍵の切替え"),
         },
     ),
     (

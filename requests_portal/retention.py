@@ -23,13 +23,17 @@ finds nothing left to do. `AuditEntry` rows name objects by type, id and referen
 key), so the trail survives the purge.
 """
 
+import json
 import logging
+import os
 import time as monotonic_time
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import ProtectedError, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -164,8 +168,9 @@ def _record(
     now: datetime,
     actor: User | None,
     job_label: str,
+    target: str = "",
 ) -> DisposalRecord:
-    return DisposalRecord.objects.create(
+    record = DisposalRecord.objects.create(
         at=now,
         category=category,
         object_type=object_type,
@@ -175,6 +180,90 @@ def _record(
         file_count=file_count,
         **_actor_fields(actor),
     )
+    _journal_on_commit(record, target or object_ref)
+    return record
+
+
+# ---------------------------------------------------------------------------------------------
+# The disposal journal and the re-purge after a restore
+# ---------------------------------------------------------------------------------------------
+# A backup taken before a disposal still holds what was disposed of. Each committed
+# DisposalRecord is therefore also written, with the exact object it removed, to a journal
+# file outside the database (kept next to the backups, not in them); after a restore,
+# `repurge_after_restore` applies every journalled disposal made since the backup again.
+REPURGE_JOB = "manage.py repurge_after_restore"
+
+
+def _journal_on_commit(record: DisposalRecord, target: str) -> None:
+    line = json.dumps(
+        {
+            "at": record.at.isoformat(),
+            "category": record.category,
+            "object_type": record.object_type,
+            "target": target,
+            "object_ref": record.object_ref,
+        },
+        ensure_ascii=False,
+    )
+
+    def write() -> None:
+        try:
+            path = Path(settings.DSR_DISPOSAL_JOURNAL_FILE)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(descriptor, (line + "\n").encode())
+            finally:
+                os.close(descriptor)
+        except OSError:
+            logger.exception("could not journal disposal %s", line)
+
+    transaction.on_commit(write)
+
+
+def read_disposal_journal(path: Path | None = None, *, since: datetime | None = None) -> list[dict]:
+    path = path or Path(settings.DSR_DISPOSAL_JOURNAL_FILE)
+    if not path.exists():
+        return []
+    entries = []
+    for line in path.read_text().splitlines():
+        if not line.strip():
+            continue
+        entry = json.loads(line)
+        if since is None or datetime.fromisoformat(entry["at"]) > since:
+            entries.append(entry)
+    return entries
+
+
+def repurge_after_restore(*, entries: list[dict], now: datetime | None = None) -> "PurgeResult":
+    """Dispose again of what the journal says was disposed of after the backup (idempotent),
+    then run the ordinary purge for anything that fell due while the backup waited."""
+    now = now or timezone.now()
+    result = PurgeResult(counts={})
+    for entry in entries:
+        category, kind, target = entry["category"], entry["object_type"], entry["target"]
+        done = False
+        if kind == "document":
+            pk = Document.objects.filter(public_id=target, purged_at__isnull=True).values_list("pk", flat=True).first()
+            if pk is not None:
+                due = Document.objects.filter(purged_at__isnull=True)
+                done = _purge_document(pk, category=category, due=due, now=now, actor=None, job_label=REPURGE_JOB)
+        elif kind == "dsr":
+            pk = DataSubjectRequest.objects.filter(reference=target).values_list("pk", flat=True).first()
+            if pk is not None:
+                due = DataSubjectRequest.objects.all()
+                done = _purge_case(pk, category=category, due=due, now=now, actor=None, job_label=REPURGE_JOB)
+        elif kind == "bulkjob":
+            pk = BulkJob.objects.filter(public_id=target).exclude(storage_name="").values_list("pk", flat=True).first()
+            if pk is not None:
+                due = BulkJob.objects.all()
+                done = _purge_export(pk, category=category, due=due, now=now, actor=None, job_label=REPURGE_JOB)
+        result.counts[category] = result.counts.get(category, 0) + int(done)
+    rules = retention_purge(job_label=REPURGE_JOB, now=now)
+    for category, count in rules.counts.items():
+        result.counts[category] = result.counts.get(category, 0) + count
+    result.failed = rules.failed
+    return result
 
 
 def _purge_document(
@@ -202,6 +291,7 @@ def _purge_document(
             now=now,
             actor=actor,
             job_label=job_label,
+            target=str(document.public_id),
         )
         # The row stays as the record (Document's contract); the bytes are gone.
         document.purged_at = now
@@ -274,6 +364,7 @@ def _purge_export(
             now=now,
             actor=actor,
             job_label=job_label,
+            target=str(job.public_id),
         )
     return True
 

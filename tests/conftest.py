@@ -11,6 +11,7 @@ from tests.factories import member_user, staff_user, submit
 def _private_storage(settings, tmp_path):
     settings.DSR_PRIVATE_ROOT = tmp_path / "private"
     settings.DSR_AUDIT_ANCHOR_FILE = str(tmp_path / "audit-anchor.log")
+    settings.DSR_DISPOSAL_JOURNAL_FILE = str(tmp_path / "disposal-journal.log")
 
 
 @pytest.fixture(autouse=True)

@@ -137,3 +137,12 @@ def render_pdf(html: str) -> bytes:
     if not pdf.startswith(b"%PDF-"):
         raise LetterContentError("PDFを作成できませんでした。")
     return pdf
+
+
+def warm_up() -> None:
+    """Render a tiny notice once so that Pango, fontconfig and the font are loaded in this process.
+
+    The Celery worker calls it in its main process before forking the pool (keiseikyo/celery.py),
+    so that no pool process pays for it between its start and its ready message.
+    """
+    render_pdf('<!DOCTYPE html><html lang="ja"><body><p>準備</p></body></html>')

@@ -8,7 +8,8 @@ class AuditEntry(models.Model):
     """One read or write of a case, document, letter or report, by anyone, including denials.
 
     Append-only: each row carries the hash of the previous one (`prev_hash`) and its own
-    (`row_hash`); on PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE. Objects are
+    (`row_hash`, an HMAC under the chain key named by `key_id`); on PostgreSQL a trigger
+    refuses UPDATE, DELETE and TRUNCATE. Objects are
     named by type, id and reference, never by foreign key, so that purging a case under the
     retention rules leaves the trail intact. Never holds a My Number or free text.
     `restricted` marks entries about My Number cases, shown only to the officers.
@@ -27,6 +28,8 @@ class AuditEntry(models.Model):
     ip = models.CharField(max_length=45, blank=True)
     request_id = models.CharField(max_length=32, blank=True)
     data = models.JSONField(default=dict, blank=True)
+    # Which chain key signed this row (requests_portal.audit.key_id_of); blank before keys.
+    key_id = models.CharField(max_length=16, blank=True, default="")
     prev_hash = models.CharField(max_length=64)
     row_hash = models.CharField(max_length=64, unique=True)
 

@@ -1,0 +1,167 @@
+"""Drill: a private Redis restarted several times under a real worker; the worker keeps working.
+
+Also a drill for the pool: children are replaced after every two tasks, and each new child must
+report ready within Celery's 4 s (worker_proc_alive_timeout) although renders need the fonts.
+The Redis here is our own on port 6391 (never the shared one on 6379).
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from django.db import connection
+
+from tests.integration.conftest import ROOT, require_services, wait_for, worker_database_url
+
+pytestmark = [pytest.mark.integration]
+
+PORT = 6391
+URL = f"redis://127.0.0.1:{PORT}/0"
+RESTARTS = 5
+
+
+def _redis_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["redis-cli", "-p", str(PORT), *args], capture_output=True, text=True, check=False)  # noqa: S603,S607
+
+
+def _start_redis() -> None:
+    subprocess.run(  # noqa: S603
+        [shutil.which("redis-server") or "redis-server", "--port", str(PORT), "--bind", "127.0.0.1",
+         "--save", "", "--appendonly", "no", "--daemonize", "yes"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    wait_for(lambda: _redis_cli("ping").stdout.strip() == "PONG", timeout=20, what="private redis on 6391")
+
+
+def _stop_redis() -> None:
+    _redis_cli("shutdown", "nosave")
+    wait_for(lambda: _redis_cli("ping").returncode != 0, timeout=20, what="private redis to stop")
+
+
+@pytest.fixture
+def private_redis_6391() -> Iterator[str]:
+    require_services()
+    if shutil.which("redis-server") is None or shutil.which("redis-cli") is None:
+        if os.environ.get("DSR_REQUIRE_ALL_TESTS"):
+            pytest.fail("redis-server is not installed")
+        pytest.skip("redis-server is not installed")
+    if _redis_cli("ping").stdout.strip() == "PONG":
+        pytest.fail(f"something already listens on port {PORT}; this drill needs its own Redis there")
+    _start_redis()
+    try:
+        yield URL
+    finally:
+        _stop_redis()
+
+
+@pytest.fixture
+def drill_worker(private_redis_6391, settings, tmp_path) -> Iterator[subprocess.Popen]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST") and k != "EMAIL_URL"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="keiseikyo.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=settings.SECRET_KEY,
+        DSR_FILE_ENCRYPTION_KEY=settings.DSR_FILE_ENCRYPTION_KEY,
+        DSR_AUDIT_CHAIN_KEY=settings.DSR_AUDIT_CHAIN_KEY,
+        REDIS_URL=private_redis_6391,
+        DSR_CELERY_EAGER="0",
+        DSR_VAR_DIR=str(tmp_path / "var"),
+        DSR_WORKER_ALIVE_FILE=str(tmp_path / "worker-alive"),
+        DJANGO_LOG_LEVEL="INFO",
+    )
+    if connection.vendor == "postgresql":
+        env["DATABASE_URL"] = worker_database_url()
+    else:
+        env.pop("DATABASE_URL", None)
+    log_path = tmp_path / "worker.log"
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "keiseikyo", "worker", "-Q", "default,mail,letters",
+             "-c", "2", "--pool", "prefork", "--max-tasks-per-child", "2",
+             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO",
+             "--include", "tests.integration.drill_tasks"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    process.log_path = log_path  # type: ignore[attr-defined]
+    wait_for(lambda: "ready." in _log(process) or process.poll() is not None, timeout=90, what="worker start")
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+
+
+def _log(process: subprocess.Popen) -> str:
+    path: Path = process.log_path  # type: ignore[attr-defined]
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
+def _producer():  # type: ignore[no-untyped-def]
+    from celery import Celery
+
+    producer = Celery("drill", broker=URL, set_as_current=False)
+    producer.conf.broker_connection_retry_on_startup = True
+    producer.conf.task_default_queue = "default"  # the portal worker does not consume "celery"
+    return producer
+
+
+def _proves_working(process: subprocess.Popen, tmp_path: Path, label: str) -> None:
+    marker = tmp_path / f"ran-{label}-{uuid.uuid4().hex}"
+
+    def sent_and_ran() -> bool:
+        if marker.exists():
+            return True
+        try:
+            _producer().send_task("drill.touch", args=[str(marker)])
+        except Exception:  # the broker may still be coming back: try again on the next poll
+            return False
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not marker.exists():
+            time.sleep(0.2)
+        return marker.exists()
+
+    wait_for(sent_and_ran, timeout=90, interval=0.5, what=f"a task to run {label}")
+    assert process.poll() is None, _log(process)[-4000:]
+
+
+def test_the_worker_survives_repeated_redis_restarts_and_keeps_working(drill_worker, tmp_path):
+    log = _log(drill_worker)
+    assert process_alive(drill_worker), log[-4000:]
+    assert "letter renderer warmed up" in log  # in the main process, before the pool forked
+    _proves_working(drill_worker, tmp_path, "before any restart")
+    for round_number in range(1, RESTARTS + 1):
+        producer = _producer()
+        for i in range(4):  # two running and two reserved: all unacknowledged when Redis goes
+            producer.send_task("drill.sleep", args=[2.5, f"round {round_number} #{i}"])
+        wait_for(lambda n=4 * round_number: _sleeps_received(drill_worker) >= n, timeout=30, what="tasks received")
+        time.sleep(0.8)
+        _stop_redis()
+        # Down long enough that redis-py's own reconnect-and-retry cannot hide the restart.
+        time.sleep(2)
+        _start_redis()
+        _proves_working(drill_worker, tmp_path, f"after restart {round_number}")
+    log = _log(drill_worker)
+    assert log.count("Connection to broker lost") >= RESTARTS, log[-4000:]
+    assert "Unrecoverable error" not in log
+    assert "Timed out waiting for UP message" not in log
+
+
+def _sleeps_received(process: subprocess.Popen) -> int:
+    return sum(1 for line in _log(process).splitlines() if "drill.sleep[" in line and line.endswith("received"))
+
+
+def process_alive(process: subprocess.Popen) -> bool:
+    return process.poll() is None
