@@ -2,6 +2,9 @@
 
 PostgreSQL has had its trigger since 0002; SQLite gets the equivalent here, so that code which
 updates or deletes an audit entry fails on every database, not only in production.
+
+On SQLite, a migration that alters the audit table rebuilds it and loses these triggers: such a
+migration must come before this one, or install them again (tests check they exist).
 """
 
 from django.db import migrations
@@ -42,7 +45,7 @@ def remove_sqlite_audit_guard(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("requests_portal", "0005_letters"),
+        ("requests_portal", "0006_audit_hmac"),
     ]
 
     operations = [
