@@ -215,7 +215,10 @@ class KindSpec:
 
 
 def _measure_fits_ground(details: Mapping) -> list[str]:
+    """A suspension names its measure and its ground together (第35条); the ground must allow the measure."""
     measure, ground = details.get("measure"), details.get("ground")
+    if bool(measure) != bool(ground):
+        return [gettext("求める措置と請求の理由は、両方を指定してください。")]
     if measure in GROUNDS_FOR_MEASURE and ground and ground not in GROUNDS_FOR_MEASURE[measure]:
         label = SuspensionMeasure(measure).label
         return [gettext("求める措置（%(measure)s）には、この請求の理由は使えません。") % {"measure": label}]
