@@ -1,9 +1,9 @@
 """A case's kind-specific `details` as rows a person can read, for the staff and member case pages.
 
-`dsr.details` stores codes (see forms/member.py for what the wizard writes, and
-forms/staff.IntakeForm for a paper request): choice values become their labels, data
-categories a list of names, correction rows a small table. A key this module does not know
-still shows, under its own name, so nothing filed is hidden from staff.
+`dsr.details` stores codes; the label, the shape and the choices of each key, and the order
+they are shown in, are the kinds' specs (models/request_kinds.py). Choice values become
+their labels, data categories a list of names, correction rows a small table. A key no spec
+knows still shows to staff, under its own name, so nothing filed is hidden from them.
 """
 
 from collections.abc import Iterable, Mapping
@@ -12,49 +12,12 @@ from dataclasses import dataclass, field
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from requests_portal.forms.member import AUTHORITY_DOCUMENT_TYPES, CORRECTION_ACTIONS, INQUIRY_TYPES
-from requests_portal.models import (
-    IdDocumentType,
-    IdentityMethod,
-    SuspensionGround,
-    SuspensionMeasure,
-)
+from requests_portal.models.request_kinds import CORRECTION_ACTIONS, SHOWN_DETAILS, TOOL_MARKERS, Shape
 from requests_portal.mynumber import mask_my_numbers
 
 LIST_SEPARATOR = "、"
 
-# Order of the rows: the request first, then how identity and authority are shown.
-LABELS: dict[str, Promise] = {
-    "inquiry_type": _("お申出の種類"),
-    "data_categories": _("対象の保有個人データの項目"),
-    "categories": _("対象の保有個人データの項目"),
-    "purpose": _("利用目的の通知を求める対象"),
-    "period": _("対象の期間"),
-    "third_party": _("提供先・提供元"),
-    "other_method": _("その他の開示の方法"),
-    "measure": _("求める措置"),
-    "measures": _("求める措置"),
-    "ground": _("請求の理由（法律上の根拠）"),
-    "corrections": _("訂正等を求める内容"),
-    "identity_method": _("本人確認の方法"),
-    "id_document_type": _("本人確認書類の種類"),
-    "authority_document_type": _("代理権を証する書類"),
-    "note": _("備考"),
-}
-
-CHOICES: dict[str, Mapping[str, object]] = {
-    "inquiry_type": INQUIRY_TYPES,
-    "measure": dict(SuspensionMeasure.choices),
-    "measures": dict(SuspensionMeasure.choices),
-    "ground": dict(SuspensionGround.choices),
-    "identity_method": dict(IdentityMethod.choices),
-    "id_document_type": dict(IdDocumentType.choices),
-    "authority_document_type": AUTHORITY_DOCUMENT_TYPES,
-}
-
-# Markers written by tools, never by a requester or a clerk: shown to nobody
-# (seed_demo_history tags its generated cases so it can find them again).
-TOOL_MARKERS = frozenset({"demo_history"})
+SHOWN = {key.name: key for key in SHOWN_DETAILS}
 
 
 @dataclass(frozen=True)
@@ -90,10 +53,9 @@ def _text(value: object) -> str:
     return mask_my_numbers(str(value))
 
 
-def _choice(key: str, value: object) -> str:
-    labels = CHOICES[key]
+def _choice(labels: Mapping[str, object], value: object) -> str:
     if isinstance(value, list):
-        return LIST_SEPARATOR.join(_choice(key, item) for item in value if item)
+        return LIST_SEPARATOR.join(_choice(labels, item) for item in value if item)
     return _text(labels.get(str(value), value))
 
 
@@ -120,19 +82,20 @@ def detail_rows(details: object, *, for_member: bool = False) -> list[DetailRow]
     (imports, staff bookkeeping) and a raw key means nothing to them."""
     if not isinstance(details, Mapping):
         return []
-    known = [key for key in LABELS if key in details]
-    others = [] if for_member else [key for key in details if key not in LABELS and key not in TOOL_MARKERS]
+    known = [name for name in SHOWN if name in details]
+    others = [] if for_member else [name for name in details if name not in SHOWN and name not in TOOL_MARKERS]
     rows = []
-    for key in known + others:
-        value = details[key]
+    for name in known + others:
+        value = details[name]
         if value in (None, "", [], {}):
             continue
-        label = str(LABELS.get(key, key))
-        if key == "corrections":
+        key = SHOWN.get(name)
+        label = str(key.label) if key else name
+        if key and key.shape == Shape.CORRECTIONS:
             if corrections := _corrections(value):
-                rows.append(DetailRow(key, label, corrections=corrections))
+                rows.append(DetailRow(name, label, corrections=corrections))
             continue
-        text = _choice(key, value) if key in CHOICES else _text(value)
+        text = _choice(key.choices, value) if key and key.choices else _text(value)
         if text:
-            rows.append(DetailRow(key, label, text))
+            rows.append(DetailRow(name, label, text))
     return rows

@@ -1,5 +1,8 @@
 """Validation of a drafted decision (DOMAIN.md §2.10 and §9 items 14–18).
 
+Which decisions and grounds a kind allows is the kind's spec (models/request_kinds.py);
+this module holds the rules about the decisions themselves.
+
 `validate_decision` returns the cleaned details or raises `DecisionInvalid`, whose
 `errors` map a form field name to its messages, so a form can show each one next to
 its field.
@@ -11,9 +14,8 @@ from django.utils.translation import gettext
 
 from requests_portal.exceptions import DomainError
 from requests_portal.models import (
-    DECISIONS_BY_KIND,
     FULL_GRANT_DECISIONS,
-    GROUNDS_BY_KIND,
+    KIND_SPECS,
     Decision,
     LetterKind,
     RequestKind,
@@ -78,12 +80,14 @@ class DecisionInvalid(DomainError):
 
 
 def decisions_for_kind(kind: str) -> tuple[str, ...]:
-    return DECISIONS_BY_KIND.get(kind, ())
+    spec = KIND_SPECS.get(kind)
+    return spec.decisions if spec else ()
 
 
 def grounds_for_kind(kind: str) -> tuple[str, ...]:
     """The statutory grounds a decision on `kind` may cite (none: its decisions never need one)."""
-    return GROUNDS_BY_KIND.get(kind, ())
+    spec = KIND_SPECS.get(kind)
+    return spec.grounds if spec else ()
 
 
 def _text(value: object) -> str:
@@ -102,7 +106,7 @@ def validate_decision(*, kind: str, decision: str, ground: str, reason: str, det
     def fail(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
-    if kind not in RequestKind.values:
+    if kind not in KIND_SPECS:
         raise DecisionInvalid({"kind": [gettext("請求の種類が正しくありません。")]})
     if decision not in decisions_for_kind(kind):
         raise DecisionInvalid({"decision": [gettext("この種類の請求には選べない決定です。")]})

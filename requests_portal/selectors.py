@@ -35,6 +35,7 @@ from requests_portal.models import (
     RetentionPolicy,
     Status,
 )
+from requests_portal.models.request_kinds import DISCLOSING_KINDS
 from requests_portal.roles import CASE_PERMISSIONS, QUEUE_PERMISSION, Access, is_staff_user
 from requests_portal.wareki import date_for_reader
 
@@ -192,7 +193,7 @@ def documents_filed_by_others(user: object, dsr: DataSubjectRequest) -> int:
 # --- disclosed data (開示データ) ----------------------------------------------------------------
 
 
-DISCLOSURE_PACKAGE_KINDS = frozenset({RequestKind.DISCLOSURE, RequestKind.PROVISION_RECORDS})
+DISCLOSURE_PACKAGE_KINDS = DISCLOSING_KINDS
 
 
 def disclosure_download_until(dsr: DataSubjectRequest) -> date | None:

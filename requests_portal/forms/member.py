@@ -9,18 +9,9 @@ runs each one through uploads.accept_upload and hands the accepted `Document`s (
 reasons for any rejection) to the form, which checks that the evidence the case needs is
 there.
 
-What a submitted case stores in `dsr.details` (structured, kind-specific):
-
-    data_categories        [{"id": 3, "name": "共済契約に関する情報"}, ...]   (purpose, disclosure, suspension)
-    period                 "2020年4月から現在まで"                           (disclosure, provision records)
-    other_method           "窓口での閲覧"                                   (disclosure method OTHER)
-    third_party            "職域の厚生課"                                   (provision records)
-    corrections            [{"action": "correct", "item": "住所", "current": "…", "correct": "…"}]
-    measure, ground        SuspensionMeasure / SuspensionGround values     (suspension)
-    inquiry_type           "complaint" | "consultation"                    (complaint)
-    id_document_type       IdDocumentType value the requester says they sent (never its number)
-    authority_document_type  AUTHORITY_DOCUMENT_TYPES key                  (agents)
-    identity_method        "reauth" | "document"                           (self)
+Each kind's form writes the kind's `details` (`kind_details`); what those may hold, and
+everything else a kind means, is its spec in models/request_kinds.py, and dsr_submit checks
+the details against it.
 
 An agent names the principal (the data subject) by the principal's 組合員番号, full name and
 date of birth; all three must match one active roster row, which becomes `dsr.member`. A
@@ -41,10 +32,10 @@ from django.forms.utils import ErrorDict, ErrorList
 from django.utils.translation import gettext_lazy as _
 
 from requests_portal.accounts import normalize_member_number
+from requests_portal.forms.common import MultipleFileInput
 from requests_portal.models import (
     AGENT_FIELDS,
     AGENT_REQUESTER_TYPES,
-    FEE_ELIGIBLE_KINDS,
     DataCategory,
     DisclosureMethod,
     Document,
@@ -58,6 +49,13 @@ from requests_portal.models import (
     SuspensionGround,
     SuspensionMeasure,
     User,
+)
+from requests_portal.models.request_kinds import (
+    AUTHORITY_DOCUMENT_TYPES,
+    CORRECTION_ACTIONS,
+    GROUNDS_FOR_MEASURE,
+    INQUIRY_TYPES,
+    spec_for,
 )
 from requests_portal.mynumber import (
     WARNING_MESSAGE,
@@ -87,67 +85,16 @@ IDENTITY_BY_DOCUMENT = "document"
 # numbers): staff must confirm masking before working with them (DOMAIN.md §9 item 7).
 MASKING_ID_DOCUMENT_TYPES = frozenset({IdDocumentType.QUALIFICATION_CERTIFICATE, IdDocumentType.PENSION_BOOK})
 
-AUTHORITY_DOCUMENT_TYPES = {
-    "power_of_attorney": _("委任状（ご本人の署名又は記名押印のあるもの）"),
-    "family_register": _("戸籍謄本・抄本など、親権者であることを証する書類"),
-    "guardianship_certificate": _("後見登記等に関する登記事項証明書"),
-    "other": _("その他の代理権を証する書類"),
-}
 AUTHORITY_TYPES_FOR = {
     RequesterType.APPOINTED_AGENT: ("power_of_attorney", "other"),
     RequesterType.LEGAL_REP_MINOR: ("family_register", "guardianship_certificate", "other"),
     RequesterType.LEGAL_REP_ADULT_GUARDIAN: ("guardianship_certificate", "other"),
 }
 
-CORRECTION_ACTIONS = {"correct": _("訂正"), "add": _("追加"), "delete": _("削除")}
-INQUIRY_TYPES = {"complaint": _("苦情"), "consultation": _("相談・問い合わせ")}
-
-# Which measure a ground may ask for (Art. 35(1): suspension or erasure; 35(3): stopping
-# third-party provision; 35(5): any of the three).
-GROUNDS_FOR_MEASURE = {
-    SuspensionMeasure.SUSPEND_USE: (
-        SuspensionGround.ART35_1,
-        SuspensionGround.ART35_5_A,
-        SuspensionGround.ART35_5_B,
-        SuspensionGround.ART35_5_C,
-    ),
-    SuspensionMeasure.ERASE: (
-        SuspensionGround.ART35_1,
-        SuspensionGround.ART35_5_A,
-        SuspensionGround.ART35_5_B,
-        SuspensionGround.ART35_5_C,
-    ),
-    SuspensionMeasure.STOP_PROVISION: (
-        SuspensionGround.ART35_3,
-        SuspensionGround.ART35_5_A,
-        SuspensionGround.ART35_5_B,
-        SuspensionGround.ART35_5_C,
-    ),
-}
-
-KIND_DESCRIPTIONS = {
-    RequestKind.PURPOSE_NOTICE: _("組合があなたの個人情報を何のために利用しているかの通知を求めます（第32条第2項）。"),
-    RequestKind.DISCLOSURE: _("組合が保有しているあなたの個人情報の開示を求めます（第33条第1項）。"),
-    RequestKind.PROVISION_RECORDS: _(
-        "あなたの個人情報を第三者に提供した記録・第三者から受け取った記録の開示を求めます（第33条第5項）。"
-    ),
-    RequestKind.CORRECTION: _("事実と異なる内容の訂正・追加・削除を求めます（第34条）。"),
-    RequestKind.SUSPENSION: _("個人情報の利用の停止・消去、第三者への提供の停止を求めます（第35条）。"),
-    RequestKind.COMPLAINT: _("個人情報の取扱いについての苦情やご相談をお受けします（第40条）。"),
-    RequestKind.MY_NUMBER_INQUIRY: _(
-        "マイナンバー（個人番号）の取扱いについてのお問い合わせです。マイナンバー担当が対応します。"
-        "マイナンバーそのものは入力しないでください。"
-    ),
-}
-
 
 def guard_text(field: forms.Field) -> None:
     if isinstance(field, forms.CharField) and validate_no_my_number not in field.validators:
         field.validators.append(validate_no_my_number)
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
 
 
 class UploadField(forms.FileField):
@@ -263,7 +210,7 @@ def find_principal(*, user: User, number: str, name: str, birth_date: date) -> M
 
 def fee_for(kind: str) -> FeeSetting | None:
     """The published fee for `kind` (Art. 38); None for the kinds that never carry one."""
-    if kind not in FEE_ELIGIBLE_KINDS:
+    if not spec_for(kind).fee_eligible:
         return None
     return FeeSetting.objects.filter(kind=kind).first()
 
@@ -276,7 +223,9 @@ def electronic_formats() -> list[str]:
 # --- correction rows -------------------------------------------------------------------------
 
 
-class CorrectionRowForm(PortalForm):
+class CorrectionRequestRowForm(PortalForm):
+    """One row of a 訂正等 request: what to correct, add or delete, and the correct content."""
+
     action = forms.ChoiceField(
         label=_("求める内容"), choices=[("", "---------"), *CORRECTION_ACTIONS.items()], required=False
     )
@@ -322,8 +271,8 @@ class CorrectionRowForm(PortalForm):
         }
 
 
-CorrectionRowFormSet = forms.formset_factory(
-    CorrectionRowForm, extra=0, min_num=1, max_num=MAX_CORRECTION_ROWS, absolute_max=MAX_CORRECTION_ROWS
+CorrectionRequestRowFormSet = forms.formset_factory(
+    CorrectionRequestRowForm, extra=0, min_num=1, max_num=MAX_CORRECTION_ROWS, absolute_max=MAX_CORRECTION_ROWS
 )
 
 
@@ -801,7 +750,7 @@ class CorrectionForm(RequestForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.rows = CorrectionRowFormSet(self.data if self.is_bound else None, prefix="rows")
+        self.rows = CorrectionRequestRowFormSet(self.data if self.is_bound else None, prefix="rows")
         self.fields["description"].label = _("訂正等を求める理由・補足")
         self.fields["supporting_files"].label = _("正しい内容が分かる資料")
 
@@ -935,21 +884,12 @@ class MyNumberInquiryForm(RequestForm):
         self.fields["summary"].help_text = _("マイナンバー（個人番号）は入力しないでください。")
 
 
-FORM_FOR_KIND: dict[str, type[RequestForm]] = {
-    RequestKind.PURPOSE_NOTICE: PurposeNoticeForm,
-    RequestKind.DISCLOSURE: DisclosureForm,
-    RequestKind.PROVISION_RECORDS: ProvisionRecordsForm,
-    RequestKind.CORRECTION: CorrectionForm,
-    RequestKind.SUSPENSION: SuspensionForm,
-    RequestKind.COMPLAINT: ComplaintForm,
-    RequestKind.MY_NUMBER_INQUIRY: MyNumberInquiryForm,
-}
-
-
 # --- after submission ----------------------------------------------------------------------
 
 
-class MessageForm(PortalForm):
+class MemberMessageForm(PortalForm):
+    """A message from the requester to the co-op about their case."""
+
     body = forms.CharField(
         label=_("組合へのメッセージ"),
         max_length=4000,
@@ -958,8 +898,8 @@ class MessageForm(PortalForm):
     )
 
 
-class AmendmentForm(PortalForm):
-    """Answering a 補正 request: a message, files, or both."""
+class AmendmentReplyForm(PortalForm):
+    """The requester's answer to a 補正 request: a message, files, or both."""
 
     message = forms.CharField(
         label=_("補正の内容・メッセージ"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 4})

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from requests_portal import audit, deadlines, roles
 from requests_portal.decisions import WITHHOLDING_GROUNDS, decisions_for_kind, grounds_for_kind
+from requests_portal.forms.common import MultipleFileInput
 from requests_portal.models import (
     AGENT_FIELDS,
     AGENT_REQUESTER_TYPES,
@@ -700,10 +701,6 @@ def _row_count(data: object, prefix: str) -> int:
         return max(0, min(int(data.get(f"{prefix}-TOTAL_FORMS", DEFAULT_ROWS)), 30))  # type: ignore[union-attr]
     except (TypeError, ValueError):
         return DEFAULT_ROWS
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
 
 
 class MultipleFileField(forms.FileField):

@@ -21,7 +21,6 @@ from requests_portal.decisions import PAPER_DECISIONS, PARTIAL_DECISIONS
 from requests_portal.letters.sources import LetterSource
 from requests_portal.models import (
     AGENT_REQUESTER_TYPES,
-    FEE_ELIGIBLE_KINDS,
     Channel,
     Decision,
     DisclosureMethod,
@@ -36,22 +35,13 @@ from requests_portal.models import (
     SuspensionGround,
     SuspensionMeasure,
 )
+from requests_portal.models.request_kinds import LAW, KindSpec, spec_for
 from requests_portal.mynumber import mask_my_numbers
 from requests_portal.wareki import format_wareki
 
-LAW = "個人情報の保護に関する法律"
 TEMPLATE = "requests_portal/letters/notice.html"
 INLINE_HEADING_CHARS = 9
 
-REQUEST_PHRASE = {
-    RequestKind.PURPOSE_NOTICE: "保有個人データの利用目的の通知の求め",
-    RequestKind.DISCLOSURE: "保有個人データの開示の請求",
-    RequestKind.PROVISION_RECORDS: "第三者提供記録の開示の請求",
-    RequestKind.CORRECTION: "保有個人データの訂正等（訂正、追加又は削除）の請求",
-    RequestKind.SUSPENSION: "保有個人データの利用停止等の請求",
-    RequestKind.COMPLAINT: "個人情報の取扱いに関する苦情・ご相談のお申出",
-    RequestKind.MY_NUMBER_INQUIRY: "マイナンバー（個人番号）に関するお問い合わせ",
-}
 LEGAL_REPRESENTATIVES = frozenset({RequesterType.LEGAL_REP_MINOR, RequesterType.LEGAL_REP_ADULT_GUARDIAN})
 
 
@@ -196,12 +186,16 @@ class Notice:
         return self.payload.get("reason", "")
 
     @property
+    def request_spec(self) -> KindSpec:
+        return spec_for(self.dsr.kind)
+
+    @property
     def is_records(self) -> bool:
         return self.dsr.kind == RequestKind.PROVISION_RECORDS
 
     @property
     def noun(self) -> str:
-        return "第三者提供記録" if self.is_records else "保有個人データ"
+        return self.request_spec.letter_noun
 
     @property
     def received_on(self) -> date:
@@ -209,7 +203,7 @@ class Notice:
 
     def opening(self) -> str:
         """「令和8年1月5日付けで受け付けました…の請求（受付番号：GA-2026-00001）について、」"""
-        phrase = REQUEST_PHRASE.get(self.dsr.kind, "ご請求")
+        phrase = self.request_spec.letter_phrase
         return f"{wareki(self.received_on)}付けで受け付けました{phrase}（受付番号：{self.dsr.reference}）について、"
 
     def decided_on(self) -> date:
@@ -237,7 +231,7 @@ class Notice:
         return Item(heading, tuple(paragraphs))
 
     def fee_item(self) -> Item | None:
-        if self.dsr.kind not in FEE_ELIGIBLE_KINDS:
+        if not self.request_spec.fee_eligible:
             return None
         amount = self.dsr.fee_yen or 0
         if amount == 0:
@@ -318,14 +312,10 @@ class AcknowledgementNotice(Notice):
     kind = LetterKind.ACKNOWLEDGEMENT
 
     def title(self) -> str:
-        if self.dsr.kind == RequestKind.COMPLAINT:
-            return "苦情・ご相談の受付について（お知らせ）"
-        if self.dsr.kind == RequestKind.MY_NUMBER_INQUIRY:
-            return "お問い合わせの受付について（お知らせ）"
-        return "開示等の請求の受付について（お知らせ）"
+        return self.request_spec.acknowledgement_title
 
     def body(self) -> list[str]:
-        phrase = REQUEST_PHRASE.get(self.dsr.kind, "ご請求")
+        phrase = self.request_spec.letter_phrase
         return [f"{wareki(self.received_on)}付けで{phrase}を受け付けましたので、下記のとおりお知らせします。"]
 
     def items(self) -> list[Item]:
@@ -335,7 +325,7 @@ class AcknowledgementNotice(Notice):
             Item("受付番号", (dsr.reference,)),
             Item("受付日", (f"{wareki(self.received_on)}（{channel}）" if channel else wareki(self.received_on),)),
             Item("請求の種類", (str(dsr.get_kind_display()),)),
-            self.request_item("お申出の内容" if dsr.kind == RequestKind.COMPLAINT else "請求の内容"),
+            self.request_item(self.request_spec.acknowledgement_heading),
         ]
         if dsr.requester_type in AGENT_REQUESTER_TYPES:
             relation = f"、{dsr.agent_relationship}" if dsr.agent_relationship else ""
@@ -345,9 +335,9 @@ class AcknowledgementNotice(Notice):
                     (f"{dsr.get_requester_type_display()}（{dsr.agent_name} 様{relation}）",),
                 )
             )
-        if dsr.kind not in (RequestKind.COMPLAINT, RequestKind.MY_NUMBER_INQUIRY):
+        if self.request_spec.checks_identity:
             items.append(Item("本人確認", self._identity_lines()))
-        if dsr.kind in (RequestKind.DISCLOSURE, RequestKind.PROVISION_RECORDS) and dsr.disclosure_method:
+        if self.request_spec.discloses_data and dsr.disclosure_method:
             method = str(DisclosureMethod(dsr.disclosure_method).label)
             items.append(
                 Item(
@@ -611,11 +601,7 @@ class NotHeldNotice(Notice):
 
     @property
     def article(self) -> str:
-        return {
-            RequestKind.PROVISION_RECORDS: f"{LAW}第33条第5項において準用する同条第3項",
-            RequestKind.CORRECTION: f"{LAW}第34条第3項",
-            RequestKind.SUSPENSION: f"{LAW}第35条第7項",
-        }.get(self.dsr.kind, f"{LAW}第33条第3項")
+        return self.request_spec.not_held_article
 
     def body(self) -> list[str]:
         return [
@@ -813,11 +799,7 @@ class AnswerNotice(Notice):
     def title(self) -> str:
         if self.incomplete:
             return "ご請求の手続について（通知）"
-        if self.dsr.kind == RequestKind.MY_NUMBER_INQUIRY:
-            return "お問い合わせについて（回答）"
-        if self.dsr.kind == RequestKind.COMPLAINT:
-            return "苦情・ご相談について（回答）"
-        return "回答書"
+        return self.request_spec.answer_title
 
     def body(self) -> list[str]:
         if self.incomplete:
@@ -837,8 +819,10 @@ class AnswerNotice(Notice):
                     _lines(self.s.profile.request_procedure) or ("下記のお問い合わせ先にお尋ねください。",),
                 ),
             ]
-        heading = "お問い合わせの内容" if self.dsr.kind == RequestKind.MY_NUMBER_INQUIRY else "お申出の内容"
-        return [self.request_item(heading), Item("回答", _lines(self.details.get("answer", "")) or ("",))]
+        return [
+            self.request_item(self.request_spec.answer_heading),
+            Item("回答", _lines(self.details.get("answer", "")) or ("",)),
+        ]
 
     def closing(self) -> list[str]:
         if self.incomplete:

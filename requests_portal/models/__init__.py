@@ -16,11 +16,7 @@ from .cases import (
 from .choices import (
     AGENT_FIELDS,
     AGENT_REQUESTER_TYPES,
-    ART39_KINDS,
-    DECISIONS_BY_KIND,
-    FEE_ELIGIBLE_KINDS,
     FULL_GRANT_DECISIONS,
-    GROUNDS_BY_KIND,
     OPEN_STATUSES,
     TERMINAL_STATUSES,
     UNANSWERED_STATUSES,
@@ -55,15 +51,29 @@ from .config import (
     SavedFilter,
 )
 from .documents import Document, Letter, OutboundMail, Reminder
+from .request_kinds import (
+    ART39_KINDS,
+    DECISIONS_BY_KIND,
+    DISCLOSING_KINDS,
+    FEE_ELIGIBLE_KINDS,
+    GROUNDS_BY_KIND,
+    KIND_SPECS,
+    DetailsInvalid,
+    KindSpec,
+    spec_for,
+    validate_details,
+)
 
 __all__ = [
     "AGENT_FIELDS",
     "AGENT_REQUESTER_TYPES",
     "ART39_KINDS",
     "DECISIONS_BY_KIND",
+    "DISCLOSING_KINDS",
     "FEE_ELIGIBLE_KINDS",
     "FULL_GRANT_DECISIONS",
     "GROUNDS_BY_KIND",
+    "KIND_SPECS",
     "OPEN_STATUSES",
     "TERMINAL_STATUSES",
     "UNANSWERED_STATUSES",
@@ -74,6 +84,7 @@ __all__ = [
     "DataCategory",
     "DataSubjectRequest",
     "Decision",
+    "DetailsInvalid",
     "DisclosureMethod",
     "DisposalRecord",
     "Document",
@@ -86,6 +97,7 @@ __all__ = [
     "IdDocumentType",
     "IdentityMethod",
     "IdentityResult",
+    "KindSpec",
     "Letter",
     "LetterKind",
     "LetterStatus",
@@ -111,4 +123,6 @@ __all__ = [
     "SuspensionMeasure",
     "User",
     "UserManager",
+    "spec_for",
+    "validate_details",
 ]

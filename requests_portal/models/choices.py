@@ -14,14 +14,6 @@ class RequestKind(models.TextChoices):
     MY_NUMBER_INQUIRY = "my_number_inquiry", _("マイナンバーに関するお問い合わせ")
 
 
-# Art. 38: a fee may be charged only for these kinds.
-FEE_ELIGIBLE_KINDS = frozenset({RequestKind.PURPOSE_NOTICE, RequestKind.DISCLOSURE, RequestKind.PROVISION_RECORDS})
-# Art. 39 (the right to sue after two weeks) covers only these kinds.
-ART39_KINDS = frozenset(
-    {RequestKind.DISCLOSURE, RequestKind.PROVISION_RECORDS, RequestKind.CORRECTION, RequestKind.SUSPENSION}
-)
-
-
 class RequesterType(models.TextChoices):
     SELF = "self", _("本人")
     LEGAL_REP_MINOR = "legal_rep_minor", _("法定代理人（未成年者の親権者・未成年後見人）")
@@ -130,57 +122,6 @@ class Decision(models.TextChoices):
     AGENT_AUTHORITY_NOT_SHOWN = "agent_authority_not_shown", _("代理権が確認できなかった")
     WITHDRAWN = "withdrawn", _("取下げ")
 
-
-_ANY_KIND_DECISIONS = (
-    Decision.REQUEST_INCOMPLETE,
-    Decision.IDENTITY_NOT_VERIFIED,
-    Decision.AGENT_AUTHORITY_NOT_SHOWN,
-    Decision.WITHDRAWN,
-)
-
-# DOMAIN.md §2.10: which decisions a case of each kind may carry.
-DECISIONS_BY_KIND: dict[str, tuple[str, ...]] = {
-    RequestKind.PURPOSE_NOTICE: (Decision.PURPOSE_NOTIFIED, Decision.PURPOSE_NOT_NOTIFIED, *_ANY_KIND_DECISIONS),
-    RequestKind.DISCLOSURE: (
-        Decision.DISCLOSED_FULL,
-        Decision.DISCLOSED_PARTIAL,
-        Decision.NOT_DISCLOSED,
-        Decision.NOT_HELD,
-        Decision.METHOD_CHANGED_TO_PAPER,
-        Decision.OTHER_LAW_PROCEDURE,
-        *_ANY_KIND_DECISIONS,
-    ),
-    RequestKind.PROVISION_RECORDS: (
-        Decision.RECORD_DISCLOSED_FULL,
-        Decision.RECORD_DISCLOSED_PARTIAL,
-        Decision.RECORD_NOT_DISCLOSED,
-        Decision.RECORD_NOT_HELD,
-        Decision.RECORD_METHOD_CHANGED_TO_PAPER,
-        Decision.RECORD_OTHER_LAW_PROCEDURE,
-        *_ANY_KIND_DECISIONS,
-    ),
-    RequestKind.CORRECTION: (
-        Decision.CORRECTED,
-        Decision.ADDED,
-        Decision.DELETED,
-        Decision.PARTIALLY_CORRECTED,
-        Decision.NOT_CORRECTED,
-        Decision.NOT_HELD,
-        Decision.OTHER_LAW_PROCEDURE,
-        *_ANY_KIND_DECISIONS,
-    ),
-    RequestKind.SUSPENSION: (
-        Decision.USE_SUSPENDED,
-        Decision.ERASED,
-        Decision.PROVISION_STOPPED,
-        Decision.SUBSTITUTE_MEASURE,
-        Decision.NOT_SUSPENDED,
-        Decision.NOT_HELD,
-        *_ANY_KIND_DECISIONS,
-    ),
-    RequestKind.COMPLAINT: (Decision.ANSWERED, Decision.WITHDRAWN),
-    RequestKind.MY_NUMBER_INQUIRY: (Decision.ANSWERED, Decision.WITHDRAWN),
-}
 
 # DOMAIN.md §9 item 14: everything else needs a statutory ground and a reason.
 FULL_GRANT_DECISIONS = frozenset(
@@ -302,41 +243,3 @@ class LetterStatus(models.TextChoices):
     FAILED = "failed", _("作成失敗")
     DELIVERED = "delivered", _("送付済み")
     SUPERSEDED = "superseded", _("再作成により差替え")
-
-
-_DISCLOSURE_GROUNDS = (
-    StatutoryGround.ART33_2_1,
-    StatutoryGround.ART33_2_2,
-    StatutoryGround.ART33_2_3,
-    StatutoryGround.ART33_2_PAPER,
-    StatutoryGround.ART33_4,
-    StatutoryGround.NOT_HELD,
-    StatutoryGround.ART37_PROCEDURE,
-)
-# DOMAIN.md §2.10: the grounds a decision on each kind may cite. Complaints and My Number
-# inquiries are answered (Art. 40), never refused on a ground of Arts. 32–37.
-GROUNDS_BY_KIND: dict[str, tuple[str, ...]] = {
-    RequestKind.PURPOSE_NOTICE: (
-        StatutoryGround.ART32_2_I,
-        StatutoryGround.ART32_2_II,
-        StatutoryGround.ART37_PROCEDURE,
-    ),
-    RequestKind.DISCLOSURE: _DISCLOSURE_GROUNDS,
-    RequestKind.PROVISION_RECORDS: _DISCLOSURE_GROUNDS,
-    RequestKind.CORRECTION: (
-        StatutoryGround.ART34_FACTUAL,
-        StatutoryGround.ART34_PURPOSE,
-        StatutoryGround.NOT_HELD,
-        # The only "other law's procedure" ground there is; reports.py implies it for that decision.
-        StatutoryGround.ART33_4,
-        StatutoryGround.ART37_PROCEDURE,
-    ),
-    RequestKind.SUSPENSION: (
-        StatutoryGround.ART35_NOT_ESTABLISHED,
-        StatutoryGround.ART35_SUBSTITUTE,
-        StatutoryGround.NOT_HELD,
-        StatutoryGround.ART37_PROCEDURE,
-    ),
-    RequestKind.COMPLAINT: (),
-    RequestKind.MY_NUMBER_INQUIRY: (),
-}

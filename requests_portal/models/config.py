@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .accounts import Member
-from .choices import FEE_ELIGIBLE_KINDS, RequestKind
+from .choices import RequestKind
+from .request_kinds import FEE_ELIGIBLE_KINDS
 
 
 class ClosedDay(models.Model):

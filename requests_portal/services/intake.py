@@ -34,6 +34,7 @@ from requests_portal.models import (
     Status,
     User,
 )
+from requests_portal.models.request_kinds import validate_details
 from requests_portal.notifications import notify_member
 from requests_portal.numbering import allocate_number, fiscal_year
 from requests_portal.services.checks import reject_my_numbers
@@ -115,6 +116,7 @@ def dsr_submit(
         [summary, description, *_strings_in(details), *agent.values()],
         where=pgettext("where a My Number was found", "請求の内容"),
     )
+    validate_details(kind, details)
 
     received_at = _as_received_at(received if channel != Channel.PORTAL else None)
     queue = queue_for_kind(kind)

@@ -28,19 +28,17 @@ from requests_portal import audit, services, uploads
 from requests_portal.case_details import detail_rows
 from requests_portal.exceptions import DomainError
 from requests_portal.forms.member import (
-    FORM_FOR_KIND,
-    KIND_DESCRIPTIONS,
     MASKING_ID_DOCUMENT_TYPES,
     MAX_CORRECTION_ROWS,
-    AmendmentForm,
-    MessageForm,
+    AmendmentReplyForm,
+    MemberMessageForm,
     RequestForm,
     WithdrawForm,
     electronic_formats,
     fee_for,
 )
 from requests_portal.models import (
-    FEE_ELIGIBLE_KINDS,
+    KIND_SPECS,
     OPEN_STATUSES,
     TERMINAL_STATUSES,
     Channel,
@@ -50,7 +48,6 @@ from requests_portal.models import (
     LetterStatus,
     Message,
     MessageDirection,
-    RequestKind,
     Status,
 )
 from requests_portal.permissions import access_dsr_for_member
@@ -92,8 +89,8 @@ def member_home(request: HttpRequest) -> HttpResponse:
 @member_required
 def dsr_new(request: HttpRequest) -> HttpResponse:
     kinds = [
-        {"value": kind, "label": RequestKind(kind).label, "description": KIND_DESCRIPTIONS[kind], "fee": fee_for(kind)}
-        for kind in RequestKind.values
+        {"value": kind, "label": spec.label, "description": spec.description, "fee": fee_for(kind)}
+        for kind, spec in KIND_SPECS.items()
     ]
     return render(request, "requests_portal/member/dsr_new.html", {"kinds": kinds})
 
@@ -113,13 +110,15 @@ def _upload_fields(form_class: type[RequestForm]) -> dict[str, str]:
 
 
 def _form_context(form: RequestForm, **extra: object) -> dict:
+    spec = KIND_SPECS[form.kind]
     return {
         "form": form,
         "kind": form.kind,
-        "kind_label": RequestKind(form.kind).label,
-        "kind_description": KIND_DESCRIPTIONS[form.kind],
+        "kind_spec": spec,
+        "kind_label": spec.label,
+        "kind_description": spec.description,
         "fee": form.fee,
-        "fee_eligible": form.kind in FEE_ELIGIBLE_KINDS,
+        "fee_eligible": spec.fee_eligible,
         "formats": electronic_formats(),
         "documents": form.documents,
         "max_rows": MAX_CORRECTION_ROWS,
@@ -160,9 +159,9 @@ def _submit_key(request: HttpRequest, token: str) -> str:
 @require_http_methods(["GET", "POST"])
 @member_required
 def dsr_create(request: HttpRequest, kind: str) -> HttpResponse:
-    form_class = FORM_FOR_KIND.get(kind)
-    if form_class is None:
+    if kind not in KIND_SPECS:
         raise Http404
+    form_class = KIND_SPECS[kind].form_class
     if request.method == "GET":
         return _render_form(request, form_class(user=request.user))
 
@@ -315,7 +314,7 @@ def case_page_context(request: HttpRequest, dsr: DataSubjectRequest, **forms: ob
     packages = [d for d in documents if d.category == DocumentCategory.DISCLOSURE_PACKAGE]
     documents = [d for d in documents if d.category != DocumentCategory.DISCLOSURE_PACKAGE]
     awaiting = dsr.status == Status.AWAITING_REQUESTER
-    amendment_form = forms.get("amendment_form") or (AmendmentForm() if awaiting else None)
+    amendment_form = forms.get("amendment_form") or (AmendmentReplyForm() if awaiting else None)
     return {
         "dsr": dsr,
         "detail_rows": detail_rows(dsr.details, for_member=True),
@@ -325,7 +324,7 @@ def case_page_context(request: HttpRequest, dsr: DataSubjectRequest, **forms: ob
         "amendment_request": amendment_request if awaiting else None,
         "amendment_form": amendment_form,
         "amendment_documents": getattr(amendment_form, "documents", []),
-        "message_form": forms.get("message_form") or MessageForm(),
+        "message_form": forms.get("message_form") or MemberMessageForm(),
         "can_message": dsr.status not in TERMINAL_STATUSES,
         "can_withdraw": dsr.status in OPEN_STATUSES,
         "letters": letters,
@@ -352,7 +351,7 @@ def dsr_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 @member_required
 def dsr_message(request: HttpRequest, public_id: str) -> HttpResponse:
     dsr = access_dsr_for_member(request.user, public_id)
-    form = MessageForm(data=request.POST.copy())
+    form = MemberMessageForm(data=request.POST.copy())
     if dsr.status in TERMINAL_STATUSES:
         messages.error(request, _("終了した請求にはメッセージを送れません。"))
         return redirect("requests_portal:member_dsr_detail", public_id=dsr.public_id)
@@ -383,7 +382,7 @@ def dsr_amend(request: HttpRequest, public_id: str) -> HttpResponse:
     accepted, upload_errors = uploads.accept_form_uploads(
         request.FILES, owner=request.user, fields={"amendment_files": DocumentCategory.AMENDMENT}
     )
-    form = AmendmentForm(data=data, documents=documents + accepted, upload_errors=upload_errors)
+    form = AmendmentReplyForm(data=data, documents=documents + accepted, upload_errors=upload_errors)
     if removed:
         form.quiet()
         return _render_case(request, dsr, amendment_form=form)

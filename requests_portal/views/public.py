@@ -10,9 +10,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
-from requests_portal.forms.member import AUTHORITY_DOCUMENT_TYPES, AUTHORITY_TYPES_FOR, KIND_DESCRIPTIONS
+from requests_portal.forms.member import AUTHORITY_DOCUMENT_TYPES, AUTHORITY_TYPES_FOR
 from requests_portal.models import (
     FEE_ELIGIBLE_KINDS,
+    KIND_SPECS,
     DataCategory,
     DisclosureMethod,
     FeeSetting,
@@ -38,7 +39,7 @@ def procedures(request: HttpRequest) -> HttpResponse:
     kinds = [
         {
             "label": RequestKind(kind).label,
-            "description": KIND_DESCRIPTIONS[kind],
+            "description": KIND_SPECS[kind].description,
             "fee_eligible": kind in FEE_ELIGIBLE_KINDS,
             "fee": fees.get(kind) if kind in FEE_ELIGIBLE_KINDS else None,
         }

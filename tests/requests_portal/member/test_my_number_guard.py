@@ -6,8 +6,8 @@ import pytest
 from django import forms
 from django.urls import reverse
 
-from requests_portal.forms.member import FORM_FOR_KIND, AmendmentForm, MessageForm, WithdrawForm
-from requests_portal.models import DataSubjectRequest, Message, RequestKind
+from requests_portal.forms.member import AmendmentReplyForm, MemberMessageForm, WithdrawForm
+from requests_portal.models import DataSubjectRequest, Message, RequestKind, spec_for
 from requests_portal.mynumber import contains_my_number
 from tests.factories import advance, submit
 from tests.requests_portal.member.helpers import confirm, valid_answers, wizard_url
@@ -27,7 +27,7 @@ CORRECTION_ROW_FIELDS = ["rows-0-item", "rows-0-current", "rows-0-correct"]
 
 
 def _text_fields(kind: str, user) -> list[str]:
-    form = FORM_FOR_KIND[kind](user=user)
+    form = spec_for(kind).form_class(user=user)
     names = [
         name
         for name, field in form.fields.items()
@@ -88,7 +88,7 @@ def test_failing_checksum_only_warns(client, member):
 
 
 def test_message_amendment_and_withdraw_forms_block_my_numbers(client, member, ga_staff, supervisor):
-    for form_class, name in ((MessageForm, "body"), (AmendmentForm, "message"), (WithdrawForm, "reason")):
+    for form_class, name in ((MemberMessageForm, "body"), (AmendmentReplyForm, "message"), (WithdrawForm, "reason")):
         for written in WRITTEN_FORMS:
             form = form_class(data={name: f"番号{written}", "confirm": "on"})
             assert not form.is_valid()

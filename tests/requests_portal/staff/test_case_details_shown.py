@@ -4,7 +4,7 @@ import pytest
 
 from django.urls import reverse
 
-from requests_portal.models import DataCategory, RequestKind
+from requests_portal.models import DataCategory, DataSubjectRequest, RequestKind
 from tests.factories import submit
 
 pytestmark = pytest.mark.django_db
@@ -51,8 +51,12 @@ def test_correction_rows_are_a_table(client, member, ga_staff):
 
 
 def test_complaint_type_and_unknown_keys(client, member, ga_staff):
+    dsr = submit(member, kind=RequestKind.COMPLAINT, details={"inquiry_type": "complaint"})
+    # Keys a complaint's schema does not have reach a case only from before it (imports):
+    # dsr_submit refuses them, so they are written the way an import would.
     details = {"inquiry_type": "complaint", "third_party": "勤務先の厚生課", "legacy_ref": "旧-0001"}
-    page = _page(client, ga_staff, submit(member, kind=RequestKind.COMPLAINT, details=details))
+    DataSubjectRequest.objects.filter(pk=dsr.pk).update(details=details)
+    page = _page(client, ga_staff, dsr)
     assert "お申出の種類" in page
     assert "<dd>苦情</dd>" in page
     assert "inquiry_type" not in page
