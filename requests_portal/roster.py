@@ -428,9 +428,9 @@ class RosterImportJob(jobs.JobHandler):
     label = gettext_lazy("組合員名簿の取込")
 
     def may_start(self, actor: object) -> bool:
-        from requests_portal.roles import Role, has_role
+        from requests_portal.roles import Capability, has_capability
 
-        return has_role(actor, Role.ADMIN)
+        return has_capability(actor, Capability.IMPORT_ROSTER)
 
     def validate(self, *, actor: object, params: dict) -> dict:
         if not params.get("storage_name"):

@@ -712,3 +712,40 @@ def dsr_attach_disclosure_package(
             storage.delete(document.storage_name)
         raise
     return documents
+
+
+# --- moved out of the staff and file views (the lead places these at merge) --------------------
+
+if TYPE_CHECKING:
+    from requests_portal.models import BulkJob, Letter
+
+
+@transaction.atomic
+def dsr_record_file_download(*, actor: User, file: "Letter | Document", action: str) -> None:
+    """A letter or document of a case was downloaded: the audit entry and the staff-only timeline
+    event. `action` names the download ("letter.download", "document.download")."""
+    audit.record(action=action, actor=actor, obj=file)
+    RequestEvent.objects.create(
+        dsr=file.dsr,
+        actor=actor,
+        event_type=EventType.FILE_DOWNLOADED,
+        member_visible=False,
+        extra={"download": action, "object_id": str(file.public_id)},
+    )
+
+
+def dsr_start_roster_import(*, actor: User, content: bytes, filename: str) -> "BulkJob":
+    """Keep an uploaded roster encrypted for its import job and start the job (all or nothing).
+    The job deletes the file when it ends; should the job not start, it is deleted here."""
+    from requests_portal import jobs, roster
+
+    storage_name = storage.save(content)
+    try:
+        return jobs.job_start(
+            kind=roster.ROSTER_IMPORT_JOB,
+            actor=actor,
+            params={"storage_name": storage_name, "filename": filename},
+        )
+    except Exception:
+        storage.delete(storage_name)
+        raise
