@@ -183,6 +183,20 @@ def queue_holders(access: Access, queue_ids: Iterable[int] | None = None) -> dic
     return holders
 
 
+def staff_holding(access: Access, queue_ids: Iterable[int]) -> QuerySet[User]:
+    """The people `queue_holders` lists for these queues, as one query for a page's choices."""
+    codename = QUEUE_PERMISSION[access]
+    queue_ids = list(queue_ids)
+    groups = QueueGroupObjectPermission.objects.filter(
+        content_object_id__in=queue_ids, permission__codename=codename
+    ).values("group_id")
+    direct = QueueUserObjectPermission.objects.filter(
+        content_object_id__in=queue_ids, permission__codename=codename
+    ).values("user_id")
+    people = User.objects.filter(Q(groups__in=groups) | Q(pk__in=direct), is_active=True)
+    return people.filter(_holds_a_role("pk")).distinct()
+
+
 def case_grant_holders(dsr_ids: Iterable[int], access: Access = Access.HANDLE) -> set[tuple[int, int]]:
     """(case id, user id) of the active staff an individual grant lets reach those cases with
     `access`. A grant never opens a My Number case (its queue is restricted or its kind is a My

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +32,7 @@ from requests_portal.models import (
 )
 from requests_portal.permissions import access_dsr_for_staff
 from requests_portal.roles import Access, Capability, roles_with
-from requests_portal.selectors import case_grant_holders, dsr_visible_to_staff, queue_holders, queues_for_user
+from requests_portal.selectors import case_grant_holders, dsr_visible_to_staff, queues_for_user, staff_holding
 
 SAVED_FILTER_KEYS = ("q", "status", "kind", "assignee", "due", "requester", "channel", "queue", "sort", "per_page")
 MAX_SAVED_FILTERS = 30
@@ -52,17 +52,16 @@ def queue_filterset(user: User, data: QueryDict):
 
 
 def handlers_for_queues(queue_ids: Iterable[int]) -> list[User]:
-    """Active staff who may work cases in any of these queues (selectors.queue_holders)."""
-    holders = queue_holders(Access.HANDLE, queue_ids)
-    people = User.objects.filter(pk__in=set().union(*holders.values()))
-    return list(people.order_by("display_name", "email"))
+    """Active staff who may work cases in any of these queues (selectors.staff_holding)."""
+    return list(staff_holding(Access.HANDLE, queue_ids).order_by("display_name", "email"))
 
 
 def handlers_for_case(dsr: DataSubjectRequest) -> list[User]:
     """People a case may be assigned to: its queue's handlers and individual handle grants."""
-    holders = queue_holders(Access.HANDLE, [dsr.queue_id]).get(dsr.queue_id, set())
-    granted = {user_id for _dsr_id, user_id in case_grant_holders([dsr.pk], Access.HANDLE)}
-    return list(User.objects.filter(pk__in=holders | granted).order_by("display_name", "email"))
+    holders = staff_holding(Access.HANDLE, [dsr.queue_id]).values("pk")
+    granted = [user_id for _dsr_id, user_id in case_grant_holders([dsr.pk], Access.HANDLE)]
+    people = User.objects.filter(Q(pk__in=holders) | Q(pk__in=granted))
+    return list(people.order_by("display_name", "email"))
 
 
 def grant_candidates(dsr: DataSubjectRequest, *, actor: User) -> list[User]:
