@@ -58,8 +58,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.GA_SUPERVISOR: frozenset(
         {C.WORK_QUEUES, C.HANDLE_CASES, C.REASSIGN, C.EXPORT, C.OVERSEE, C.LEGAL_HOLD, C.RECEIVE_CASE_GRANT}
     ),
-    # My Number officers read only the My Number trail, and no individual grant may reach them
-    # (番号法第12条: access to specific personal information is limited to its officers' work).
+    # My Number officers read only the My Number trail, and no individual grant reaches them: the
+    # measures that keep My Numbers safe (番号法第12条) include naming who handles them.
     Role.MY_NUMBER_OFFICER: frozenset(
         {C.WORK_QUEUES, C.HANDLE_CASES, C.REASSIGN, C.EXPORT, C.OVERSEE, C.LEGAL_HOLD, C.READ_RESTRICTED_AUDIT_TRAIL}
     ),
