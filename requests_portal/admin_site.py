@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from requests_portal.roles import Role, has_role
+from requests_portal.roles import Capability, has_capability
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -21,7 +21,9 @@ class PortalAdminSite(admin.AdminSite):
         from requests_portal.staff_auth import mfa_verified
 
         user = request.user
-        return bool(user.is_active and user.is_staff and has_role(user, Role.ADMIN) and mfa_verified(request))
+        return bool(
+            user.is_active and user.is_staff and has_capability(user, Capability.ADMINISTER) and mfa_verified(request)
+        )
 
     def admin_view(self, view, cacheable: bool = False):  # type: ignore[no-untyped-def]
         inner = super().admin_view(view, cacheable)

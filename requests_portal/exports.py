@@ -1,30 +1,26 @@
 """CSV exports: the staff queue (with its filters), the dashboard and annual tables, and the
 disposal records.
 
-Every file is UTF-8 with a byte-order mark (so Excel in Japan opens it as UTF-8, not Shift_JIS),
-CRLF line ends, and every text cell that a spreadsheet would read as a formula (= + - @, tab,
-carriage return) is prefixed with an apostrophe (OWASP "CSV injection"). Large exports are
-streamed: rows come from `QuerySet.iterator(chunk_size=…)` and leave as soon as a chunk of
-lines is ready, so memory stays flat whatever the row count.
+The rows are built here; csv_export.py writes and sends every file (BOM, CRLF, formula cells
+escaped, the same download headers). Large exports are streamed: rows come from
+`QuerySet.iterator(chunk_size=…)`, so memory stays flat whatever the row count.
 
 The queue export writes exactly what the staff queue shows for the same query string: both
 build the queue's FilterSet through `workspace.queue_filterset`.
 """
 
-import csv
-import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from urllib.parse import quote
+from datetime import datetime
 
 from django.db.models import QuerySet
-from django.http import QueryDict, StreamingHttpResponse
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from requests_portal import deadlines, storage
+from requests_portal.csv_export import csv_bytes, timestamped
 from requests_portal.jobs import JobHandler, register
 from requests_portal.models import (
     ART39_KINDS,
@@ -39,85 +35,8 @@ from requests_portal.models import (
     User,
 )
 
-BOM = "\ufeff"
-CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
-# Rows fetched per database round trip, and lines per chunk sent to the client.
+# Rows fetched per database round trip.
 FETCH_ROWS = 2000
-LINES_PER_CHUNK = 500
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> object:
-    """A cell as written to the file: text that could start a formula gets a leading apostrophe."""
-    if type(value) is str:  # the common case first: exports write hundreds of thousands of cells
-        return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return _("はい") if value else _("いいえ")
-    if isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if timezone.is_aware(value) else str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, int | float):
-        return value
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
-
-
-class _Line:
-    """A file-like object whose write() hands back what csv.writer wrote (one line)."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(header: Sequence[object], rows: Iterable[Sequence[object]]) -> Iterator[str]:
-    """The file as text chunks: the BOM and header first, then LINES_PER_CHUNK rows at a time."""
-    writer = csv.writer(_Line(), lineterminator="\r\n")
-    yield BOM + writer.writerow([neutralise(cell) for cell in header])
-    buffer: list[str] = []
-    for row in rows:
-        buffer.append(writer.writerow([neutralise(cell) for cell in row]))
-        if len(buffer) >= LINES_PER_CHUNK:
-            yield "".join(buffer)
-            buffer.clear()
-    if buffer:
-        yield "".join(buffer)
-
-
-def csv_bytes(header: Sequence[object] | None, rows: Iterable[Sequence[object]], *, bom: bool = True) -> bytes:
-    """A small CSV (or one part of a large one) as bytes; `header` None writes rows only."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    if header is not None:
-        writer.writerow([neutralise(cell) for cell in header])
-    for row in rows:
-        writer.writerow([neutralise(cell) for cell in row])
-    return ((BOM if bom else "") + out.getvalue()).encode("utf-8")
-
-
-def content_disposition(filename: str) -> str:
-    ascii_name = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "_" for ch in filename)
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-
-
-def download_headers(response: StreamingHttpResponse, filename: str) -> StreamingHttpResponse:
-    response["Content-Disposition"] = content_disposition(filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "no-store, private"
-    return response
-
-
-def csv_response(*, filename: str, header: Sequence[object], rows: Iterable[Sequence[object]]) -> StreamingHttpResponse:
-    """A streamed CSV download."""
-    response = StreamingHttpResponse(csv_lines(header, rows), content_type=CSV_CONTENT_TYPE)
-    return download_headers(response, filename)
-
-
-def timestamped(name: str) -> str:
-    return f"{name}_{timezone.localtime():%Y%m%d-%H%M}.csv"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -277,10 +196,9 @@ QUEUE_EXPORT_JOB = "export.queue"
 
 
 def may_export(user: object) -> bool:
-    from requests_portal.roles import Role, has_role
+    from requests_portal.roles import Capability, has_capability
 
-    roles = (Role.GA_STAFF, Role.GA_SUPERVISOR, Role.AUDITOR, Role.MY_NUMBER_OFFICER)
-    return any(has_role(user, role) for role in roles)
+    return has_capability(user, Capability.EXPORT)
 
 
 def queue_cases(user: User, query: str) -> QuerySet[DataSubjectRequest]:

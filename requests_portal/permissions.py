@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from requests_portal import audit
 from requests_portal.exceptions import DomainError
 from requests_portal.models import Channel, DataSubjectRequest, EventType, RequestEvent, User
-from requests_portal.roles import CASE_PERMISSIONS, Access, is_staff_user
+from requests_portal.roles import CASE_GRANT_PERMISSION, CASE_PERMISSIONS, Access, is_staff_user
 from requests_portal.selectors import dsr_list_for_member, dsr_visible_to_staff
 
 __all__ = [
@@ -105,9 +105,6 @@ def can_approve_dsr(user: object, dsr: DataSubjectRequest) -> bool:
     return _staff_can(user, dsr, Access.APPROVE)
 
 
-_GRANT_CODENAME = {Access.VIEW: "view_case_grant", Access.HANDLE: "handle_case_grant"}
-
-
 def grant_case_access(*, dsr: DataSubjectRequest, user: User, access: Access, actor: User) -> None:
     """Let one named staff member view or work a single case. Refused for My Number cases."""
     if access not in (Access.VIEW, Access.HANDLE):
@@ -118,7 +115,7 @@ def grant_case_access(*, dsr: DataSubjectRequest, user: User, access: Access, ac
         raise DomainError(_("マイナンバーに関する事案の権限は個別に付与できません。"))
     if not is_staff_user(user) or not user.is_active:
         raise DomainError(_("権限を付与できるのは有効な職員アカウントのみです。"))
-    assign_perm(_GRANT_CODENAME[access], user, dsr)
+    assign_perm(CASE_GRANT_PERMISSION[access], user, dsr)
     RequestEvent.objects.create(
         dsr=dsr,
         actor=actor,

@@ -41,6 +41,7 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Subquery, 
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from requests_portal import selectors
 from requests_portal.deadlines import ART39_DAYS, BusinessCalendar, current_calendar
 from requests_portal.models import (
     ART39_KINDS,
@@ -51,8 +52,6 @@ from requests_portal.models import (
     DsrUserObjectPermission,
     EventType,
     Message,
-    QueueGroupObjectPermission,
-    QueueUserObjectPermission,
     Reminder,
     RequestEvent,
     RequestKind,
@@ -60,7 +59,7 @@ from requests_portal.models import (
     User,
 )
 from requests_portal.outbox import MailSpec, mail_enqueue_many
-from requests_portal.roles import QUEUE_PERMISSION, STAFF_ROLES, Access
+from requests_portal.roles import STAFF_ROLES, Access
 from requests_portal.services import dsr_withdraw
 from requests_portal.wareki import format_wareki
 
@@ -130,27 +129,9 @@ def _is_role_holder(user_ref: str) -> Exists:
 
 
 def queue_holders(access: Access) -> dict[int, set[int]]:
-    """Queue id → active staff who hold `access` on it (through a role group or directly).
-
-    The same grants `selectors.dsr_visible_to_staff` reads, in two queries for all queues.
-    """
-    codename = QUEUE_PERMISSION[access]
-    holders: dict[int, set[int]] = defaultdict(set)
-    via_groups = (
-        QueueGroupObjectPermission.objects.filter(permission__codename=codename, group__user__is_active=True)
-        .annotate(staff=_is_role_holder("group__user"))
-        .filter(staff=True)
-        .values_list("content_object_id", "group__user")
-    )
-    direct = (
-        QueueUserObjectPermission.objects.filter(permission__codename=codename, user__is_active=True)
-        .annotate(staff=_is_role_holder("user_id"))
-        .filter(staff=True)
-        .values_list("content_object_id", "user_id")
-    )
-    for queue_id, user_id in [*via_groups, *direct]:
-        holders[queue_id].add(user_id)
-    return holders
+    """Queue id → active staff who hold `access` on it: the visibility rule's own answer
+    (selectors.queue_holders), so a My Number case is only ever in an officer's digest."""
+    return selectors.queue_holders(access)
 
 
 # --- candidates -------------------------------------------------------------------------------

@@ -1,5 +1,13 @@
-"""Staff roles. Each role is a Django group; queue access is a guardian permission on the
-`Queue`, granted to the group (migration 0002 sets this up; `grant_role` adds people).
+"""Staff roles and the one table of what each may do.
+
+Each role is a Django group; queue access is a guardian permission on the `Queue`, granted to
+the group (migration 0002 sets this up, bootstrap re-creates anything missing; `grant_role`
+adds people). Everything a role may do besides working its queues is a `Capability` in
+`ROLE_CAPABILITIES`; views, exports, selectors, the staff navigation, the roster import and the
+admin site all ask `has_capability` instead of naming roles.
+
+Adding a role: a `Role` member, its rows in `ROLE_QUEUE_PERMISSIONS` and `ROLE_CAPABILITIES`
+here, a data migration creating its group, and the English label in locale/en.
 """
 
 import enum
@@ -28,6 +36,38 @@ class Access(enum.StrEnum):
     APPROVE = "approve"
 
 
+class Capability(enum.StrEnum):
+    """Something a staff member may do beyond reading and working the cases of their queues."""
+
+    WORK_QUEUES = "work_queues"  # open the case queue (事案一覧)
+    HANDLE_CASES = "handle_cases"  # register paper requests, check letters
+    REASSIGN = "reassign"  # hand one person's open cases to another
+    EXPORT = "export"  # download the queue as CSV
+    OVERSEE = "oversee"  # the dashboard, statistics, retention and disposal records
+    LEGAL_HOLD = "legal_hold"  # set or lift a legal hold (保存命令)
+    READ_AUDIT_TRAIL = "read_audit_trail"  # the general audit trail
+    READ_RESTRICTED_AUDIT_TRAIL = "read_restricted_audit_trail"  # the My Number audit trail
+    RECEIVE_CASE_GRANT = "receive_case_grant"  # may be given an individual grant on one case
+    IMPORT_ROSTER = "import_roster"  # upload the co-op's roster
+    ADMINISTER = "administer"  # the configuration admin site
+
+
+C = Capability
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.GA_STAFF: frozenset({C.WORK_QUEUES, C.HANDLE_CASES, C.EXPORT, C.RECEIVE_CASE_GRANT}),
+    Role.GA_SUPERVISOR: frozenset(
+        {C.WORK_QUEUES, C.HANDLE_CASES, C.REASSIGN, C.EXPORT, C.OVERSEE, C.LEGAL_HOLD, C.RECEIVE_CASE_GRANT}
+    ),
+    # My Number officers read only the My Number trail, and no individual grant reaches them: the
+    # measures that keep My Numbers safe (番号法第12条) include naming who handles them.
+    Role.MY_NUMBER_OFFICER: frozenset(
+        {C.WORK_QUEUES, C.HANDLE_CASES, C.REASSIGN, C.EXPORT, C.OVERSEE, C.LEGAL_HOLD, C.READ_RESTRICTED_AUDIT_TRAIL}
+    ),
+    Role.AUDITOR: frozenset({C.WORK_QUEUES, C.EXPORT, C.OVERSEE, C.READ_AUDIT_TRAIL, C.RECEIVE_CASE_GRANT}),
+    Role.ADMIN: frozenset({C.IMPORT_ROSTER, C.ADMINISTER}),
+}
+del C
+
 # Guardian codenames: queue-wide (granted to role groups) and per case (individual grants).
 QUEUE_PERMISSION = {
     Access.VIEW: "view_queue_cases",
@@ -35,20 +75,25 @@ QUEUE_PERMISSION = {
     Access.APPROVE: "approve_queue_cases",
 }
 # A per-case grant to handle also lets the person read the case; approval is never granted per case.
+CASE_GRANT_PERMISSION = {
+    Access.VIEW: "view_case_grant",
+    Access.HANDLE: "handle_case_grant",
+}
 CASE_PERMISSIONS = {
-    Access.VIEW: ("view_case_grant", "handle_case_grant"),
-    Access.HANDLE: ("handle_case_grant",),
+    Access.VIEW: (CASE_GRANT_PERMISSION[Access.VIEW], CASE_GRANT_PERMISSION[Access.HANDLE]),
+    Access.HANDLE: (CASE_GRANT_PERMISSION[Access.HANDLE],),
     Access.APPROVE: (),
 }
 
 # Queue code -> permission codenames on that queue, per role. Auditors read the general
 # queue; nobody but the officers holds anything on the My Number queue; the admin role
 # configures the portal and holds no queue at all.
+_VIEW, _HANDLE, _APPROVE = (QUEUE_PERMISSION[a] for a in (Access.VIEW, Access.HANDLE, Access.APPROVE))
 ROLE_QUEUE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
-    Role.GA_STAFF: {"ga": ("view_queue_cases", "handle_queue_cases")},
-    Role.GA_SUPERVISOR: {"ga": ("view_queue_cases", "handle_queue_cases", "approve_queue_cases")},
-    Role.MY_NUMBER_OFFICER: {"mynumber": ("view_queue_cases", "handle_queue_cases", "approve_queue_cases")},
-    Role.AUDITOR: {"ga": ("view_queue_cases",)},
+    Role.GA_STAFF: {"ga": (_VIEW, _HANDLE)},
+    Role.GA_SUPERVISOR: {"ga": (_VIEW, _HANDLE, _APPROVE)},
+    Role.MY_NUMBER_OFFICER: {"mynumber": (_VIEW, _HANDLE, _APPROVE)},
+    Role.AUDITOR: {"ga": (_VIEW,)},
     Role.ADMIN: {},
 }
 
@@ -98,6 +143,39 @@ def has_role(user: object, role: str) -> bool:
     return role in user_roles(user)
 
 
+def user_capabilities(user: object) -> frozenset[Capability]:
+    """Everything `user`'s roles allow (cached on the instance, like the roles)."""
+    cached = getattr(user, "_portal_capabilities", None)
+    if cached is None:
+        cached = frozenset().union(*(ROLE_CAPABILITIES[role] for role in user_roles(user)))
+        if user is not None:
+            user._portal_capabilities = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def has_capability(user: object, capability: Capability) -> bool:
+    """Whether one of `user`'s roles allows `capability` (no query once the roles are read)."""
+    return capability in user_capabilities(user)
+
+
+def roles_with(capability: Capability) -> frozenset[str]:
+    """The roles that allow `capability` (for queries over many people)."""
+    return frozenset(role for role, allowed in ROLE_CAPABILITIES.items() if capability in allowed)
+
+
+class CapabilityMap:
+    """`user`'s capabilities for templates: ``{% if portal_can.oversee %}``."""
+
+    def __init__(self, user: object) -> None:
+        self._user = user
+
+    def __getitem__(self, name: str) -> bool:
+        try:
+            return has_capability(self._user, Capability(name))
+        except ValueError:
+            raise KeyError(name) from None
+
+
 def role_label(user: object) -> str:
     """A short role name for audit entries: the staff roles, 'member', or 'anonymous'."""
     roles = user_roles(user)
@@ -127,5 +205,6 @@ def grant_role(user: object, role: str) -> None:
     if role not in STAFF_ROLES:
         raise ValueError(f"unknown role {role!r}")
     user.groups.add(Group.objects.get(name=role))  # type: ignore[attr-defined]
-    if hasattr(user, "_portal_roles"):
-        del user._portal_roles  # type: ignore[attr-defined]
+    for cached in ("_portal_roles", "_portal_capabilities"):
+        if hasattr(user, cached):
+            delattr(user, cached)

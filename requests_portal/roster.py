@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy
 from requests_portal import audit, jobs, storage
 from requests_portal.accounts import normalize_member_number
 from requests_portal.exceptions import DomainError
-from requests_portal.models import BulkJob, Member
+from requests_portal.models import BulkJob, Member, User
 from requests_portal.mynumber import contains_my_number
 from requests_portal.text import hiragana_to_katakana, normalize_line, normalize_postal_code
 from requests_portal.wareki import parse_japanese_date
@@ -428,9 +428,9 @@ class RosterImportJob(jobs.JobHandler):
     label = gettext_lazy("組合員名簿の取込")
 
     def may_start(self, actor: object) -> bool:
-        from requests_portal.roles import Role, has_role
+        from requests_portal.roles import Capability, has_capability
 
-        return has_role(actor, Role.ADMIN)
+        return has_capability(actor, Capability.IMPORT_ROSTER)
 
     def validate(self, *, actor: object, params: dict) -> dict:
         if not params.get("storage_name"):
@@ -511,3 +511,18 @@ __all__ = [
     "import_roster",
     "import_roster_text",
 ]
+
+
+def roster_import_start(*, actor: User, content: bytes, filename: str) -> BulkJob:
+    """Keep an uploaded roster encrypted for its import job and start the job (all or nothing).
+    The job deletes the file when it ends; should the job not start, it is deleted here."""
+    storage_name = storage.save(content)
+    try:
+        return jobs.job_start(
+            kind=ROSTER_IMPORT_JOB,
+            actor=actor,
+            params={"storage_name": storage_name, "filename": filename},
+        )
+    except Exception:
+        storage.delete(storage_name)
+        raise

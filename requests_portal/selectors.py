@@ -9,17 +9,20 @@ The other reads the views and services share live here too (status counts, the t
 the rules for attaching disclosed data), so no view computes them itself.
 """
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from guardian.shortcuts import get_objects_for_user
 
-from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from requests_portal.decisions import PAPER_COMBINABLE
 from requests_portal.models import (
     OPEN_STATUSES,
+    AuditEntry,
     Channel,
     DataSubjectRequest,
     DisclosureMethod,
@@ -30,13 +33,24 @@ from requests_portal.models import (
     LetterKind,
     LetterStatus,
     Queue,
+    QueueGroupObjectPermission,
+    QueueUserObjectPermission,
     RequestEvent,
     RequestKind,
     RetentionPolicy,
     Status,
+    User,
 )
 from requests_portal.models.request_kinds import DISCLOSING_KINDS
-from requests_portal.roles import CASE_PERMISSIONS, QUEUE_PERMISSION, Access, is_staff_user
+from requests_portal.roles import (
+    CASE_PERMISSIONS,
+    QUEUE_PERMISSION,
+    STAFF_ROLES,
+    Access,
+    Capability,
+    has_capability,
+    is_staff_user,
+)
 from requests_portal.wareki import date_for_reader
 
 
@@ -111,6 +125,97 @@ def dsr_visible_to_staff(user: object, access: Access = Access.VIEW) -> QuerySet
         # Belt and braces: a My Number inquiry filed into the wrong queue still stays hidden.
         cases = cases.exclude(kind=RequestKind.MY_NUMBER_INQUIRY)
     return cases
+
+
+def audit_entries_visible_to(user: object) -> QuerySet[AuditEntry]:
+    """The audit entries `user` may read: the general trail for auditors, the restricted (My Number)
+    trail for its officers, both for someone holding both; nothing for anyone else."""
+    general = has_capability(user, Capability.READ_AUDIT_TRAIL)
+    restricted = has_capability(user, Capability.READ_RESTRICTED_AUDIT_TRAIL)
+    if general and restricted:
+        return AuditEntry.objects.all()
+    if general or restricted:
+        return AuditEntry.objects.filter(restricted=restricted)
+    return AuditEntry.objects.none()
+
+
+def reads_whole_audit_trail(user: object) -> bool:
+    """Whether `user` reads every audit entry. Anyone who reads only part of the trail is shown no
+    entry numbers and no chain totals: the gaps between numbers would count the other part
+    (for an auditor, the activity on My Number cases, which no count may reveal)."""
+    return has_capability(user, Capability.READ_AUDIT_TRAIL) and has_capability(
+        user, Capability.READ_RESTRICTED_AUDIT_TRAIL
+    )
+
+
+# --- the same rule, read the other way round: who may reach a queue or a case ------------------
+
+
+def _holds_a_role(user_ref: str) -> Exists:
+    # As `is_staff_user`: without a staff role `dsr_visible_to_staff` shows nothing.
+    return Exists(User.groups.through.objects.filter(user_id=OuterRef(user_ref), group__name__in=STAFF_ROLES))
+
+
+def queue_holders(access: Access, queue_ids: Iterable[int] | None = None) -> dict[int, set[int]]:
+    """Queue id → ids of the active staff who hold `access` on it (through a role group or
+    directly): exactly the people whose `dsr_visible_to_staff(…, access)` covers that queue.
+    Two queries, for all queues or for `queue_ids`."""
+    codename = QUEUE_PERMISSION[access]
+    on_queues = {} if queue_ids is None else {"content_object_id__in": list(queue_ids)}
+    # One filter() call per join, with the role check as an annotation on it: a second filter()
+    # across the multi-valued group→user relation would join it again and mix up the people.
+    via_groups = (
+        QueueGroupObjectPermission.objects.filter(
+            permission__codename=codename, group__user__is_active=True, **on_queues
+        )
+        .annotate(staff=_holds_a_role("group__user"))
+        .filter(staff=True)
+        .values_list("content_object_id", "group__user")
+    )
+    direct = (
+        QueueUserObjectPermission.objects.filter(permission__codename=codename, user__is_active=True, **on_queues)
+        .annotate(staff=_holds_a_role("user_id"))
+        .filter(staff=True)
+        .values_list("content_object_id", "user_id")
+    )
+    holders: dict[int, set[int]] = defaultdict(set)
+    for queue_id, user_id in [*via_groups, *direct]:
+        holders[queue_id].add(user_id)
+    return holders
+
+
+def staff_holding(access: Access, queue_ids: Iterable[int]) -> QuerySet[User]:
+    """The people `queue_holders` lists for these queues, as one query for a page's choices."""
+    codename = QUEUE_PERMISSION[access]
+    queue_ids = list(queue_ids)
+    groups = QueueGroupObjectPermission.objects.filter(
+        content_object_id__in=queue_ids, permission__codename=codename
+    ).values("group_id")
+    direct = QueueUserObjectPermission.objects.filter(
+        content_object_id__in=queue_ids, permission__codename=codename
+    ).values("user_id")
+    people = User.objects.filter(Q(groups__in=groups) | Q(pk__in=direct), is_active=True)
+    return people.filter(_holds_a_role("pk")).distinct()
+
+
+def case_grant_holders(dsr_ids: Iterable[int], access: Access = Access.HANDLE) -> set[tuple[int, int]]:
+    """(case id, user id) of the active staff an individual grant lets reach those cases with
+    `access`. A grant never opens a My Number case (its queue is restricted or its kind is a My
+    Number inquiry): only the officers' queue permission does (番号法第12条)."""
+    codenames = CASE_PERMISSIONS[access]
+    if not codenames:
+        return set()
+    grants = (
+        DsrUserObjectPermission.objects.filter(
+            permission__codename__in=codenames,
+            content_object__in=list(dsr_ids),
+            content_object__queue__is_restricted=False,
+            user__is_active=True,
+        )
+        .exclude(content_object__kind=RequestKind.MY_NUMBER_INQUIRY)
+        .filter(_holds_a_role("user_id"))
+    )
+    return set(grants.values_list("content_object_id", "user_id"))
 
 
 def dsr_list_for_member(user: object) -> QuerySet[DataSubjectRequest]:

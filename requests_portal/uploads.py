@@ -47,6 +47,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 
 from requests_portal import audit, storage
+from requests_portal.csv_export import FORMULA_PREFIXES
 from requests_portal.models import (
     DataSubjectRequest,
     Document,
@@ -68,8 +69,8 @@ _EXTENSION = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png", CSV: ".csv"}
 # own disclosure packages may also be CSV; nothing a requester uploads ever is.
 CSV_CATEGORIES = frozenset({DocumentCategory.DISCLOSURE_PACKAGE})
 _CSV_ENCODINGS = ("utf-8-sig", "cp932")  # Excel in Japan writes Shift_JIS (cp932)
-# A cell a spreadsheet would evaluate, unless it is a plain signed number (-100, +81, -1.5).
-_FORMULA_START = ("=", "+", "-", "@")
+# A cell a spreadsheet would evaluate (csv_export.FORMULA_PREFIXES, the list the exports escape),
+# unless it is a plain signed number (-100, +81, -1.5).
 _PLAIN_NUMBER = re.compile(r"[+-]?\d[\d,]*(\.\d+)?")
 _PIL_FORMAT = {JPEG: "JPEG", PNG: "PNG"}
 
@@ -344,7 +345,7 @@ def _clean_csv(content: bytes, *, owner: User) -> bytes:
     for line, row in enumerate(rows, start=1):
         for cell in row:
             value = cell.strip()
-            if value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+            if value.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(value):
                 raise _reject("csv_formula", MESSAGES["csv_formula"], owner=owner, line=line)
     if contains_my_number(text):
         raise _reject("content_my_number", MESSAGES["content_my_number"], owner=owner)

@@ -108,6 +108,19 @@ def allowed_targets(dsr: DataSubjectRequest, actor: User | None) -> list[Status]
     return [r.target for r in RULES if r.source == dsr.status and r.allowed & roles]
 
 
+def allowed_moves(
+    dsr: DataSubjectRequest, actor: User | None, *, roles: frozenset[Actor] | None = None
+) -> dict[Status, str | None]:
+    """The moves the table lets `actor` make on `dsr` now, each with the reason its guard
+    refuses it at present (None: `transition()` would accept it). For offering case actions and
+    explaining why one is refused, from the same rules and guards `transition()` applies.
+    `roles` may pass `actors_for(actor, dsr)` when the caller has it already."""
+    roles = actors_for(actor, dsr) if roles is None else roles
+    return {
+        rule.target: _guard(dsr, rule, actor) for rule in RULES if rule.source == dsr.status and rule.allowed & roles
+    }
+
+
 def _guard(dsr: DataSubjectRequest, rule: Rule, actor: User | None) -> str | None:
     """Why the move is refused, or None. Runs on the locked row."""
     target = rule.target

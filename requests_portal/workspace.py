@@ -26,15 +26,13 @@ from requests_portal.models import (
     BulkJob,
     DataSubjectRequest,
     DsrUserObjectPermission,
-    QueueGroupObjectPermission,
-    QueueUserObjectPermission,
     SavedFilter,
     Status,
     User,
 )
 from requests_portal.permissions import access_dsr_for_staff
-from requests_portal.roles import QUEUE_PERMISSION, STAFF_ROLES, Access, Role
-from requests_portal.selectors import dsr_visible_to_staff, queues_for_user
+from requests_portal.roles import Access, Capability, roles_with
+from requests_portal.selectors import case_grant_holders, dsr_visible_to_staff, queues_for_user, staff_holding
 
 SAVED_FILTER_KEYS = ("q", "status", "kind", "assignee", "due", "requester", "channel", "queue", "sort", "per_page")
 MAX_SAVED_FILTERS = 30
@@ -46,7 +44,7 @@ def queue_filterset(user: User, data: QueryDict):
     The one definition of "the queue with these filters": the queue page shows it, the CSV
     export writes it, and a background export rebuilds it from the stored query string.
     """
-    from requests_portal.forms.staff import QueueFilter
+    from requests_portal.filters import QueueFilter
 
     queues = queues_for_user(user)
     handlers = handlers_for_queues(queue.pk for queue in queues)
@@ -54,35 +52,23 @@ def queue_filterset(user: User, data: QueryDict):
 
 
 def handlers_for_queues(queue_ids: Iterable[int]) -> list[User]:
-    """Active staff who may work cases in any of these queues (group or direct queue grants)."""
-    queue_ids = list(queue_ids)
-    codename = QUEUE_PERMISSION[Access.HANDLE]
-    groups = QueueGroupObjectPermission.objects.filter(
-        content_object_id__in=queue_ids, permission__codename=codename
-    ).values("group_id")
-    direct = QueueUserObjectPermission.objects.filter(
-        content_object_id__in=queue_ids, permission__codename=codename
-    ).values("user_id")
-    people = User.objects.filter(Q(groups__in=groups) | Q(pk__in=direct), is_active=True)
-    return list(people.distinct().order_by("display_name", "email"))
+    """Active staff who may work cases in any of these queues (selectors.staff_holding)."""
+    return list(staff_holding(Access.HANDLE, queue_ids).order_by("display_name", "email"))
 
 
 def handlers_for_case(dsr: DataSubjectRequest) -> list[User]:
     """People a case may be assigned to: its queue's handlers and individual handle grants."""
-    people = {person.pk: person for person in handlers_for_queues([dsr.queue_id])}
-    if not dsr.is_restricted:
-        granted = DsrUserObjectPermission.objects.filter(
-            content_object=dsr, permission__codename="handle_case_grant", user__is_active=True
-        ).select_related("user")
-        people.update({grant.user_id: grant.user for grant in granted})
-    return sorted(people.values(), key=lambda person: (person.display_name, person.email))
+    holders = staff_holding(Access.HANDLE, [dsr.queue_id]).values("pk")
+    granted = [user_id for _dsr_id, user_id in case_grant_holders([dsr.pk], Access.HANDLE)]
+    people = User.objects.filter(Q(pk__in=holders) | Q(pk__in=granted))
+    return list(people.order_by("display_name", "email"))
 
 
 def grant_candidates(dsr: DataSubjectRequest, *, actor: User) -> list[User]:
     """Staff who could receive an individual grant on `dsr` (never for My Number cases)."""
     if dsr.is_restricted:
         return []
-    roles = [role for role in STAFF_ROLES if role not in (Role.ADMIN, Role.MY_NUMBER_OFFICER)]
+    roles = roles_with(Capability.RECEIVE_CASE_GRANT)
     people = User.objects.filter(is_active=True, groups__name__in=roles).exclude(pk=actor.pk)
     return list(people.distinct().order_by("display_name", "email"))
 

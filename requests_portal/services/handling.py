@@ -20,6 +20,7 @@ from requests_portal.models import (
     IdDocumentType,
     IdentityMethod,
     IdentityResult,
+    Letter,
     LetterKind,
     Message,
     MessageDirection,
@@ -286,3 +287,17 @@ def dsr_post_message(*, dsr: DataSubjectRequest, actor: User, body: str, interna
     if direction == MessageDirection.TO_MEMBER:
         notify_member(dsr, template="dsr_message", cause=f"mail:message-{message.pk}")
     return message
+
+
+@transaction.atomic
+def dsr_record_file_download(*, actor: User, file: Letter | Document, action: str) -> None:
+    """A letter or document of a case was downloaded: the audit entry and the staff-only timeline
+    event. `action` names the download ("letter.download", "document.download")."""
+    audit.record(action=action, actor=actor, obj=file)
+    RequestEvent.objects.create(
+        dsr=file.dsr,
+        actor=actor,
+        event_type=EventType.FILE_DOWNLOADED,
+        member_visible=False,
+        extra={"download": action, "object_id": str(file.public_id)},
+    )

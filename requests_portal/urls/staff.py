@@ -1,30 +1,31 @@
 from django.urls import path
 
-from requests_portal.views import audit_log, staff
+from requests_portal.views import audit_log
+from requests_portal.views.staff import actions, case, documents, grants, intake, queue, reassign, roster
 
 urlpatterns = [
-    path("staff/", staff.staff_home, name="staff_home"),
-    path("staff/queue/", staff.staff_queue, name="staff_queue"),
-    path("staff/queue/assign/", staff.staff_queue_bulk_assign, name="staff_queue_bulk_assign"),
-    path("staff/queue/filters/", staff.staff_saved_filter_create, name="staff_saved_filter_create"),
-    path("staff/queue/filters/<int:pk>/delete/", staff.staff_saved_filter_delete, name="staff_saved_filter_delete"),
-    path("staff/intake/", staff.staff_intake, name="staff_intake"),
-    path("staff/cases/<uuid:public_id>/", staff.staff_dsr_detail, name="staff_dsr_detail"),
-    path("staff/cases/<uuid:public_id>/claim/", staff.staff_dsr_claim, name="staff_dsr_claim"),
-    path("staff/cases/<uuid:public_id>/assign/", staff.staff_dsr_assign, name="staff_dsr_assign"),
-    path("staff/cases/<uuid:public_id>/access/", staff.staff_dsr_access, name="staff_dsr_access"),
+    path("staff/", queue.staff_home, name="staff_home"),
+    path("staff/queue/", queue.staff_queue, name="staff_queue"),
+    path("staff/queue/assign/", queue.staff_queue_bulk_assign, name="staff_queue_bulk_assign"),
+    path("staff/queue/filters/", queue.staff_saved_filter_create, name="staff_saved_filter_create"),
+    path("staff/queue/filters/<int:pk>/delete/", queue.staff_saved_filter_delete, name="staff_saved_filter_delete"),
+    path("staff/intake/", intake.staff_intake, name="staff_intake"),
+    path("staff/cases/<uuid:public_id>/", case.staff_dsr_detail, name="staff_dsr_detail"),
+    path("staff/cases/<uuid:public_id>/claim/", case.staff_dsr_claim, name="staff_dsr_claim"),
+    path("staff/cases/<uuid:public_id>/assign/", case.staff_dsr_assign, name="staff_dsr_assign"),
+    path("staff/cases/<uuid:public_id>/access/", grants.staff_dsr_access, name="staff_dsr_access"),
     path(
         "staff/cases/<uuid:public_id>/disclosure-package/",
-        staff.staff_dsr_disclosure_package,
+        documents.staff_dsr_disclosure_package,
         name="staff_dsr_disclosure_package",
     ),
-    path("staff/cases/<uuid:public_id>/access/revoke/", staff.staff_dsr_access_revoke, name="staff_dsr_access_revoke"),
+    path("staff/cases/<uuid:public_id>/access/revoke/", grants.staff_dsr_access_revoke, name="staff_dsr_access_revoke"),
     *[
         path(f"staff/cases/<uuid:public_id>/{slug}/", view, name=f"staff_dsr_{slug}")
-        for slug, view in staff.ACTION_VIEWS.items()
+        for slug, view in actions.ACTION_VIEWS.items()
     ],
-    path("staff/reassign/", staff.staff_reassign, name="staff_reassign"),
-    path("staff/roster/", staff.staff_roster_import, name="staff_roster_import"),
+    path("staff/reassign/", reassign.staff_reassign, name="staff_reassign"),
+    path("staff/roster/", roster.staff_roster_import, name="staff_roster_import"),
     path("staff/audit/", audit_log.staff_audit_log, name="staff_audit_log"),
     path("staff/audit/verify/", audit_log.staff_audit_verify, name="staff_audit_verify"),
     path("staff/audit/export.csv", audit_log.staff_audit_export, name="staff_audit_export"),

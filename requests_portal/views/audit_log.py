@@ -5,7 +5,6 @@ to My Number officers (who see only those). Reading, verifying and exporting the
 themselves audited.
 """
 
-import csv
 import json
 from collections.abc import Iterator
 from datetime import datetime
@@ -13,16 +12,17 @@ from datetime import datetime
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from requests_portal import audit
-from requests_portal.forms.staff import AuditLogFilter
+from requests_portal import audit, csv_export
+from requests_portal.filters import AuditLogFilter
 from requests_portal.models import AuditEntry, User
-from requests_portal.roles import Role, has_role
+from requests_portal.roles import Capability, has_capability
+from requests_portal.selectors import audit_entries_visible_to, reads_whole_audit_trail
 from requests_portal.views.access import staff_required
 
 PAGE_SIZE = 50
@@ -43,33 +43,23 @@ CSV_COLUMNS = (
     ("data", "詳細"),
     ("row_hash", "ハッシュ"),
 )
-# A cell starting with one of these is a formula to spreadsheet software (CSV injection).
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def audit_entries_for(user: User) -> QuerySet[AuditEntry]:
-    """The entries `user` may read: auditors the general trail, officers the My Number trail."""
-    auditor, officer = has_role(user, Role.AUDITOR), has_role(user, Role.MY_NUMBER_OFFICER)
-    if auditor and officer:
-        return AuditEntry.objects.all()
-    if officer:
-        return AuditEntry.objects.filter(restricted=True)
-    if auditor:
-        return AuditEntry.objects.filter(restricted=False)
-    raise Http404
-
-
-def reads_whole_trail(user: User) -> bool:
-    """Whether `user` reads every entry. Anyone who reads only part of the trail is shown no
-    entry numbers and no chain totals: the gaps between numbers would count the other part
-    (for an auditor, the activity on My Number cases, which no count may reveal)."""
-    return has_role(user, Role.AUDITOR) and has_role(user, Role.MY_NUMBER_OFFICER)
+    """The entries `user` may read (selectors.audit_entries_visible_to), or Http404 for anyone
+    whose roles read no part of the trail."""
+    if not (
+        has_capability(user, Capability.READ_AUDIT_TRAIL)
+        or has_capability(user, Capability.READ_RESTRICTED_AUDIT_TRAIL)
+    ):
+        raise Http404
+    return audit_entries_visible_to(user)
 
 
 def _reading_is_restricted(user: User) -> bool:
     """An officer's reading of the trail is itself about My Number cases (its pages, filters and
     counts describe that trail), so its entry is restricted: auditors do not see it."""
-    return has_role(user, Role.MY_NUMBER_OFFICER)
+    return has_capability(user, Capability.READ_RESTRICTED_AUDIT_TRAIL)
 
 
 # What a partial reader's CSV leaves out: entry numbers and row hashes (with them the gaps, and
@@ -97,8 +87,8 @@ def staff_audit_log(request: HttpRequest) -> HttpResponse:
         "filter": entries,
         "page": page,
         "verification": cache.get(VERIFY_CACHE_KEY),
-        "officer_view": not has_role(request.user, Role.AUDITOR),
-        "whole_trail": reads_whole_trail(request.user),
+        "officer_view": not has_capability(request.user, Capability.READ_AUDIT_TRAIL),
+        "whole_trail": reads_whole_audit_trail(request.user),
         "current_query": request.GET.urlencode(),
     }
     return render(request, "requests_portal/staff/audit_log.html", context)
@@ -129,21 +119,13 @@ def staff_audit_verify(request: HttpRequest) -> HttpResponse:
     return redirect("requests_portal:staff_audit_log")
 
 
-def _csv_cell(value: object) -> str:
-    if value is None:
-        return ""
+def _csv_cell(value: object) -> object:
+    # The trail's own formats (seconds, JSON details); csv_export escapes formula cells.
     if isinstance(value, datetime):
-        text = timezone.localtime(value).isoformat(timespec="seconds")
-    elif isinstance(value, dict | list):
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    else:
-        text = str(value)
-    return f"'{text}" if text.startswith(_FORMULA_PREFIXES) else text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+        return timezone.localtime(value).isoformat(timespec="seconds")
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
 
 
 def _csv_value(entry: AuditEntry, name: str, *, whole_trail: bool) -> object:
@@ -153,13 +135,14 @@ def _csv_value(entry: AuditEntry, name: str, *, whole_trail: bool) -> object:
     return getattr(entry, name)
 
 
-def _csv_rows(entries: QuerySet[AuditEntry], *, whole_trail: bool) -> Iterator[str]:
-    columns = CSV_COLUMNS if whole_trail else tuple(c for c in CSV_COLUMNS if c[0] not in _WHOLE_TRAIL_COLUMNS)
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # UTF-8 BOM, so spreadsheet software opens Japanese text correctly
-    yield writer.writerow([label for _field, label in columns])
+def _csv_columns(*, whole_trail: bool) -> tuple[tuple[str, str], ...]:
+    return CSV_COLUMNS if whole_trail else tuple(c for c in CSV_COLUMNS if c[0] not in _WHOLE_TRAIL_COLUMNS)
+
+
+def _csv_rows(entries: QuerySet[AuditEntry], *, whole_trail: bool) -> Iterator[list[object]]:
+    columns = _csv_columns(whole_trail=whole_trail)
     for entry in entries.iterator(chunk_size=2000):
-        yield writer.writerow([_csv_cell(_csv_value(entry, name, whole_trail=whole_trail)) for name, _label in columns])
+        yield [_csv_cell(_csv_value(entry, name, whole_trail=whole_trail)) for name, _label in columns]
 
 
 @require_safe
@@ -171,12 +154,12 @@ def staff_audit_export(request: HttpRequest) -> HttpResponse:
     filters = {key: value for key, value in request.GET.items() if key in entries.filters and value}
     restricted = _reading_is_restricted(request.user)
     audit.record(action="audit.export", actor=request.user, data={"filters": filters}, restricted=restricted)
-    rows = _csv_rows(entries.qs.order_by("id"), whole_trail=reads_whole_trail(request.user))
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    filename = f"audit-{timezone.localdate():%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    whole_trail = reads_whole_audit_trail(request.user)
+    return csv_export.csv_response(
+        filename=f"audit-{timezone.localdate():%Y%m%d}.csv",
+        header=[label for _name, label in _csv_columns(whole_trail=whole_trail)],
+        rows=_csv_rows(entries.qs.order_by("id"), whole_trail=whole_trail),
+    )
 
 
 __all__ = ["_", "audit_entries_for", "staff_audit_export", "staff_audit_log", "staff_audit_verify"]

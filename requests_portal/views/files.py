@@ -8,14 +8,8 @@ download writes an audit entry and a timeline event, and a refused one a "denied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
-from requests_portal import audit, storage
-from requests_portal.models import (
-    Document,
-    EventType,
-    Letter,
-    LetterStatus,
-    RequestEvent,
-)
+from requests_portal import services, storage
+from requests_portal.models import Document, Letter, LetterStatus
 from requests_portal.permissions import deny_case_file
 from requests_portal.roles import is_staff_user
 from requests_portal.selectors import documents_for_member, dsr_list_for_member, dsr_visible_to_staff
@@ -35,14 +29,7 @@ def _serve(request: HttpRequest, obj: Letter | Document, *, action: str, filenam
         content = storage.read(obj.storage_name)
     except storage.StoredFileMissing:
         raise Http404 from None
-    audit.record(action=action, actor=request.user, obj=obj)
-    RequestEvent.objects.create(
-        dsr=obj.dsr,
-        actor=request.user,
-        event_type=EventType.FILE_DOWNLOADED,
-        member_visible=False,
-        extra={"download": action, "object_id": str(obj.public_id)},
-    )
+    services.dsr_record_file_download(actor=request.user, file=obj, action=action)
     return storage.attachment_response(content, filename=filename, content_type=content_type)
 
 

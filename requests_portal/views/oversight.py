@@ -19,28 +19,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from requests_portal import audit, exports, jobs, reports, retention, storage, workspace
+from requests_portal import audit, csv_export, exports, jobs, reports, retention, storage, workspace
 from requests_portal.charts import dashboard_charts
 from requests_portal.exceptions import DomainError
 from requests_portal.forms.oversight import DashboardFilterForm, FiscalYearForm, LegalHoldForm
 from requests_portal.models import BulkJob, RetentionPolicy
 from requests_portal.mynumber import mask_my_numbers
-from requests_portal.roles import Access, Role, has_role
+from requests_portal.roles import Access, Capability, has_capability
 from requests_portal.selectors import dsr_visible_to_staff
 from requests_portal.views.access import staff_required
 
-OVERSIGHT_ROLES = (Role.GA_SUPERVISOR, Role.AUDITOR, Role.MY_NUMBER_OFFICER)
-EXPORT_ROLES = (Role.GA_STAFF, *OVERSIGHT_ROLES)
 
-
-def role_required(*roles: str) -> Callable:
-    """A staff member holding one of `roles`; other staff get 404 (the page does not exist for them)."""
+def capability_required(capability: Capability) -> Callable:
+    """A staff member whose roles allow `capability`; other staff get 404 (the page does not exist for them)."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @staff_required
         @wraps(view)
         def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-            if not any(has_role(request.user, role) for role in roles):
+            if not has_capability(request.user, capability):
                 raise Http404
             return view(request, *args, **kwargs)
 
@@ -52,7 +49,7 @@ def role_required(*roles: str) -> Callable:
 def _context(request: HttpRequest, **extra: object) -> dict:
     user = request.user
     return {
-        "can_oversee": any(has_role(user, role) for role in OVERSIGHT_ROLES),
+        "can_oversee": has_capability(user, Capability.OVERSEE),
         "includes_restricted": reports.sees_restricted(user),
         **extra,
     }
@@ -77,7 +74,7 @@ def _report_filter(form: DashboardFilterForm) -> reports.ReportFilter | None:
 
 
 @require_safe
-@role_required(*OVERSIGHT_ROLES)
+@capability_required(Capability.OVERSEE)
 def dashboard(request: HttpRequest) -> HttpResponse:
     form = _dashboard_form(request)
     report_filter = _report_filter(form)
@@ -95,7 +92,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@role_required(*OVERSIGHT_ROLES)
+@capability_required(Capability.OVERSEE)
 def dashboard_csv(request: HttpRequest, table: str) -> HttpResponse:
     if table not in reports.DASHBOARD_TABLES:
         raise Http404
@@ -111,7 +108,7 @@ def dashboard_csv(request: HttpRequest, table: str) -> HttpResponse:
     )
     header, rows = exports.table_rows(report.table(table))
     period = f"{report_filter.date_from:%Y%m%d}-{report_filter.date_to:%Y%m%d}"
-    return exports.csv_response(filename=f"dashboard_{table}_{period}.csv", header=header, rows=rows)
+    return csv_export.csv_response(filename=f"dashboard_{table}_{period}.csv", header=header, rows=rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -127,7 +124,7 @@ def _annual(request: HttpRequest) -> tuple[FiscalYearForm, reports.AnnualStatist
 
 
 @require_safe
-@role_required(*OVERSIGHT_ROLES)
+@capability_required(Capability.OVERSEE)
 def annual(request: HttpRequest) -> HttpResponse:
     form, statistics = _annual(request)
     if statistics is not None:
@@ -142,7 +139,7 @@ def annual(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@role_required(*OVERSIGHT_ROLES)
+@capability_required(Capability.OVERSEE)
 def annual_csv(request: HttpRequest) -> HttpResponse:
     _form, statistics = _annual(request)
     if statistics is None:
@@ -154,7 +151,7 @@ def annual_csv(request: HttpRequest) -> HttpResponse:
         data={"fiscal_year": statistics.fiscal_year},
     )
     header, rows = exports.table_rows(statistics.table)
-    return exports.csv_response(filename=f"annual_statistics_{statistics.fiscal_year}.csv", header=header, rows=rows)
+    return csv_export.csv_response(filename=f"annual_statistics_{statistics.fiscal_year}.csv", header=header, rows=rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,7 +211,7 @@ def _active_filters(filterset: object) -> list[tuple[str, str]]:
 
 
 @require_safe
-@role_required(*EXPORT_ROLES)
+@capability_required(Capability.EXPORT)
 def queue_export(request: HttpRequest) -> HttpResponse:
     """What an export of the queue with these filters would hold, and the two ways to get it."""
     filterset, refusal = _export_filters(request)
@@ -232,7 +229,7 @@ def queue_export(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@role_required(*EXPORT_ROLES)
+@capability_required(Capability.EXPORT)
 def queue_export_csv(request: HttpRequest) -> HttpResponse:
     query = _queue_query(request)
     _filterset, refusal = _export_filters(request)
@@ -240,13 +237,13 @@ def queue_export_csv(request: HttpRequest) -> HttpResponse:
         return refusal
     _audit_queue_export(request, query, "stream")
     cases = exports.queue_cases(request.user, query)
-    return exports.csv_response(
-        filename=exports.timestamped("queue_export"), header=exports.queue_header(), rows=exports.queue_rows(cases)
+    return csv_export.csv_response(
+        filename=csv_export.timestamped("queue_export"), header=exports.queue_header(), rows=exports.queue_rows(cases)
     )
 
 
 @require_POST
-@role_required(*EXPORT_ROLES)
+@capability_required(Capability.EXPORT)
 def queue_export_job(request: HttpRequest) -> HttpResponse:
     # The filters travel in the query string, exactly as for the streamed download.
     query = _queue_query(request)
@@ -311,9 +308,9 @@ def job_download(request: HttpRequest, public_id: str) -> HttpResponse:
         restricted=bool(job.params.get("restricted")),
         data={"kind": job.kind, "rows": job.done},
     )
-    response = StreamingHttpResponse(exports.job_file_chunks(job), content_type=exports.CSV_CONTENT_TYPE)
+    response = StreamingHttpResponse(exports.job_file_chunks(job), content_type=csv_export.CSV_CONTENT_TYPE)
     response["Content-Length"] = str(job.result.get("bytes", ""))
-    return exports.download_headers(response, job.result.get("filename") or "export.csv")
+    return csv_export.download_headers(response, job.result.get("filename") or "export.csv")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -333,20 +330,20 @@ def _retention_page(request: HttpRequest, form: LegalHoldForm, status: int = 200
         policy=RetentionPolicy.load(),
         held=retention.held_cases(request.user)[:200],
         form=form,
-        can_hold=has_role(request.user, Role.GA_SUPERVISOR) or has_role(request.user, Role.MY_NUMBER_OFFICER),
+        can_hold=has_capability(request.user, Capability.LEGAL_HOLD),
     )
     return render(request, "requests_portal/oversight/retention.html", context, status=status)
 
 
 @require_safe
-@role_required(*OVERSIGHT_ROLES)
+@capability_required(Capability.OVERSEE)
 def retention_overview(request: HttpRequest) -> HttpResponse:
     initial = {"reference": request.GET.get("reference", "")[:20]}
     return _retention_page(request, LegalHoldForm(initial=initial))
 
 
 @require_POST
-@role_required(Role.GA_SUPERVISOR, Role.MY_NUMBER_OFFICER)
+@capability_required(Capability.LEGAL_HOLD)
 def legal_hold(request: HttpRequest) -> HttpResponse:
     form = LegalHoldForm(request.POST)
     if form.is_valid():
@@ -370,7 +367,7 @@ def legal_hold(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@role_required(*OVERSIGHT_ROLES)
+@capability_required(Capability.OVERSEE)
 def disposals(request: HttpRequest) -> HttpResponse:
     records = retention.disposal_records_visible(request.user).order_by("-at", "-id")
     page = Paginator(records, 50).get_page(request.GET.get("page"))
@@ -386,12 +383,12 @@ def disposals(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@role_required(*OVERSIGHT_ROLES)
+@capability_required(Capability.OVERSEE)
 def disposals_csv(request: HttpRequest) -> HttpResponse:
     records = retention.disposal_records_visible(request.user).order_by("at", "id")
     audit.record(action="export.disposals", actor=request.user, restricted=reports.sees_restricted(request.user))
-    return exports.csv_response(
-        filename=exports.timestamped("disposal_records"),
+    return csv_export.csv_response(
+        filename=csv_export.timestamped("disposal_records"),
         header=exports.DisposalColumns().headers,
         rows=exports.disposal_rows(records),
     )

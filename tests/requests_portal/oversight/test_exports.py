@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from requests_portal import exports
+from requests_portal import csv_export, exports
 from requests_portal.models import (
     AuditEntry,
     DataSubjectRequest,
@@ -54,7 +54,7 @@ def _rows(body: bytes) -> list[list[str]]:
     ],
 )
 def test_neutralise(value, expected):
-    assert exports.neutralise(value) == expected
+    assert csv_export.neutralise(value) == expected
 
 
 def test_queue_csv_opens_with_japanese_intact_and_formulas_escaped(client, supervisor, case_maker):

@@ -199,3 +199,14 @@ def test_filters_by_one_action_a_group_and_a_role(client, auditor, supervisor, o
     assert by_role
     assert all("ga_supervisor" in e.actor_role.split(",") for e in by_role)
     assert "export.queue" in {e.action for e in by_role}
+
+
+def test_csv_export_sends_the_same_download_headers_as_every_export(client, auditor):
+    client.force_login(auditor)
+    response = client.get(EXPORT)
+    assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    assert response["Cache-Control"] == "no-store, private"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert "\r\n" in body
+    assert "\n" not in body.replace("\r\n", "")

@@ -1,0 +1,249 @@
+"""The filtersets: the staff queue's filters, search and sort (the one definition of "the queue
+with these filters", shared by the queue page and its CSV exports through
+workspace.queue_filterset) and the audit trail's filters. Both narrow a queryset the selectors
+already limited to what the user may see; neither widens it.
+"""
+
+from datetime import datetime, time, timedelta
+
+import django_filters
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from requests_portal import audit, deadlines, roles
+from requests_portal.forms.staff import DateInput
+from requests_portal.models import (
+    AGENT_REQUESTER_TYPES,
+    ART39_KINDS,
+    UNANSWERED_STATUSES,
+    AuditEntry,
+    Channel,
+    DataSubjectRequest,
+    Member,
+    Queue,
+    RequesterType,
+    RequestKind,
+    Status,
+    User,
+)
+from requests_portal.mynumber import contains_my_number
+from requests_portal.roles import Role
+from requests_portal.text import kana_search_key, name_search_key, normalize_line
+
+# --- the queue --------------------------------------------------------------------------------
+
+OPEN_FILTER = ""
+ALL_FILTER = "all"
+STATUS_FILTER_CHOICES = [(ALL_FILTER, _("すべて")), *Status.choices]
+DUE_CHOICES = [
+    ("overdue", _("期限超過")),
+    ("soon", _("3営業日以内に期限")),
+    ("art39", _("第39条の2週間を経過")),
+]
+REQUESTER_CHOICES = [*RequesterType.choices, ("agent", _("代理人による請求（すべて）"))]
+SORT_FIELDS = (("due_date", "due"), ("received_at", "received"), ("reference", "reference"))
+SORT_LABELS = {
+    "due": _("期限が近い順"),
+    "-due": _("期限が遠い順"),
+    "received": _("受付の古い順"),
+    "-received": _("受付の新しい順"),
+    "reference": _("受付番号順"),
+    "-reference": _("受付番号の逆順"),
+}
+MINE, UNASSIGNED = "mine", "unassigned"
+_INLINE_MEMBER_IDS = 1000
+
+
+def start_of_day(day: object) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))  # type: ignore[arg-type]
+
+
+class QueueFilter(django_filters.FilterSet):
+    """Filters, search and sort of the queue page. Applied to an already-visible queryset."""
+
+    q = django_filters.CharFilter(method="filter_search", label=_("検索"))
+    status = django_filters.ChoiceFilter(
+        choices=STATUS_FILTER_CHOICES, method="filter_status", label=_("状態"), empty_label=_("未回答のすべて")
+    )
+    kind = django_filters.ChoiceFilter(choices=RequestKind.choices, label=_("請求の種類"), empty_label=_("すべて"))
+    assignee = django_filters.ChoiceFilter(method="filter_assignee", label=_("担当者"), empty_label=_("すべて"))
+    due = django_filters.ChoiceFilter(
+        choices=DUE_CHOICES, method="filter_due", label=_("期限"), empty_label=_("指定しない")
+    )
+    requester = django_filters.ChoiceFilter(
+        choices=REQUESTER_CHOICES, method="filter_requester", label=_("請求者の区分"), empty_label=_("すべて")
+    )
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("受付経路"), empty_label=_("すべて"))
+    queue = django_filters.ModelChoiceFilter(queryset=Queue.objects.none(), label=_("キュー"), empty_label=_("すべて"))
+    sort = django_filters.OrderingFilter(fields=SORT_FIELDS, field_labels={}, label=_("並び順"), empty_label=None)
+
+    class Meta:
+        model = DataSubjectRequest
+        fields: list[str] = []
+
+    def __init__(self, *args: object, user: User, queues: QuerySet[Queue], handlers: list[User], **kwargs: object):
+        data = args[0] if args else kwargs.get("data")
+        # A My Number typed into the search is neither searched for nor shown again on the page.
+        self.search_refused = bool(data is not None and contains_my_number(data.get("q", "") or ""))
+        if self.search_refused:
+            data = data.copy()  # type: ignore[union-attr]
+            data["q"] = ""
+            args = (data, *args[1:]) if args else args
+            if not args:
+                kwargs["data"] = data
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if len(queues) > 1:
+            self.filters["queue"].queryset = queues
+        else:
+            del self.filters["queue"]  # nothing to choose between
+        self.filters["assignee"].extra["choices"] = [
+            (MINE, _("自分")),
+            (UNASSIGNED, _("未割当て")),
+            *[(str(person.pk), str(person)) for person in handlers],
+        ]
+        self.filters["sort"].extra["choices"] = list(SORT_LABELS.items())
+        # Only the kinds the user's queues can hold (the My Number queue holds one kind).
+        restricted, general = any(q.is_restricted for q in queues), any(not q.is_restricted for q in queues)
+        self.filters["kind"].extra["choices"] = [
+            (value, label)
+            for value, label in RequestKind.choices
+            if (restricted if value == RequestKind.MY_NUMBER_INQUIRY else general)
+        ]
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        # django-filter skips a filter whose value is empty; "no status" means the unanswered ones.
+        if not self.form.cleaned_data.get("status"):
+            queryset = queryset.filter(status__in=UNANSWERED_STATUSES)
+        return queryset
+
+    @property
+    def qs(self) -> QuerySet[DataSubjectRequest]:
+        cases = super().qs
+        if not self.form.cleaned_data.get("sort"):
+            cases = cases.order_by("due_date", "id")
+        else:
+            cases = cases.order_by(*cases.query.order_by, "id")
+        return cases
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        text = normalize_line(value or "")
+        if not text:
+            return queryset
+        compact = text.replace(" ", "")
+        # The members first (one index lookup or a scan of the roster, not of the cases), then
+        # the cases by member id or by the start of their 受付番号; both use an index.
+        people = Q(member_number=compact)
+        if name_key := name_search_key(text):
+            people |= Q(name_search__contains=name_key)
+        if kana_key := kana_search_key(text):
+            people |= Q(kana_search__contains=kana_key)
+        members = Member.objects.filter(people).values_list("pk", flat=True)
+        # A selective search (a member number, a rare name) goes in as a short id list, which the
+        # planner serves from the member index; a common surname stays a subquery.
+        few = list(members[: _INLINE_MEMBER_IDS + 1])
+        member_ids = few if len(few) <= _INLINE_MEMBER_IDS else members
+        return queryset.filter(Q(reference__startswith=compact.upper()) | Q(member_id__in=member_ids))
+
+    def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == ALL_FILTER:
+            return queryset
+        return queryset.filter(status=value)
+
+    def filter_assignee(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == MINE:
+            return queryset.filter(assignee=self.user)
+        if value == UNASSIGNED:
+            return queryset.filter(assignee__isnull=True)
+        return queryset.filter(assignee_id=int(value)) if value.isdigit() else queryset
+
+    def filter_due(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        today = timezone.localdate()
+        unanswered = queryset.filter(status__in=UNANSWERED_STATUSES)
+        if value == "overdue":
+            return unanswered.filter(paused_at__isnull=True, due_date__lt=today)
+        if value == "soon":
+            horizon = deadlines.current_calendar().add_business_days(today, 3)
+            return unanswered.filter(due_date__gte=today, due_date__lte=horizon)
+        if value == "art39":
+            # Art. 39: the member may sue from the day after arrival + 14 days.
+            return unanswered.filter(kind__in=ART39_KINDS, received_at__lt=start_of_day(today - timedelta(days=14)))
+        return queryset
+
+    def filter_requester(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "agent":
+            return queryset.filter(requester_type__in=AGENT_REQUESTER_TYPES)
+        return queryset.filter(requester_type=value) if value else queryset
+
+
+# --- the audit trail ------------------------------------------------------------------------
+
+
+def audit_action_choices() -> list:
+    """Each group (all its actions), then its single actions, as <optgroup>s."""
+    return [
+        (
+            group,
+            [(key, _("%(group)s（すべて）") % {"group": group}), *((code, label) for code, label in actions.items())],
+        )
+        for key, group, actions in audit.AUDIT_ACTION_GROUPS
+    ]
+
+
+def audit_role_choices() -> list:
+    return [*Role.choices, *roles.OTHER_ROLE_LABELS.items()]
+
+
+class AuditLogFilter(django_filters.FilterSet):
+    actor = django_filters.CharFilter(method="filter_actor", label=_("操作した人（メールアドレス）"))
+    case = django_filters.CharFilter(method="filter_case", label=_("受付番号"))
+    action = django_filters.ChoiceFilter(
+        choices=audit_action_choices, method="filter_action", label=_("操作の種類"), empty_label=_("すべて")
+    )
+    role = django_filters.ChoiceFilter(
+        choices=audit_role_choices, method="filter_role", label=_("操作した人の役割"), empty_label=_("すべて")
+    )
+    date_from = django_filters.DateFilter(method="filter_from", label=_("期間（から）"), widget=DateInput())
+    date_to = django_filters.DateFilter(method="filter_to", label=_("期間（まで）"), widget=DateInput())
+
+    class Meta:
+        model = AuditEntry
+        fields: list[str] = []
+
+    @property
+    def qs(self) -> QuerySet[AuditEntry]:
+        return super().qs.order_by("-id")
+
+    def filter_action(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value in audit.AUDIT_ACTIONS_BY_GROUP:
+            return queryset.filter(action__in=audit.AUDIT_ACTIONS_BY_GROUP[value])
+        return queryset.filter(action=value)
+
+    def filter_role(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # `actor_role` holds the sorted role codes joined by commas (roles.role_label).
+        return queryset.filter(
+            Q(actor_role=value)
+            | Q(actor_role__startswith=f"{value},")
+            | Q(actor_role__endswith=f",{value}")
+            | Q(actor_role__contains=f",{value},")
+        )
+
+    def filter_actor(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = normalize_line(value).lower()
+        if not value:
+            return queryset
+        # Through the user ids, so the (actor_id, at) index serves a trail of millions of rows.
+        return queryset.filter(actor_id__in=User.objects.filter(email__istartswith=value).values("pk"))
+
+    def filter_case(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = normalize_line(value).replace(" ", "").upper()
+        return queryset.filter(object_ref=value) if value else queryset
+
+    def filter_from(self, queryset: QuerySet, name: str, value: object) -> QuerySet:
+        return queryset.filter(at__gte=start_of_day(value))
+
+    def filter_to(self, queryset: QuerySet, name: str, value: object) -> QuerySet:
+        return queryset.filter(at__lt=start_of_day(value + timedelta(days=1)))  # type: ignore[operator]

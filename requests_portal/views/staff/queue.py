@@ -1,0 +1,160 @@
+"""The staff home page and the case queue: filters, saved filters and bulk assignment."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from requests_portal import jobs, workspace
+from requests_portal.exceptions import DomainError
+from requests_portal.filters import ALL_FILTER, SORT_LABELS, QueueFilter
+from requests_portal.forms.staff import BulkAssignForm, SavedFilterForm
+from requests_portal.models import OPEN_STATUSES, Status
+from requests_portal.roles import Access
+from requests_portal.selectors import dsr_status_counts, dsr_visible_to_staff, queues_for_user
+from requests_portal.views.access import staff_required
+from requests_portal.views.staff.common import safe_next
+from requests_portal.views.staff.intake import intake_kinds
+
+QUEUE_TEMPLATE = "requests_portal/staff/queue.html"
+QUEUE_RESULTS_TEMPLATE = "requests_portal/staff/_queue_results.html"
+
+
+@require_safe
+@staff_required
+def staff_home(request: HttpRequest) -> HttpResponse:
+    visible = dsr_visible_to_staff(request.user)
+    queues = []
+    for queue in queues_for_user(request.user):
+        counts = dsr_status_counts(visible.filter(queue=queue, status__in=OPEN_STATUSES))
+        rows = [(status, Status(status).label, counts.get(status, 0)) for status in Status.values]
+        rows = [row for row in rows if row[0] in OPEN_STATUSES]
+        queues.append({"queue": queue, "rows": rows, "open_total": sum(n for _s, _label, n in rows)})
+    mine = visible.filter(assignee=request.user, status__in=OPEN_STATUSES).count()
+    approvable = dsr_visible_to_staff(request.user, Access.APPROVE).filter(status=Status.AWAITING_APPROVAL)
+    context = {
+        "queues": queues,
+        "mine": mine,
+        "to_approve": approvable.exclude(drafted_by=request.user).count(),
+        "can_approve": bool(queues_for_user(request.user, Access.APPROVE)),
+        "can_intake": bool(intake_kinds(request.user)),
+    }
+    return render(request, "requests_portal/staff/home.html", context)
+
+
+def _page_size(request: HttpRequest) -> int:
+    sizes = tuple(settings.DSR_QUEUE_PAGE_SIZES)
+    try:
+        size = int(request.GET.get("per_page", sizes[0]))
+    except ValueError:
+        return sizes[0]
+    return size if size in sizes else sizes[0]
+
+
+@require_safe
+@staff_required
+def staff_queue(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    visible = dsr_visible_to_staff(user)
+    queues = queues_for_user(user)
+    handlers = workspace.handlers_for_queues(queue.pk for queue in queues)
+    filter_kwargs = {"user": user, "queues": queues, "handlers": handlers}
+    filterset = QueueFilter(request.GET, queryset=visible, **filter_kwargs)
+    if filterset.search_refused:
+        # Take the number out of the address bar, the page and every link built from the query.
+        params = request.GET.copy()
+        params.pop("q", None)
+        messages.error(request, _("マイナンバーでは検索できません。入力した番号は検索にも記録にも使っていません。"))
+        return HttpResponseRedirect(f"{reverse('requests_portal:staff_queue')}?{params.urlencode()}")
+    cases = filterset.qs.select_related("queue", "member", "assignee")
+    # Counts per status answer "how many would I see with these filters in each status".
+    count_params = request.GET.copy()
+    count_params["status"] = ALL_FILTER
+    counted = QueueFilter(count_params, queryset=visible, **filter_kwargs)
+    counts = dsr_status_counts(counted.qs)
+    page = Paginator(cases, _page_size(request)).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    workspace.attach_deadline_summaries(page.object_list)
+    workspace.record_queue_view(actor=user, cases=page.object_list)
+    handle_queue_ids = {queue.pk for queue in queues_for_user(user, Access.HANDLE)}
+    context = {
+        "filter": filterset,
+        "page": page,
+        "status_counts": [(status, label, counts.get(status, 0)) for status, label in Status.choices],
+        "total_all": sum(counts.values()),
+        "saved_filters": user.saved_filters.all(),
+        "saved_filter_form": SavedFilterForm(initial={"query": request.GET.urlencode()}),
+        "bulk_handlers": workspace.handlers_for_queues(handle_queue_ids) if handle_queue_ids else [],
+        "can_handle": bool(handle_queue_ids),
+        "page_sizes": settings.DSR_QUEUE_PAGE_SIZES,
+        "sort_labels": SORT_LABELS,
+        "current_query": request.GET.urlencode(),
+    }
+    template = QUEUE_RESULTS_TEMPLATE if request.htmx and not request.htmx.boosted else QUEUE_TEMPLATE
+    return render(request, template, context)
+
+
+@require_POST
+@staff_required
+def staff_queue_bulk_assign(request: HttpRequest) -> HttpResponse:
+    queue_url = safe_next(request, reverse("requests_portal:staff_queue"))
+    handle_queues = queues_for_user(request.user, Access.HANDLE)
+    if not handle_queues:
+        raise Http404
+    handlers = workspace.handlers_for_queues(queue.pk for queue in handle_queues)
+    form = BulkAssignForm(request.POST, handlers=handlers)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return HttpResponseRedirect(queue_url)
+    selected, assignee = form.cleaned_data["cases"], form.cleaned_data["assignee"]
+    if len(selected) > workspace.BULK_ASSIGN_INLINE_LIMIT:
+        job = jobs.job_start(
+            kind=workspace.BulkAssignJob.kind,
+            actor=request.user,
+            params={"public_ids": selected, "assignee_id": assignee.pk if assignee else None},
+        )
+        return redirect("requests_portal:oversight_job", public_id=job.public_id)
+    result = workspace.dsr_bulk_assign(actor=request.user, public_ids=selected, assignee=assignee)
+    if result.assigned:
+        messages.success(request, _("%(count)d 件の担当者を変更しました。") % {"count": len(result.assigned)})
+    if result.refused or result.not_found:
+        messages.warning(
+            request,
+            _("%(count)d 件は変更できませんでした（担当できない職員、または処理できない事案）。")
+            % {"count": len(result.refused) + result.not_found},
+        )
+    return HttpResponseRedirect(queue_url)
+
+
+@require_POST
+@staff_required
+def staff_saved_filter_create(request: HttpRequest) -> HttpResponse:
+    form = SavedFilterForm(request.POST)
+    query = request.POST.get("query", "")
+    if form.is_valid():
+        try:
+            saved = workspace.saved_filter_save(user=request.user, name=form.cleaned_data["name"], query=query)
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("検索条件「%(name)s」を保存しました。") % {"name": saved.name})
+            query = saved.query
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return HttpResponseRedirect(f"{reverse('requests_portal:staff_queue')}?{workspace.clean_filter_query(query)}")
+
+
+@require_POST
+@staff_required
+def staff_saved_filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    workspace.saved_filter_delete(user=request.user, pk=pk)
+    messages.success(request, _("保存した検索条件を削除しました。"))
+    return redirect("requests_portal:staff_queue")
