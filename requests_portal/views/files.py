@@ -29,7 +29,7 @@ def _serve(request: HttpRequest, obj: Letter | Document, *, action: str, filenam
         content = storage.read(obj.storage_name)
     except storage.StoredFileMissing:
         raise Http404 from None
-    services.dsr_record_file_download(actor=request.user, file=obj, action=action)
+    services.dsr_record_file_download(actor=request.user, file=obj)
     return storage.attachment_response(content, filename=filename, content_type=content_type)
 
 
