@@ -66,9 +66,12 @@ def test_a_misspelt_task_name_fails_the_change_at_once(django_capture_on_commit_
 
 def test_a_broker_that_is_down_is_logged_and_left_for_the_sweep(django_capture_on_commit_callbacks, caplog):
     row = _unsent_mail()
-    with _publishing_to(UNREACHABLE_BROKER), caplog.at_level(logging.WARNING, logger="requests_portal.queueing"):
-        with django_capture_on_commit_callbacks(execute=True):
-            queueing.enqueue_on_commit("requests_portal.outbound_mail_send", row.pk)
+    with (
+        _publishing_to(UNREACHABLE_BROKER),
+        caplog.at_level(logging.WARNING, logger="requests_portal.queueing"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        queueing.enqueue_on_commit("requests_portal.outbound_mail_send", row.pk)
     assert [r.getMessage() for r in caplog.records] == [
         f"broker unavailable: requests_portal.outbound_mail_send({row.pk},) left for the sweep"
     ]
