@@ -174,7 +174,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_VERBOSE = False
 
-# Staff sessions: 15 minutes idle, 12 hours in all (RELIABILITY.md T2).
+# Staff sessions: 15 minutes idle, 12 hours in all (docs/reliability.md#session-lifetime).
 DSR_STAFF_IDLE_SECONDS = env.int("DSR_STAFF_IDLE_SECONDS", default=15 * 60)
 DSR_MEMBER_IDLE_SECONDS = env.int("DSR_MEMBER_IDLE_SECONDS", default=30 * 60)
 SESSION_COOKIE_AGE = env.int("DSR_SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
@@ -225,7 +225,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # ------------------------------------------------------------------------------
-# Uploads (RELIABILITY.md T4)
+# Uploads (docs/reliability.md#uploads)
 # ------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -346,7 +346,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # ------------------------------------------------------------------------------
-# Portal policy (DOMAIN.md; the [policy] defaults the co-op may change)
+# Portal policy (docs/legal.md; the [policy] defaults the co-op may change)
 # ------------------------------------------------------------------------------
 DSR_RESPONSE_PERIOD_DAYS = env.int("DSR_RESPONSE_PERIOD_DAYS", default=14)
 DSR_TRUSTED_PROXY_HOPS = env.int("DSR_TRUSTED_PROXY_HOPS", default=0)
@@ -387,7 +387,7 @@ LOGGING: dict[str, Any] = {
     },
 }
 
-# --- Issue 3: member accounts (sign-up against the roster) and upload housekeeping ---
+# --- Member accounts (sign-up against the roster) and upload housekeeping ---
 # Sign-up asks for member number, date of birth and email only; the password is set after the
 # address is confirmed (the adapter sends a confirmed member without a password to set one).
 # "password1" stays listed (optional) because allauth shows the login form's password field only
@@ -406,7 +406,7 @@ CELERY_BEAT_SCHEDULE["unattached-uploads-purge"] = {
 }
 
 # ------------------------------------------------------------------------------
-# --- Issue 5: oversight (dashboard, CSV exports, retention purge, bulk jobs) ---
+# --- Oversight (dashboard, CSV exports, retention purge, bulk jobs) ---
 # ------------------------------------------------------------------------------
 # The oversight tasks live in their own module; the worker imports it by this setting.
 CELERY_IMPORTS = (*globals().get("CELERY_IMPORTS", ()), "requests_portal.tasks_oversight")
@@ -426,7 +426,7 @@ DSR_BULK_JOB_MODULES = [
 # Seconds one runner invocation works before it queues its continuation (< the soft time limit).
 DSR_BULK_JOB_TIME_BUDGET = 45
 
-# --- Issue 6: staff sign-in, second factor and the staff workspace ---
+# --- Staff sign-in, second factor and the staff workspace ---
 # Staff must prove a TOTP code in every session (requests_portal.staff_auth); secrets are
 # stored encrypted, and a wrong code counts as a failed login for axes.
 MFA_ADAPTER = "requests_portal.staff_auth.MfaAdapter"
@@ -449,7 +449,7 @@ AXES_SENSITIVE_PARAMETERS = [
 ]
 DSR_QUEUE_PAGE_SIZES = (25, 50, 100)
 
-# --- Issue 4: letters, reminders and the outbox ---
+# --- Letters, reminders and the outbox ---
 # A letter still PENDING this long after its last attempt is rung again by the sweep.
 DSR_LETTER_SWEEP_GRACE_SECONDS = env.int("DSR_LETTER_SWEEP_GRACE_SECONDS", default=180)
 # Render attempts before a letter is marked failed for staff to look at.

@@ -1,6 +1,6 @@
 """Member accounts: hooks into django-allauth (sign-up against the roster) and django-axes.
 
-Sign-up (DOMAIN.md §3 item 2; ANCHORS.md §4 item 5): a member gives their 組合員番号, date
+Sign-up (docs/legal.md#sign-up; 個人情報保護法第37条第1項): a member gives their 組合員番号, date
 of birth (和暦 or western) and an email address. Only a roster member (`Member`) without a
 login may sign up, and only once. Whether the number exists is never revealed: a wrong
 number, a wrong date of birth and an already registered member all get the same message,
@@ -241,7 +241,7 @@ def axes_username(request: HttpRequest | None, credentials: dict[str, Any] | Non
     """The login name axes counts failures against.
 
     allauth authenticates with `email=` and posts the field as `login`, so axes would see no
-    username and lock out per address only (STACK.md gotcha 8).
+    username and lock out per address only (docs/reliability.md#lockout).
     """
     credentials = credentials or {}
     value = credentials.get("email") or credentials.get("username") or credentials.get("login")

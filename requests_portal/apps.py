@@ -15,7 +15,7 @@ class RequestsPortalConfig(AppConfig):
 
         # Runs after auth's own post_migrate handler has created the permissions it needs.
         post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="requests_portal.reference_data")
-        # Connects the sign-in audit and lockout receivers (issue 6).
+        # Connects the sign-in audit and lockout receivers (docs/reliability.md#sessions).
         from requests_portal import staff_auth  # noqa: F401
 
 

@@ -1,4 +1,4 @@
-"""Deadline arithmetic over the co-op's business calendar (DOMAIN.md §6.1, §9 items 9–13).
+"""Deadline arithmetic over the co-op's business calendar (docs/legal.md#calendar).
 
 The functions here are pure: they take dates and a `BusinessCalendar` and return dates or
 numbers. Only `current_calendar()` reads the database (the admin-defined `ClosedDay` rows).
@@ -187,7 +187,7 @@ def calendar_days_elapsed(received: date, today: date) -> int:
 
 @dataclass(frozen=True)
 class DeadlineSummary:
-    """What the case pages show about time (DOMAIN.md §9 item 11)."""
+    """What the case pages show about time (docs/legal.md#art-39 and docs/legal.md#due-date)."""
 
     due_date: date
     business_days_left: int

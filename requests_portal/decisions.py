@@ -1,4 +1,4 @@
-"""Validation of a drafted decision (DOMAIN.md §2.10 and §9 items 14–18).
+"""Validation of a drafted decision (docs/legal.md#decisions).
 
 Which decisions and grounds a kind allows is the kind's spec (models/request_kinds.py);
 this module holds the rules about the decisions themselves.

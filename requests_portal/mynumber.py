@@ -1,4 +1,4 @@
-"""The My Number guard (DOMAIN.md §4.3, §9 items 27–31).
+"""The My Number guard (docs/legal.md#my-number; 番号法第15条・第20条).
 
 A My Number (個人番号) typed into a general form must never be stored, logged, mailed or
 echoed back. Free text is scanned before validation succeeds: a checksum-valid 12-digit
@@ -196,7 +196,7 @@ def contains_my_number(text: str) -> bool:
 
 
 def contains_suspicious_digits(text: str) -> bool:
-    """A 12-digit run whose check digit fails: worth a soft warning, not a block (§9 item 29)."""
+    """A 12-digit run whose check digit fails: worth a soft warning, not a block (docs/legal.md#my-number-detection)."""
     return any(not c.is_valid for c in _candidates(_clean(text)))
 
 

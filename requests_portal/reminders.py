@@ -1,4 +1,4 @@
-"""Deadline reminders, derived from case state by a periodic sweep (ARCHITECTURE.md §2).
+"""Deadline reminders, derived from case state by a periodic sweep (docs/reliability.md#reminders).
 
 Who is reminded of what:
 - the assignee, 3 and 1 business days before the target date and on the date itself

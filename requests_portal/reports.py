@@ -106,7 +106,7 @@ DAYS_BUCKETS = (
 
 
 class Outcome:
-    """How the annual statistics group the decision codes of DOMAIN.md §2.10."""
+    """How the annual statistics group the decision codes (docs/legal.md#decisions)."""
 
     GRANTED = "granted"
     PARTIAL = "partial"

@@ -1,4 +1,4 @@
-"""Retention and disposal (DOMAIN.md §7, §9 items 40–42): what is deleted when, the legal hold,
+"""Retention and disposal (docs/legal.md#retention): what is deleted when, the legal hold,
 the purge itself and its dry run.
 
 The rules, with the periods from the admin-edited `RetentionPolicy`:

@@ -1,4 +1,4 @@
-"""Accepting an uploaded file (RELIABILITY.md T4): the one way a file enters private storage.
+"""Accepting an uploaded file (docs/reliability.md#uploads): the one way a file enters private storage.
 
 Every upload, from the member's wizard, a 補正 answer or a staff desk, goes through
 `accept_upload`. A file is kept only when all of these hold:

@@ -1,4 +1,4 @@
-"""Japanese era (和暦) dates for letters and date-of-birth input (DOMAIN.md §6.2, §9 item 20).
+"""Japanese era (和暦) dates for letters and date-of-birth input (docs/legal.md#wareki).
 
 Letters write `令和8年1月19日`: Arabic numerals, no zero padding, and 元年 for year one.
 japanera pads with zeros and prints 令和1年, so the formatting is done here.

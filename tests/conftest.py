@@ -37,7 +37,7 @@ def _fresh_cache():
 
 @pytest.fixture(autouse=True)
 def _staff_logins_include_the_second_factor(monkeypatch):
-    """`client.force_login(staff)` means a completed staff sign-in, TOTP step included (issue 6).
+    """`client.force_login(staff)` means a completed staff sign-in, TOTP step included (docs/reliability.md#mfa).
 
     Tests of the password-only state use tests.staff_login.login_without_mfa.
     """

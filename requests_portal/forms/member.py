@@ -82,7 +82,7 @@ IDENTITY_BY_REAUTH = "reauth"
 IDENTITY_BY_DOCUMENT = "document"
 
 # ID documents that show numbers the co-op must not see (insurer numbers, basic pension
-# numbers): staff must confirm masking before working with them (DOMAIN.md §9 item 7).
+# numbers): staff must confirm masking before working with them (健康保険法第194条の2; docs/legal.md#identity).
 MASKING_ID_DOCUMENT_TYPES = frozenset({IdDocumentType.QUALIFICATION_CERTIFICATE, IdDocumentType.PENSION_BOOK})
 
 AUTHORITY_TYPES_FOR = {
@@ -540,7 +540,7 @@ class RequestForm(PortalForm):
             self.add_error("authority_document_type", _("この代理の区分では選べない書類です。"))
         if not self.documents_in(DocumentCategory.AUTHORITY) and not self.upload_errors.get("authority_files"):
             self.add_error("authority_files", _("代理権を証する書類の写しを添付してください。"))
-        # The agent's own identity is shown by an ID document (DOMAIN.md §3 item 6).
+        # The agent's own identity is shown by an ID document (個人情報保護法第37条第3項; docs/legal.md#agents).
         self._clean_identity_documents(cleaned)
 
     def clean_kind(self, cleaned: dict) -> None:
@@ -650,7 +650,7 @@ class PurposeNoticeForm(RequestForm):
 
 
 class _DisclosureMethodMixin:
-    """The method the member chooses (Art. 33(1)–(2); DOMAIN.md §9 item 3)."""
+    """The method the member chooses (個人情報保護法第33条第1項・第2項; docs/legal.md#art-33)."""
 
     def add_method_fields(self) -> None:
         formats = electronic_formats()

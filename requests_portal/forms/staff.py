@@ -353,7 +353,7 @@ class IntakeForm(StaffForm):
 
 
 class IdentityForm(StaffForm):
-    """What was checked, how, and the result. Never a document number (DOMAIN.md §9 item 8)."""
+    """What was checked, how, and the result. Never a document number (docs/legal.md#identity)."""
 
     method = forms.ChoiceField(
         label=_("確認の方法"),
@@ -436,7 +436,7 @@ DEFAULT_ROWS = 2
 
 
 class DecisionForm(StaffForm):
-    """The draft decision. The rules of DOMAIN.md §2.10 are decisions.validate_decision's;
+    """The draft decision. The rules of docs/legal.md#decisions are decisions.validate_decision's;
     its per-field errors are attached here with `apply_errors`."""
 
     decision = forms.ChoiceField(label=_("決定"), choices=[], widget=forms.RadioSelect)
@@ -479,7 +479,7 @@ class DecisionForm(StaffForm):
         self.kind = kind
         self.fields["decision"].choices = [(code, Decision(code).label) for code in decisions_for_kind(kind)]
         grounds = grounds_for_kind(kind)
-        # Complaints and My Number inquiries are answered, never refused on a ground (§2.10).
+        # Complaints and My Number inquiries are answered, never refused on a ground (docs/legal.md#art-40).
         self.needs_grounds = bool(grounds)
         if grounds:
             self.fields["ground"].choices = _choices(

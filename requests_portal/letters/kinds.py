@@ -1,8 +1,8 @@
-"""One class per notice kind (DOMAIN.md §6.3, §2.10), all printed through one template.
+"""One class per notice kind (docs/legal.md#letter-layout, docs/legal.md#decisions), all printed through one template.
 
 A notice is a function of its `LetterSource`: the title (件名), the opening sentence that
 names the request answered, the numbered items under 記, and, for every refusal or partial
-decision, the statutory ground and the reason (Art. 36; DOMAIN.md §9 items 14–19).
+decision, the statutory ground and the reason (個人情報保護法第36条; docs/legal.md#art-36).
 
 Letters are Japanese legal documents: they are always rendered in Japanese
 (`translation.override("ja")`) whatever language the reader uses on the portal, so their
@@ -130,7 +130,7 @@ def _lines(text: str) -> tuple[str, ...]:
 
 
 def addressee(source: LetterSource) -> Party:
-    """To whom the notice is addressed (DOMAIN.md §8 question 6, decided here).
+    """To whom the notice is addressed (docs/legal.md#agents).
 
     A legal representative (親権者, 成年後見人) acts for someone who cannot, so the notice goes
     to the representative. A notice about a request filed by an appointed agent goes to the

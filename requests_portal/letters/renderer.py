@@ -2,7 +2,7 @@
 
 The font comes from the hash-pinned `pylopdf-fonts-jp` wheel (Noto Serif JP, SIL OFL 1.1)
 and is declared by `@font-face` under our own family name, so the PDF looks the same on a
-laptop, in CI and in the container whatever fonts the machine has (STACK.md: a generic
+laptop, in CI and in the container whatever fonts the machine has (a generic
 family mixes faces). The URL fetcher only opens that font file and the letter stylesheet;
 anything else, remote or local, stops the render.
 

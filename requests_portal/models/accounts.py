@@ -64,7 +64,7 @@ class UserManager(BaseUserManager["User"]):
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> "User":
-        # The portal has no human superusers (RELIABILITY.md T1); admin rights come from the
+        # The portal has no human superusers (docs/architecture.md#permissions); admin rights come from the
         # admin group. The command exists only because Django's tooling expects it.
         raise ValueError("Superusers are not used. Create a user and add it to the admin group.")
 

@@ -151,7 +151,7 @@ class DataSubjectRequest(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    # Identity (DOMAIN.md §9 item 8): what was checked and by whom, never a document number.
+    # Identity (docs/legal.md#identity): what was checked and by whom, never a document number.
     identity_method = models.CharField(_("本人確認の方法"), max_length=20, choices=IdentityMethod.choices, blank=True)
     id_doc_type = models.CharField(_("本人確認書類の種類"), max_length=40, choices=IdDocumentType.choices, blank=True)
     identity_result = models.CharField(_("本人確認の結果"), max_length=20, choices=IdentityResult.choices, blank=True)
@@ -165,7 +165,7 @@ class DataSubjectRequest(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    # Decision (DOMAIN.md §2.10) and its approval (separation of duties).
+    # Decision (docs/legal.md#decisions) and its approval (separation of duties, docs/legal.md#approval).
     decision = models.CharField(_("決定"), max_length=40, choices=Decision.choices, blank=True)
     decision_ground = models.CharField(_("根拠条項"), max_length=40, choices=StatutoryGround.choices, blank=True)
     decision_reason = models.TextField(_("理由"), blank=True)
@@ -201,7 +201,7 @@ class DataSubjectRequest(models.Model):
             models.Index(fields=["assignee", "status"], name="dsr_assignee_status"),
             models.Index(fields=["member", "-received_at"], name="dsr_member_received"),
             models.Index(fields=["status", "due_date"], name="dsr_status_due"),
-            # The staff queue's default order (issue 6): lets PostgreSQL walk cases by due date
+            # The staff queue's default order: lets PostgreSQL walk cases by due date
             # and stop after one page, instead of sorting every visible case.
             models.Index(fields=["due_date", "id"], name="dsr_due_id"),
             models.Index(fields=["received_at"], name="dsr_received"),
@@ -255,14 +255,14 @@ class DataSubjectRequest(models.Model):
 
     @property
     def identity_complete(self) -> bool:
-        """Identity verified and, for an agent, the authority evidence checked (§9 items 5–6)."""
+        """Identity verified and, for an agent, the authority evidence checked (docs/legal.md#identity, docs/legal.md#agents)."""
         return self.identity_result == IdentityResult.VERIFIED and (
             not self.has_agent or self.authority_checked_at is not None
         )
 
     @property
     def identity_by_reauth(self) -> bool:
-        """The member's own re-authentication at filing was the identity check (§9 item 5)."""
+        """The member's own re-authentication at filing was the identity check (docs/legal.md#identity)."""
         return self.identity_method == IdentityMethod.REAUTH and self.identity_result == IdentityResult.VERIFIED
 
     @property

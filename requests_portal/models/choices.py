@@ -123,7 +123,7 @@ class Decision(models.TextChoices):
     WITHDRAWN = "withdrawn", _("取下げ")
 
 
-# DOMAIN.md §9 item 14: everything else needs a statutory ground and a reason.
+# Everything else needs a statutory ground and a reason (個人情報保護法第36条; docs/legal.md#art-36).
 FULL_GRANT_DECISIONS = frozenset(
     {
         Decision.PURPOSE_NOTIFIED,

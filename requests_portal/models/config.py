@@ -133,7 +133,7 @@ class DataCategory(models.Model):
 
 
 class RetentionPolicy(SingletonModel):
-    """Retention periods (DOMAIN.md §7); the defaults are the brief's [policy] proposals."""
+    """Retention periods; the defaults are the co-op's [policy] choices (docs/legal.md#retention)."""
 
     identity_evidence_days_after_close = models.PositiveIntegerField(_("本人確認書類：完了後の保存日数"), default=30)
     identity_evidence_days_after_verification = models.PositiveIntegerField(

@@ -149,7 +149,7 @@ def dsr_submit(
         and reauthenticated_at is not None
         and timezone.now() - reauthenticated_at <= window
     ):
-        # DOMAIN.md §9 item 5: a fresh re-authentication by the member is the identity check.
+        # A fresh re-authentication by the member is the identity check (docs/legal.md#identity).
         dsr.identity_method = IdentityMethod.REAUTH
         dsr.identity_result = IdentityResult.VERIFIED
         dsr.identity_verified_at = reauthenticated_at

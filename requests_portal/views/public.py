@@ -1,6 +1,6 @@
 """Pages anyone may open: the landing page and the published procedures (Art. 32(1)).
 
-The procedures page is generated from configuration (DOMAIN.md §9 item 23): the co-op's
+The procedures page is generated from configuration (個人情報保護法第32条第1項; docs/legal.md#art-32): the co-op's
 profile, the fee settings, the data categories and the rules the portal itself enforces,
 so what is published is what the portal does.
 """

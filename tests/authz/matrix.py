@@ -1,4 +1,4 @@
-"""The authorization matrix (RELIABILITY.md T1) as data: one row per URL pattern.
+"""The authorization matrix (docs/reliability.md#authorisation) as data: one row per URL pattern.
 
 Each row says who may reach the URL and what an allowed request answers; everyone else gets
 the refusal that their situation implies (sign-in page, second-factor step, or the same 404
@@ -94,7 +94,7 @@ ROLE_OF = {
     Who.OFFICER: Role.MY_NUMBER_OFFICER,
     Who.AUDITOR: Role.AUDITOR,
     Who.ADMIN: Role.ADMIN,
-    # Principal 10 of RELIABILITY.md T1: a My Number officer whose assignment was revoked (moved
+    # The revoked officer (docs/reliability.md#authorisation): a My Number officer whose assignment was revoked (moved
     # to General Affairs, signed in throughout): from the next request on, exactly GA staff.
     Who.REVOKED: Role.GA_STAFF,
 }
@@ -122,7 +122,7 @@ SAVED_FILTER_OWNER = {
     Variant.CLOSED: Who.GA,
 }
 
-# Bulk jobs are personal too (issue 5: a person leaves and comes back to *their* job): variant
+# Bulk jobs are personal too (a person leaves and comes back to *their* job): variant
 # A's job is GA staff's export, the My Number one the officer's export of the My Number queue.
 # The admin may start no export, so owns no job.
 JOB_OWNER = {
@@ -134,7 +134,7 @@ JOB_OWNER = {
 
 HANDLERS = frozenset({Role.GA_STAFF, Role.GA_SUPERVISOR, Role.MY_NUMBER_OFFICER})
 AUDIT_READERS = frozenset({Role.AUDITOR, Role.MY_NUMBER_OFFICER})
-# Issue 5: the dashboard, statistics and retention serve supervisors (the personal-information
+# The dashboard, statistics and retention serve supervisors (the personal-information
 # manager), auditors and, for their own queue, the My Number officers; GA staff may also export
 # their queue; the admin configures the portal and reads no case data.
 OVERSIGHT = frozenset({Role.GA_SUPERVISOR, Role.AUDITOR, Role.MY_NUMBER_OFFICER})
@@ -230,7 +230,7 @@ PORTAL_ROWS: list[Row] = [
     public("requests_portal:home"),
     public("requests_portal:procedures", GET),
     Row("requests_portal:member_home", Audience.MEMBER, GET),
-    # The member portal (issue 3).
+    # The member portal.
     Row("requests_portal:member_dsr_new", Audience.MEMBER, GET),
     Row("requests_portal:member_dsr_create", Audience.MEMBER, GET_POST),
     member_case("requests_portal:member_dsr_detail", GET),
@@ -265,7 +265,7 @@ PORTAL_ROWS: list[Row] = [
     Row("requests_portal:document_download", Audience.FILE, GET, obj=Obj.DOCUMENT),
 ]
 
-# Letters (issue 4): the case's letters page reads the case; re-rendering and marking a letter
+# Letters: the case's letters page reads the case; re-rendering and marking a letter
 # posted work the letter's case; the list of letters needing someone is every staff member's
 # (filled from the cases they may work, so empty for the auditor and the admin).
 LETTER_ROWS: list[Row] = [
@@ -276,7 +276,7 @@ LETTER_ROWS: list[Row] = [
 ]
 
 CSV = {"GET": frozenset({200}), "HEAD": frozenset({200})}
-# Oversight (issue 5).
+# Oversight.
 OVERSIGHT_ROWS: list[Row] = [
     staff("requests_portal:oversight_dashboard", GET, roles=OVERSIGHT),
     staff(
@@ -359,7 +359,7 @@ ACCOUNT_ROWS: list[Row] = [
 ]
 
 ADMIN_FORM = {"GET": ANY_ADMIN, "POST": ANY_ADMIN}
-# Models the admin may configure (issue 6: configuration only; no case, ever).
+# Models the admin may configure (configuration only; no case, ever).
 ADMIN_MODELS = (
     "sites.site",
     "account.emailaddress",

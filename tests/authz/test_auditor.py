@@ -1,4 +1,4 @@
-"""The auditor reads and never writes (RELIABILITY.md T1): every write method on every portal URL
+"""The auditor reads and never writes (docs/reliability.md#authorisation): every write method on every portal URL
 answers 403/404/405, except the few that touch only the auditor's own things, and a checksum of
 the business tables is the same before and after the auditor has tried them all (for real: no
 rollback between the requests)."""

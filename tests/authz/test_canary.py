@@ -1,4 +1,4 @@
-"""My Number canary (RELIABILITY.md T1): unique tokens planted in a My Number case appear in no
+"""My Number canary (docs/reliability.md#canary): unique tokens planted in a My Number case appear in no
 response, export, mail, audit entry or log line for anyone but the My Number officers.
 
 Member A filed the case, so A legitimately sees what A wrote and the officers' messages to A;

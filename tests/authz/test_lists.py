@@ -1,5 +1,5 @@
 """List, search, count and export surfaces return exactly what each principal may see
-(RELIABILITY.md T1: "the returned id set equals the expected set ... counts are a disclosure too").
+(docs/reliability.md#authorisation: the returned id set equals the expected set, and counts are a disclosure too).
 
 The expected sets are the matrix's specification (tests/authz/matrix.py: STAFF_REACH, JOB_OWNER),
 never what the code under test computes. Each world case is looked for by its 受付番号 in the

@@ -1,4 +1,4 @@
-"""The authorization matrix, walked (RELIABILITY.md T1).
+"""The authorization matrix, walked (docs/reliability.md#authorisation).
 
 - Every URL pattern of the project has a row in tests/authz/matrix.py, and every row names a
   pattern that exists.

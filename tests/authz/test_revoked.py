@@ -1,4 +1,4 @@
-"""Principal 10 of RELIABILITY.md T1: an officer whose My Number assignment is revoked loses
+"""The revoked officer (docs/reliability.md#authorisation): an officer whose My Number assignment is revoked loses
 every My Number object at their next request (no cache), their own exports included."""
 
 import pytest

@@ -1,7 +1,7 @@
 """Letters and mail through a real Celery worker on Redis: exactly once, whatever dies.
 
 Effects are counted (letter rows, files on disk, numbers taken, mails written by the mail
-backend), never task executions (RELIABILITY.md T6).
+backend), never task executions (docs/reliability.md#rows-first).
 """
 
 import os

@@ -1,4 +1,4 @@
-"""Deadline arithmetic: DOMAIN.md §6.1 and §9 items 9–12, plus Golden Week, 年末年始,
+"""Deadline arithmetic: docs/legal.md#calendar, plus Golden Week, 年末年始,
 振替休日 and 国民の休日 across 2025–2027."""
 
 from datetime import UTC, date, datetime
@@ -12,7 +12,7 @@ from requests_portal.models import ClosedDay
 
 CAL = BusinessCalendar()
 
-# The published 2026 holidays (DOMAIN.md §6.1), pinned so a holiday-library update that
+# The published 2026 holidays (国民の祝日に関する法律第3条; docs/legal.md#business-days), pinned so a holiday-library update that
 # changes them fails here first.
 HOLIDAYS_2026 = [
     date(2026, 1, 1), date(2026, 1, 12), date(2026, 2, 11), date(2026, 2, 23), date(2026, 3, 20),
@@ -31,7 +31,7 @@ def test_2026_holiday_list_is_pinned():
 @pytest.mark.parametrize(
     ("complete", "expected"),
     [
-        # DOMAIN.md §6.1 and §9 items 9–10
+        # docs/legal.md#due-date
         (date(2026, 1, 5), date(2026, 1, 19)),
         (date(2025, 12, 26), date(2026, 1, 9)),
         (date(2026, 4, 22), date(2026, 5, 1)),  # 5/6 振替休日 → back over GW to Fri 5/1
@@ -62,7 +62,7 @@ def test_due_date_for_pulls_back_to_previous_business_day(complete, expected):
 @pytest.mark.parametrize(
     ("start", "end", "business_days"),
     [
-        (date(2026, 1, 5), date(2026, 1, 19), 9),  # DOMAIN.md §6.1 (成人の日 1/12 excluded)
+        (date(2026, 1, 5), date(2026, 1, 19), 9),  # docs/legal.md#business-days (成人の日 1/12 excluded)
         (date(2025, 12, 26), date(2026, 1, 9), 5),  # the year-end closure
         (date(2026, 4, 22), date(2026, 5, 6), 6),  # Golden Week
         (date(2026, 9, 18), date(2026, 9, 24), 1),  # silver week: only Thu 9/24

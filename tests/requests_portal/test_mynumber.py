@@ -1,4 +1,4 @@
-"""The My Number guard: DOMAIN.md §4.3 and §9 items 27–30."""
+"""The My Number guard: docs/legal.md#my-number-check-digit and docs/legal.md#my-number-detection."""
 
 import logging
 

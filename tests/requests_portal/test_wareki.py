@@ -1,4 +1,4 @@
-"""和暦 formatting and parsing at every era boundary (DOMAIN.md §6.2, §9 item 20)."""
+"""和暦 formatting and parsing at every era boundary (docs/legal.md#wareki)."""
 
 from datetime import UTC, date, datetime
 

@@ -150,7 +150,7 @@ class Command(BaseCommand):
                 self._seed()
             self.stdout.write(self.style.SUCCESS(f"Demo data created: {DataSubjectRequest.objects.count()} cases."))
         self._prepare_staff_sign_in()
-        call_command("seed_demo_history", stdout=self.stdout)  # a year of history for the dashboard (issue 5)
+        call_command("seed_demo_history", stdout=self.stdout)  # a year of history for the dashboard
         self._print_logins()
 
     def _seed(self) -> None:
@@ -161,7 +161,7 @@ class Command(BaseCommand):
             user.is_staff = role == Role.ADMIN
             user.save(update_fields=["is_staff"])
             grant_role(user, role)
-            self._confirm_email(user)  # allauth requires a verified address to log in (issue 5: demo logins)
+            self._confirm_email(user)  # allauth requires a verified address to log in
             self.staff[local] = user
         self.member_users = {}
         for local, index in MEMBER_LOGINS:
@@ -303,7 +303,7 @@ class Command(BaseCommand):
         services.dsr_close(dsr=dsr, actor=handler)
 
     def _prepare_staff_sign_in(self) -> None:
-        # Staff sign in with a verified address and a TOTP code (issue 6). In the demo
+        # Staff sign in with a verified address and a TOTP code (docs/reliability.md#mfa). In the demo
         # (DEBUG only) each staff account gets an authenticator with a derived secret, so
         # `manage.py demo_totp <email>` can print the code; elsewhere they enrol at first login.
         from django.conf import settings

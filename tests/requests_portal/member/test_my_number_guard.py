@@ -1,4 +1,4 @@
-"""DOMAIN.md §9 items 28–30: every free-text field of every kind blocks a My Number, in every
+"""docs/legal.md#my-number-detection: every free-text field of every kind blocks a My Number, in every
 written form, never echoes it back, and only warns for a 12-digit run that fails the check."""
 
 import pytest
@@ -14,7 +14,7 @@ from tests.requests_portal.member.helpers import confirm, valid_answers, wizard_
 
 pytestmark = pytest.mark.django_db
 
-# 123456789018 is checksum-valid (DOMAIN.md §4.3).
+# 123456789018 is checksum-valid (docs/legal.md#my-number-check-digit).
 WRITTEN_FORMS = [
     "123456789018",
     "1234 5678 9018",

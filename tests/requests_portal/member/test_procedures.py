@@ -1,4 +1,4 @@
-"""DOMAIN.md §9 items 22–23: the public procedures page renders from configuration."""
+"""The public procedures page renders from configuration (docs/legal.md#art-32, docs/legal.md#art-38)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""RELIABILITY.md T4: each upload rule, with a generated file that breaks it."""
+"""docs/reliability.md#uploads: each upload rule, with a generated file that breaks it."""
 
 import io
 import logging

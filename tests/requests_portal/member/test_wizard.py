@@ -62,7 +62,7 @@ def test_member_files_every_kind_and_gets_a_reference(logged_in, member, kind, d
     assert dsr.member == member.member
     assert dsr.filed_by == member
     assert dsr.requester_type == RequesterType.SELF
-    # A fresh re-authentication is the identity check (DOMAIN.md §9 item 5).
+    # A fresh re-authentication is the identity check (docs/legal.md#identity).
     assert dsr.identity_method == IdentityMethod.REAUTH
     assert dsr.identity_result == IdentityResult.VERIFIED
     assert dsr.details["identity_method"] == "reauth"

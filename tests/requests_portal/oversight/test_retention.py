@@ -213,7 +213,7 @@ def test_identity_evidence_after_verification_and_after_close(frozen, case_maker
 def test_unattached_uploads_are_purged_and_attached_documents_are_not(frozen, case_maker, member):
     stale = _document(None, member, DocumentCategory.IDENTITY, uploaded_at=NOW - timedelta(hours=25))
     fresh = _document(None, member, DocumentCategory.IDENTITY, uploaded_at=NOW - timedelta(hours=23))
-    # Issue 3's wizard stamps purge_after on uploads; an expired stamp is honoured while unattached…
+    # The request wizard stamps purge_after on uploads; an expired stamp is honoured while unattached…
     stamped = _document(
         None, member, DocumentCategory.SUPPORTING, uploaded_at=NOW - timedelta(hours=2), purge_after=NOW
     )

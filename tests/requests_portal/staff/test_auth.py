@@ -1,4 +1,4 @@
-"""Staff sign-in (RELIABILITY.md T2): TOTP in every session, enrolment at first login, replay
+"""Staff sign-in (docs/reliability.md#sessions): TOTP in every session, enrolment at first login, replay
 and brute-force protection, idle and absolute timeouts, deactivated accounts, audit entries,
 and the Django admin behind the admin role plus the second factor."""
 
