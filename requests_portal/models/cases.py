@@ -255,7 +255,8 @@ class DataSubjectRequest(models.Model):
 
     @property
     def identity_complete(self) -> bool:
-        """Identity verified and, for an agent, the authority evidence checked (docs/legal.md#identity, docs/legal.md#agents)."""
+        """Identity verified and, for an agent, the authority evidence checked (docs/legal.md#identity,
+        docs/legal.md#agents)."""
         return self.identity_result == IdentityResult.VERIFIED and (
             not self.has_agent or self.authority_checked_at is not None
         )

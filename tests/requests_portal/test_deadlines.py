@@ -12,8 +12,8 @@ from requests_portal.models import ClosedDay
 
 CAL = BusinessCalendar()
 
-# The published 2026 holidays (国民の祝日に関する法律第3条; docs/legal.md#business-days), pinned so a holiday-library update that
-# changes them fails here first.
+# The published 2026 holidays (国民の祝日に関する法律第3条; docs/legal.md#business-days), pinned so a
+# holiday-library update that changes them fails here first.
 HOLIDAYS_2026 = [
     date(2026, 1, 1), date(2026, 1, 12), date(2026, 2, 11), date(2026, 2, 23), date(2026, 3, 20),
     date(2026, 4, 29), date(2026, 5, 3), date(2026, 5, 4), date(2026, 5, 5), date(2026, 5, 6),
