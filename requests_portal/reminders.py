@@ -49,7 +49,6 @@ from requests_portal.models import (
     UNANSWERED_STATUSES,
     Channel,
     DataSubjectRequest,
-    DsrUserObjectPermission,
     EventType,
     Message,
     Reminder,
@@ -157,29 +156,19 @@ def _assignee_candidates(today: date, calendar: BusinessCalendar, handlers: dict
     rows = list(
         DataSubjectRequest.objects.filter(
             status__in=_RUNNING, assignee__isnull=False, due_date__gte=today, due_date__lte=horizon
-        ).values_list("id", "assignee_id", "queue_id", "queue__is_restricted", "kind", "due_date")
+        ).values_list("id", "assignee_id", "queue_id", "due_date")
     )
-    # An assignee may also work a single (non-restricted) case through an individual grant.
-    granted = set(
-        DsrUserObjectPermission.objects.filter(
-            permission__codename="handle_case_grant",
-            content_object__in=[row[0] for row in rows],
-            content_object__queue__is_restricted=False,
-        )
-        .exclude(content_object__kind=RequestKind.MY_NUMBER_INQUIRY)
-        .values_list("content_object_id", "user_id")
-    )
+    # An assignee may also work a single case through an individual grant (never a My Number one).
+    granted = selectors.case_grant_holders([row[0] for row in rows])
     steps: dict[date, str | None] = {}
     candidates = []
-    for dsr_id, assignee_id, queue_id, restricted, kind, due in rows:
+    for dsr_id, assignee_id, queue_id, due in rows:
         if due not in steps:
             steps[due] = _due_step(due, today, calendar)
         step = steps[due]
         if step is None:
             continue
-        may_work = assignee_id in handlers.get(queue_id, ()) or (
-            not restricted and kind != RequestKind.MY_NUMBER_INQUIRY and (dsr_id, assignee_id) in granted
-        )
+        may_work = assignee_id in handlers.get(queue_id, ()) or (dsr_id, assignee_id) in granted
         if may_work:
             candidates.append(_Candidate(dsr_id, step, due, assignee_id))
     return candidates
@@ -228,7 +217,8 @@ def _member_login() -> Subquery:
 def _member_recipient(
     filed_online: bool, filed_by_id: int | None, filer_active: bool, filer_is_staff: bool, login: int | None
 ) -> int | None:
-    """The same person services._member_recipient mails: the login that filed online, else the member's."""
+    """The same person notifications.member_recipient mails (row for row, for the sweep): the login that
+    filed online, else the member's."""
     if filed_online and filed_by_id is not None and filer_active and not filer_is_staff:
         return filed_by_id
     return login
