@@ -35,11 +35,13 @@ system-deps-test:
 	@scripts/system-deps.sh $(SYSTEM_PACKAGES) $(TEST_SYSTEM_PACKAGES)
 
 #: run           set up, migrate, seed the demo and serve it on http://127.0.0.1:8000 (SQLite, eager tasks)
+# The demo's mail goes to files in var/mail/, so the logins seed_demo prints stay on the screen.
 run: venv system-deps
-	@mkdir -p var
+	@mkdir -p var/mail
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input -v 0
-	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
-	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(DEMO_ENV) DSR_EMAIL_FILE_PATH=var/mail $(BIN)/python manage.py seed_demo
+	@echo "Mail sent by the portal is written to var/mail/ ($$(ls var/mail | wc -l) files so far)."
+	$(DEMO_ENV) DSR_EMAIL_FILE_PATH=var/mail $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 #: test          set up and run the whole suite (PostgreSQL/Redis/worker tests too when DATABASE_URL/REDIS_URL are set)
 test: venv system-deps-test

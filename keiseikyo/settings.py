@@ -295,7 +295,8 @@ EMAIL_TIMEOUT = 20
 # ------------------------------------------------------------------------------
 # Celery: Redis when REDIS_URL is set, otherwise tasks run eagerly in-process
 # ------------------------------------------------------------------------------
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The in-memory transport names a host so that kombu does not warn on every eager task.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("DSR_CELERY_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -382,6 +383,10 @@ LOGGING: dict[str, Any] = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # A line per PDF library start and per finished task buries what a person needs to read.
+        "pikepdf": {"level": "WARNING"},
+        # In-process (eager) tasks log as the web process; a worker keeps its per-task lines.
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
         # WeasyPrint hides its warnings behind a NullHandler; surface missing glyphs.
         "weasyprint": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
