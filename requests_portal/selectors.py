@@ -112,6 +112,12 @@ def dsr_visible_to_staff(user: object, access: Access = Access.VIEW) -> QuerySet
     return cases
 
 
+def dsr_visible_to_api_clients() -> QuerySet[DataSubjectRequest]:
+    """The cases a core-system API client may read (requests_portal/api): every case outside the
+    restricted queues that is not a My Number inquiry. No scope or token widens this set."""
+    return DataSubjectRequest.objects.exclude(queue__is_restricted=True).exclude(kind=RequestKind.MY_NUMBER_INQUIRY)
+
+
 def dsr_list_for_member(user: object) -> QuerySet[DataSubjectRequest]:
     """The cases about the member's own data, and those the user filed as an agent."""
     if not _is_active_login(user) or is_staff_user(user):
