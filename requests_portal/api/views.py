@@ -12,6 +12,7 @@ from ninja.openapi.docs import Swagger
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from requests_portal import audit
 from requests_portal.api import selectors, services
@@ -63,6 +64,8 @@ api = PortalApi(
     openapi_url="/schema/",
     docs_url="/docs/",
     docs=AdminOnlySwagger(),
+    # The schema and the docs are read-only pages: any other method is 405.
+    docs_decorator=require_safe,
 )
 
 
