@@ -66,6 +66,12 @@ def _my_number_fields_of_request(request: HttpRequest) -> list[str]:
     return found
 
 
+def calling_client(request: HttpRequest) -> ApiClient:
+    """The client the guard let through (endpoints run only after it did)."""
+    client: ApiClient = request.api_client  # type: ignore[attr-defined]
+    return client
+
+
 class ApiClientGuard(HttpBearer):
     """Bearer-token authentication and the checks above, for endpoints needing `scope`."""
 

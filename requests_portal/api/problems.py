@@ -30,6 +30,7 @@ TITLES = {
     "invalid-rows": gettext_lazy("誤りのある行があります"),
     "too-many-rows": gettext_lazy("行が多すぎます"),
     "not-found": gettext_lazy("見つかりません"),
+    "conflict": gettext_lazy("同時に更新されました"),
 }
 
 

@@ -8,15 +8,17 @@ from typing import Any
 from ninja import NinjaAPI, Query
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import Swagger
+from ninja.openapi.schema import OpenAPISchema
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from requests_portal import audit
 from requests_portal.api import selectors, services
-from requests_portal.api.guard import ApiClientGuard
+from requests_portal.api.guard import ApiClientGuard, calling_client
 from requests_portal.api.problems import ApiProblem, problem_response, unauthorized
 from requests_portal.api.problems import invalid_request as invalid_request_problem
 from requests_portal.api.schemas import (
@@ -44,7 +46,7 @@ class AdminOnlySwagger(Swagger):
 
 
 class PortalApi(NinjaAPI):
-    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> OpenAPISchema:
         """Errors are documented with their real media type, application/problem+json."""
         schema = super().get_openapi_schema(*args, **kwargs)
         for operations in schema.get("paths", {}).values():
@@ -92,13 +94,21 @@ def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return problem_response(request, ApiProblem(413, "too-many-rows", detail))
 
 
+@api.exception_handler(IntegrityError)
+def _conflict(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+    # Two calls created the same member or record at once; the loser's transaction was rolled
+    # back whole, and sending it again is safe (the calls are idempotent).
+    detail = _("同じ組合員又は記録が同時に登録されたため、何も登録していません。もう一度送ってください。")
+    return problem_response(request, ApiProblem(409, "conflict", detail))
+
+
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return problem_response(request, invalid_request_problem(list(exc.errors)))
 
 
 REFUSALS: dict[int | str, Any] = {401: Problem, 403: Problem, 422: Problem, 429: Problem}
-WRITE_REFUSALS: dict[int | str, Any] = {**REFUSALS, 413: Problem}
+WRITE_REFUSALS: dict[int | str, Any] = {**REFUSALS, 409: Problem, 413: Problem}
 
 ROSTER = ApiClientGuard(ApiScope.ROSTER_WRITE)
 PROVISION_RECORDS = ApiClientGuard(ApiScope.PROVISION_RECORDS_WRITE)
@@ -113,7 +123,7 @@ CASES = ApiClientGuard(ApiScope.CASES_READ)
     summary="組合員名簿の登録・更新（一括、全件か無か、冪等）",
 )
 def roster_upsert(request: HttpRequest, payload: RosterUpsertIn) -> dict[str, int]:
-    result = services.roster_upsert(actor=request.auth, members=payload.members)
+    result = services.roster_upsert(actor=calling_client(request), members=payload.members)
     return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
 
 
@@ -125,7 +135,8 @@ def roster_upsert(request: HttpRequest, payload: RosterUpsertIn) -> dict[str, in
     summary="組合員の在籍終了（一括、全件か無か、冪等）",
 )
 def roster_deactivate(request: HttpRequest, payload: RosterDeactivateIn) -> dict[str, int]:
-    deactivated, unchanged = services.roster_deactivate(actor=request.auth, member_numbers=payload.member_numbers)
+    client = calling_client(request)
+    deactivated, unchanged = services.roster_deactivate(actor=client, member_numbers=payload.member_numbers)
     return {"deactivated": deactivated, "unchanged": unchanged}
 
 
@@ -137,7 +148,7 @@ def roster_deactivate(request: HttpRequest, payload: RosterDeactivateIn) -> dict
     summary="第三者提供記録の登録・更新（一括、全件か無か、記録番号で冪等）",
 )
 def provision_records_upsert(request: HttpRequest, payload: ProvisionRecordsUpsertIn) -> dict[str, Any]:
-    return services.provision_records_upsert(actor=request.auth, records=payload.records)
+    return services.provision_records_upsert(actor=calling_client(request), records=payload.records)
 
 
 @api.get(
@@ -151,7 +162,7 @@ def case_status(request: HttpRequest, reference: str) -> dict[str, Any]:
     dsr = selectors.case_by_reference(reference)
     if dsr is None:
         raise ApiProblem(404, "not-found", _("この受付番号の事案はありません。"))
-    audit.record(action="api.case.status", actor=request.auth, obj=dsr)
+    audit.record(action="api.case.status", actor=calling_client(request), obj=dsr)
     return selectors.case_status(dsr)
 
 
@@ -168,5 +179,5 @@ def case_events(
     limit: int = Query(100, ge=1, le=selectors.MAX_EVENTS, description="最大件数"),  # type: ignore[type-arg]
 ) -> dict[str, Any]:
     events, next_cursor = selectors.case_events(after=after, limit=limit)
-    audit.record(action="api.events", actor=request.auth, data={"after": after, "events": len(events)})
+    audit.record(action="api.events", actor=calling_client(request), data={"after": after, "events": len(events)})
     return {"events": events, "next_cursor": str(next_cursor)}

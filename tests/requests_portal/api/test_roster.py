@@ -107,3 +107,19 @@ def test_messages_follow_accept_language(api):
     assert english["title"] == "Some rows have errors"
     assert english["errors"][0]["message"] == "The date of birth is missing"
     assert api.post(UPSERT, bad, HTTP_ACCEPT_LANGUAGE="en")["Content-Language"] == "en"
+
+
+def test_a_write_that_loses_a_race_is_a_conflict_to_send_again(api, monkeypatch):
+    from django.db import IntegrityError
+
+    from requests_portal import roster
+
+    def collide(*args, **kwargs):
+        raise IntegrityError("UNIQUE constraint failed: requests_portal_member.member_number")
+
+    monkeypatch.setattr(roster, "write_roster_rows", collide)
+    response = api.post(UPSERT, {"members": [roster_row()]})
+    assert response.status_code == 409
+    body = problem(response)
+    assert body["type"].endswith("/conflict")
+    assert "UNIQUE" not in body["detail"]
