@@ -470,3 +470,15 @@ DSR_REMINDER_FROM_HOUR = env.int("DSR_REMINDER_FROM_HOUR", default=7)
 DSR_AMENDMENT_AUTO_WITHDRAW_DAYS = env.int("DSR_AMENDMENT_AUTO_WITHDRAW_DAYS", default=0)
 # How many days before that the member is reminded.
 DSR_AMENDMENT_CLOSING_NOTICE_DAYS = env.int("DSR_AMENDMENT_CLOSING_NOTICE_DAYS", default=3)
+
+# --- Core-system API (requests_portal/api, docs/api.md) ---
+# django-ninja serves the OpenAPI schema and its Swagger page, whose assets come from its static
+# files (never a CDN). Clients and their tokens: manage.py issue_api_token / revoke_api_token.
+INSTALLED_APPS += ["ninja"]
+# The rate a new client gets unless `issue_api_token --rate` says otherwise.
+DSR_API_DEFAULT_RATE = "120/min"
+# Rows one bulk call may carry (a larger batch is split by the caller).
+DSR_API_MAX_ROWS = 1000
+# Events younger than this are held back from the cursor feed, so that a transaction that took
+# its id earlier but committed later is never skipped by a client that already moved past it.
+DSR_API_EVENTS_SETTLE_SECONDS = 10

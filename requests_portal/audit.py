@@ -191,6 +191,9 @@ def record(
         request_id=context.request_id,
         data=_clean_data(data),
     )
+    # A non-user actor (a core-system API client) names itself: (label, role), and has no user id.
+    if named := getattr(actor, "audit_actor", None):
+        entry.actor_label, entry.actor_role = named
     with transaction.atomic():
         _lock_chain()
         _append(AuditEntry, entry)
@@ -495,6 +498,20 @@ AUDIT_ACTION_GROUPS: tuple[tuple[str, Any, dict[str, Any]], ...] = (
         },
     ),
     ("roster.", gettext_lazy("組合員名簿"), {"roster.import": gettext_lazy("組合員名簿の取込み")}),
+    (
+        "api.",
+        gettext_lazy("基幹システム連携（API）"),
+        {
+            "api.roster.upsert": gettext_lazy("APIによる組合員名簿の登録・更新"),
+            "api.roster.deactivate": gettext_lazy("APIによる組合員の在籍終了"),
+            "api.provision_records.upsert": gettext_lazy("APIによる第三者提供記録の登録・更新"),
+            "api.case.status": gettext_lazy("APIによる事案の状況の参照"),
+            "api.events": gettext_lazy("APIによる事案の経過の参照"),
+            "api.refused": gettext_lazy("APIの呼出しの拒否"),
+            "api.token.issued": gettext_lazy("APIトークンの発行"),
+            "api.token.revoked": gettext_lazy("APIトークンの失効"),
+        },
+    ),
     (
         "auth.",
         gettext_lazy("ログイン・認証"),

@@ -191,6 +191,7 @@ OTHER_ROLE_LABELS = {
     "member": _("組合員"),
     "anonymous": _("未ログイン"),
     "system": _("システム"),
+    "api_client": _("基幹システム（API）"),  # core-system API clients (requests_portal/api)
 }
 
 

@@ -159,73 +159,85 @@ def _header_map(cells: list[str]) -> dict[str, int]:
 
 
 def _clean_row(line: int, cells: list[str], header: dict[str, int], width: int) -> tuple[RosterRow | None, list[str]]:
-    reasons: list[str] = []
     if len(cells) != width:
-        return None, [f"列の数（{len(cells)}）が見出し（{width}）と一致しません"]
+        return None, [
+            _("列の数（%(cells)s）が見出し（%(width)s）と一致しません") % {"cells": len(cells), "width": width}
+        ]
     raw = {key: cells[index] if index < len(cells) else "" for key, index in header.items()}
+    row, problems = check_roster_values(line, raw)
+    return row, [message for _column, message in problems]
+
+
+def check_roster_values(line: int, raw: dict[str, str]) -> tuple[RosterRow | None, list[tuple[str, str]]]:
+    """Check one roster row given as {column key: text}; (the row, or None and its problems as
+    (column key, message) pairs). The CSV import and the core-system API share it."""
+    problems: list[tuple[str, str]] = []
+    raw = dict(raw)
     for key, value in raw.items():
         if contains_my_number(value):
-            reasons.append(f"{COLUMN_LABELS[key]}にマイナンバーと思われる番号が含まれています")
+            problems.append(
+                (key, _("%(column)sにマイナンバーと思われる番号が含まれています") % {"column": COLUMN_LABELS[key]})
+            )
             raw[key] = ""
 
     number = normalize_member_number(raw.get("member_number", ""))
     if not number:
-        reasons.append("組合員番号がありません")
+        problems.append(("member_number", _("組合員番号がありません")))
     elif not _MEMBER_NUMBER.fullmatch(number):
-        reasons.append("組合員番号は英数字20文字以内です")
+        problems.append(("member_number", _("組合員番号は英数字20文字以内です")))
 
     name = normalize_line(raw.get("full_name", ""))
     if not name:
-        reasons.append("氏名がありません")
+        problems.append(("full_name", _("氏名がありません")))
     elif len(name) > 100:
-        reasons.append("氏名が長すぎます（100文字以内）")
+        problems.append(("full_name", _("氏名が長すぎます（100文字以内）")))
 
     kana = hiragana_to_katakana(normalize_line(raw.get("full_name_kana", "")))
     kana = kana.replace("\u3000", " ")
     if kana and not _KATAKANA.fullmatch(kana):
-        reasons.append("フリガナはカタカナ（又はひらがな）で入力してください")
+        problems.append(("full_name_kana", _("フリガナはカタカナ（又はひらがな）で入力してください")))
     elif len(kana) > 200:
-        reasons.append("フリガナが長すぎます（200文字以内）")
+        problems.append(("full_name_kana", _("フリガナが長すぎます（200文字以内）")))
 
     birth_date = None
     birth_text = normalize_line(raw.get("birth_date", ""))
     if not birth_text:
-        reasons.append("生年月日がありません")
+        problems.append(("birth_date", _("生年月日がありません")))
     else:
         try:
             birth_date = parse_japanese_date(birth_text)
         except ValueError as exc:
-            reasons.append(f"生年月日：{exc}")
+            problems.append(("birth_date", _("生年月日：%(error)s") % {"error": exc}))
         else:
             if birth_date > timezone.localdate() or birth_date < _EARLIEST_BIRTH:
-                reasons.append("生年月日が正しくありません")
+                problems.append(("birth_date", _("生年月日が正しくありません")))
 
     postal = ""
     if postal_text := normalize_line(raw.get("postal_code", "")):
         try:
             postal = normalize_postal_code(postal_text)
         except ValueError:
-            reasons.append("郵便番号は7桁の数字です")
+            problems.append(("postal_code", _("郵便番号は7桁の数字です")))
 
     address = normalize_line(raw.get("address", ""))
     if len(address) > 300:
-        reasons.append("住所が長すぎます（300文字以内）")
+        problems.append(("address", _("住所が長すぎます（300文字以内）")))
 
     phone = normalize_line(raw.get("phone", ""))
     if phone:
         digits = re.sub(r"\D", "", phone)
         if not _PHONE.fullmatch(phone) or not 10 <= len(digits) <= 11 or len(phone) > 20:
-            reasons.append("電話番号の形式が正しくありません")
+            problems.append(("phone", _("電話番号の形式が正しくありません")))
 
     email = normalize_line(raw.get("email", "")).lower()
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            reasons.append("メールアドレスの形式が正しくありません")
+            problems.append(("email", _("メールアドレスの形式が正しくありません")))
 
-    if reasons:
-        return None, reasons
+    if problems:
+        return None, problems
     return (
         RosterRow(
             line=line,
@@ -255,7 +267,7 @@ def _rows(path: Path, encoding: str, errors: list[RowError] | None) -> Iterator[
         row, reasons = _clean_row(line, cells, header, width)
         if row is not None:
             if (first_line := seen.get(row.member_number)) is not None:
-                reasons = [f"組合員番号が{first_line}行目と重複しています"]
+                reasons = [_("組合員番号が%(line)s行目と重複しています") % {"line": first_line}]
                 row = None
             else:
                 seen[row.member_number] = line
@@ -342,6 +354,24 @@ def _write_batch(batch: list[RosterRow], result: ImportResult) -> None:
     result.updated += len(to_update)
 
 
+def write_roster_rows(
+    rows: Iterator[RosterRow] | list[RosterRow],
+    result: ImportResult,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    total: int = 0,
+    batch_size: int = BATCH_SIZE,
+) -> None:
+    """Create or update the members of already checked rows, in batches (inside the caller's
+    transaction), counting them in `result`. The CSV import and the core-system API share it."""
+    done = 0
+    for batch in _batches(iter(rows), batch_size):
+        _write_batch(batch, result)
+        done += len(batch)
+        if progress is not None:
+            progress(done, total)
+
+
 def import_roster(
     source: str | Path,
     *,
@@ -368,13 +398,9 @@ def import_roster(
         )
         return result
 
-    total, done = result.rows, 0
+    total = result.rows
     with transaction.atomic():
-        for batch in _batches(_rows(path, encoding, None), batch_size):
-            _write_batch(batch, result)
-            done += len(batch)
-            if progress is not None:
-                progress(done, total)
+        write_roster_rows(_rows(path, encoding, None), result, progress=progress, total=total, batch_size=batch_size)
         audit.record(
             action="roster.import",
             actor=actor,
@@ -506,10 +532,13 @@ __all__ = [
     "ImportResult",
     "RosterFileError",
     "RosterImportJob",
+    "RosterRow",
     "RowError",
     "check_roster",
+    "check_roster_values",
     "import_roster",
     "import_roster_text",
+    "write_roster_rows",
 ]
 
 

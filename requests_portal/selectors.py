@@ -218,6 +218,12 @@ def case_grant_holders(dsr_ids: Iterable[int], access: Access = Access.HANDLE) -
     return set(grants.values_list("content_object_id", "user_id"))
 
 
+def dsr_visible_to_api_clients() -> QuerySet[DataSubjectRequest]:
+    """The cases a core-system API client may read (requests_portal/api): every case outside the
+    restricted queues that is not a My Number inquiry. No scope or token widens this set."""
+    return DataSubjectRequest.objects.exclude(queue__is_restricted=True).exclude(kind=RequestKind.MY_NUMBER_INQUIRY)
+
+
 def dsr_list_for_member(user: object) -> QuerySet[DataSubjectRequest]:
     """The cases about the member's own data, and those the user filed as an agent."""
     if not _is_active_login(user) or is_staff_user(user):

@@ -1,6 +1,7 @@
 """The portal's models, one module per area; everything is importable from here."""
 
 from .accounts import Member, User, UserManager
+from .api import ApiClient, ApiScope
 from .audit import AuditEntry
 from .cases import (
     DataSubjectRequest,
@@ -46,6 +47,7 @@ from .config import (
     FeeSetting,
     NumberSequence,
     OrganisationProfile,
+    ProvisionBasis,
     ProvisionRecord,
     RetentionPolicy,
     SavedFilter,
@@ -77,6 +79,8 @@ __all__ = [
     "OPEN_STATUSES",
     "TERMINAL_STATUSES",
     "UNANSWERED_STATUSES",
+    "ApiClient",
+    "ApiScope",
     "AuditEntry",
     "BulkJob",
     "Channel",
@@ -107,6 +111,7 @@ __all__ = [
     "NumberSequence",
     "OrganisationProfile",
     "OutboundMail",
+    "ProvisionBasis",
     "ProvisionRecord",
     "Queue",
     "QueueGroupObjectPermission",

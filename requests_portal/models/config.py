@@ -152,6 +152,14 @@ class RetentionPolicy(SingletonModel):
         return str(_("保存期間"))
 
 
+class ProvisionBasis(models.TextChoices):
+    """Why personal data could be provided (core-system API; 個人情報保護法第27条・第28条)."""
+
+    CONSENT = "consent", _("本人の同意（法第27条第1項・第28条第1項）")
+    OPT_OUT = "opt_out", _("オプトアウトによる提供（法第27条第2項）")
+    OTHER = "other", _("その他の法令上の根拠")
+
+
 class ProvisionRecord(models.Model):
     """An Art. 29/30 record of personal data provided to, or received from, a third party."""
 
@@ -169,6 +177,12 @@ class ProvisionRecord(models.Model):
     consent_obtained = models.BooleanField(_("本人の同意"), null=True, blank=True)
     acquisition_method = models.CharField(_("第三者による取得の経緯"), max_length=300, blank=True)
     source_ref = models.CharField(_("基幹システムの記録番号"), max_length=60, unique=True)
+    # --- core-system API (requests_portal/api): the basis of the provision, 個人情報保護委員会規則
+    # 第20条・第24条 (consent, opt-out under 法第27条第2項, or another statutory basis in words),
+    # and for an opt-out receipt that the provider's opt-out was published (規則第24条第1項第1号ホ).
+    legal_basis = models.CharField(_("提供の根拠"), max_length=10, choices=ProvisionBasis.choices, blank=True)
+    statutory_basis = models.CharField(_("同意によらない場合の根拠"), max_length=200, blank=True)
+    opt_out_published = models.BooleanField(_("公表されている旨"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("第三者提供記録")

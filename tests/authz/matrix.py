@@ -65,6 +65,9 @@ class Audience(enum.StrEnum):
     FILE = "file"
     ADMIN = "admin"
     ACCOUNT = "account"
+    API = "core-system API (bearer token)"
+    API_DOCS = "API docs (admin role)"
+    NO_PAGE = "no page (404 for all)"
 
 
 class Obj(enum.StrEnum):
@@ -83,6 +86,7 @@ class Outcome(enum.StrEnum):
     NOT_FOUND = "404"
     NOT_ALLOWED = "405"
     REJECTED = "400 form error (as for an unknown reference)"
+    UNAUTHORIZED = "401 (no bearer token)"
 
 
 STAFF_PRINCIPALS = frozenset({Who.GA, Who.SUPERVISOR, Who.OFFICER, Who.AUDITOR, Who.ADMIN, Who.REVOKED})
@@ -307,6 +311,21 @@ OVERSIGHT_ROWS: list[Row] = [
     staff("requests_portal:oversight_disposals_csv", CSV, roles=OVERSIGHT),
 ]
 
+# The core-system API (requests_portal/api): only a bearer token opens it, never a session, so
+# every principal here gets 401; its schema is public, its docs the admin's alone.
+_API_GET = {"GET": frozenset({200})}
+_API_POST = {"POST": frozenset({200})}
+API_ROWS: list[Row] = [
+    public("api:openapi-json", GET),
+    Row("api:openapi-view", Audience.API_DOCS, GET),
+    Row("api:api-root", Audience.NO_PAGE, GET, note="ninja's root: names the API's prefix, serves nothing"),
+    Row("api:roster_upsert", Audience.API, _API_POST),
+    Row("api:roster_deactivate", Audience.API, _API_POST),
+    Row("api:provision_records_upsert", Audience.API, _API_POST),
+    Row("api:case_status", Audience.API, _API_GET, kwargs=({"reference": "GA-2026-00001"},)),
+    Row("api:case_events", Audience.API, _API_GET),
+]
+
 # Every row of the portal's own pages (the walk splits them into groups for pytest-xdist).
 ALL_PORTAL_ROWS: list[Row] = [*PORTAL_ROWS, *LETTER_ROWS, *OVERSIGHT_ROWS]
 
@@ -405,7 +424,7 @@ def admin_rows() -> list[Row]:
     return rows
 
 
-ROWS: dict[str, Row] = {row.key: row for row in [*ALL_PORTAL_ROWS, *ACCOUNT_ROWS, *admin_rows()]}
+ROWS: dict[str, Row] = {row.key: row for row in [*ALL_PORTAL_ROWS, *API_ROWS, *ACCOUNT_ROWS, *admin_rows()]}
 
 
 def _reaches_case(who: Who, row: Row, variant: Variant) -> bool:
@@ -422,12 +441,18 @@ def expected(row: Row, who: Who, variant: Variant | None, method: str) -> Outcom
     """What `who` must get for `method` on `row`'s URL built for `variant`."""
     if who == Who.NO_MFA and row.mfa_gated:
         return Outcome.MFA
+    if row.audience == Audience.NO_PAGE:
+        return Outcome.NOT_FOUND
     if method not in row.ok:
         return Outcome.NOT_ALLOWED
     if who == Who.DEACTIVATED:
         who = Who.ANON  # the session is dropped at the request, before the view runs
     if row.audience == Audience.PUBLIC:
         return Outcome.OK
+    if row.audience == Audience.API:
+        return Outcome.UNAUTHORIZED  # a session, staff or member, is no token
+    if row.audience == Audience.API_DOCS:
+        return Outcome.OK if who == Who.ADMIN else Outcome.NOT_FOUND
     if row.audience == Audience.ACCOUNT:
         kind = "anon" if who == Who.ANON else "member" if who in MEMBERS else "staff"
         return row.account[f"{kind}:{method}"]

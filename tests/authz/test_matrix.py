@@ -31,6 +31,7 @@ from tests.authz.matrix import (
     ADMIN_MODELS,
     ALL_METHODS,
     ALL_PORTAL_ROWS,
+    API_ROWS,
     DASHBOARD_TABLES,
     LETTER_ROWS,
     OVERSIGHT_ROWS,
@@ -192,6 +193,15 @@ def test_portal_urls_answer_as_the_matrix_says(world, group):
     assert tried > minimum  # the walk really ran (every principal, variant and method)
     assert not mismatches, "\n".join(mismatches[:80]) + f"\n({len(mismatches)} mismatches)"
     assert not leaks, "\n".join(leaks[:80]) + f"\n({len(leaks)} existence leaks)"
+
+
+@pytest.mark.usefixtures("quiet_refusals")
+def test_api_urls_answer_as_the_matrix_says(world):
+    """Sessions never open the core-system API (401, never data); its docs are the admin's."""
+    mismatches, leaks, tried = walk(world, API_ROWS)
+    assert tried > 500
+    assert not mismatches, "\n".join(mismatches[:80]) + f"\n({len(mismatches)} mismatches)"
+    assert not leaks
 
 
 @pytest.mark.usefixtures("quiet_refusals")

@@ -253,6 +253,8 @@ def classify(response) -> Outcome | str:
             return Outcome.MFA
     if response.status_code == 400:
         return Outcome.REJECTED
+    if response.status_code == 401:
+        return Outcome.UNAUTHORIZED
     return f"status {response.status_code}"
 
 
