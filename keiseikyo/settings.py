@@ -433,3 +433,12 @@ DSR_REMINDER_FROM_HOUR = env.int("DSR_REMINDER_FROM_HOUR", default=7)
 DSR_AMENDMENT_AUTO_WITHDRAW_DAYS = env.int("DSR_AMENDMENT_AUTO_WITHDRAW_DAYS", default=0)
 # How many days before that the member is reminded.
 DSR_AMENDMENT_CLOSING_NOTICE_DAYS = env.int("DSR_AMENDMENT_CLOSING_NOTICE_DAYS", default=3)
+
+# --- the incident register (requests_portal/incidents) ---
+CELERY_IMPORTS = (*CELERY_IMPORTS, "requests_portal.incidents.tasks")
+# https://crontab.guru/#*/15_*_*_*_* : incident report deadline reminders (exactly once each).
+CELERY_BEAT_SCHEDULE["incident-reminder-sweep"] = {
+    "task": "requests_portal.incident_reminder_sweep",
+    "schedule": crontab(minute="*/15"),
+}
+DSR_BULK_JOB_MODULES = [*DSR_BULK_JOB_MODULES, "requests_portal.incidents.jobs"]

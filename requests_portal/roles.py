@@ -15,6 +15,7 @@ class Role(models.TextChoices):
     MY_NUMBER_OFFICER = "mynumber_officer", _("マイナンバー事務取扱担当者")
     AUDITOR = "auditor", _("監査担当者")
     ADMIN = "admin", _("システム管理者")
+    INCIDENT_MANAGER = "incident_manager", _("情報セキュリティ管理者")  # the incident register
 
 
 STAFF_ROLES = frozenset(Role.values)
@@ -51,6 +52,12 @@ ROLE_QUEUE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     Role.AUDITOR: {"ga": ("view_queue_cases",)},
     Role.ADMIN: {},
 }
+
+# --- the incident register (requests_portal/incidents) -------------------------------------
+# The 情報セキュリティ管理者 files and runs incidents and holds no queue. Who may do what with an
+# incident is decided in one place, requests_portal.incidents.permissions.incident_capabilities.
+ROLE_QUEUE_PERMISSIONS[Role.INCIDENT_MANAGER] = {}
+# --- end of the incident register block ----------------------------------------------------
 
 # Model permissions the admin group gets, for configuration in the Django admin.
 ADMIN_MODEL_PERMISSIONS = (

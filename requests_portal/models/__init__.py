@@ -112,3 +112,36 @@ __all__ = [
     "User",
     "UserManager",
 ]
+
+# --- the incident register (requests_portal/incidents) ---
+from .incidents import (
+    AffectedPerson,
+    Committee,
+    Incident,
+    IncidentCertainty,
+    IncidentEvent,
+    IncidentMeasure,
+    IncidentNotice,
+    IncidentReminder,
+    IncidentReport,
+    IncidentReview,
+    IncidentStatus,
+    ReportStage,
+    ReportStatus,
+)
+
+__all__ += [
+    "AffectedPerson",
+    "Committee",
+    "Incident",
+    "IncidentCertainty",
+    "IncidentEvent",
+    "IncidentMeasure",
+    "IncidentNotice",
+    "IncidentReminder",
+    "IncidentReport",
+    "IncidentReview",
+    "IncidentStatus",
+    "ReportStage",
+    "ReportStatus",
+]
