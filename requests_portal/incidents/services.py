@@ -165,6 +165,22 @@ def _copy(source: Incident, target: Incident) -> None:
 
 def incident_move(*, actor: User, incident: Incident, to: str, note: str = "") -> None:
     transition(incident, to=to, actor=actor, note=note)
+    _catch_up(incident, actor)
+
+
+# A report may be sent before the incident reached 調査中 (the 速報 is due within days); the
+# status then follows as soon as it can.
+_REPORTED = (
+    (IncidentStatus.INVESTIGATING, IncidentStatus.PRELIMINARY_REPORTED, "preliminary_sent_on"),
+    (IncidentStatus.PRELIMINARY_REPORTED, IncidentStatus.FINAL_REPORTED, "final_sent_on"),
+)
+
+
+def _catch_up(incident: Incident, actor: User) -> None:
+    for source, target, stamp in _REPORTED:
+        incident.refresh_from_db()
+        if incident.status == source and getattr(incident, stamp) is not None:
+            transition(incident, to=target, actor=actor)
 
 
 # --- the reportability assessment ----------------------------------------------------------------
@@ -492,17 +508,7 @@ def report_mark_sent(*, actor: User, report: IncidentReport, sent_on: date) -> I
         restricted=incident.is_my_number,
         data={"stage": report.stage, "sent_on": sent_on.isoformat()},
     )
-    target = (
-        IncidentStatus.PRELIMINARY_REPORTED
-        if report.stage == ReportStage.PRELIMINARY
-        else IncidentStatus.FINAL_REPORTED
-    )
-    source = (
-        IncidentStatus.INVESTIGATING if report.stage == ReportStage.PRELIMINARY else IncidentStatus.PRELIMINARY_REPORTED
-    )
-    incident.refresh_from_db()
-    if incident.status == source:
-        transition(incident, to=target, actor=actor)
+    _catch_up(incident, actor)
     return report
 
 
