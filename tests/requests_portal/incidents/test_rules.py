@@ -46,7 +46,8 @@ def test_nothing_applies_not_reportable():
 
 def test_sensitive_data_is_reportable_for_a_single_person():
     result = assess(Answers(sensitive_data=True, people=1))
-    assert result.reportable and codes(Answers(sensitive_data=True, people=1)) == {"appi_1"}
+    assert result.reportable
+    assert codes(Answers(sensitive_data=True, people=1)) == {"appi_1"}
     assert "規則第7条第1号" in result.conclusion
     assert not result.unlawful_purpose
 
@@ -57,13 +58,15 @@ def test_financial_loss_is_reportable():
 
 def test_unlawful_purpose_is_reportable_and_takes_sixty_days():
     result = assess(Answers(unlawful_purpose=True, people=1))
-    assert result.reportable and result.unlawful_purpose
+    assert result.reportable
+    assert result.unlawful_purpose
     assert {g.code for g in result.grounds} == {"appi_3"}
 
 
 def test_information_about_to_be_acquired_falls_under_item_3():
     result = assess(Answers(about_to_be_acquired=True))
-    assert result.reportable and result.unlawful_purpose
+    assert result.reportable
+    assert result.unlawful_purpose
     assert "取得しようとしている" in result.grounds[0].text
 
 
@@ -77,13 +80,16 @@ def test_high_level_encryption_excludes_every_item():
         sensitive_data=True, financial_loss=True, unlawful_purpose=True, people=5000, high_level_encryption=True
     )
     result = assess(answers)
-    assert not result.reportable and result.excluded_by_encryption and not result.unlawful_purpose
+    assert not result.reportable
+    assert result.excluded_by_encryption
+    assert not result.unlawful_purpose
     assert "高度な暗号化" in result.conclusion
 
 
 def test_encryption_alone_is_not_an_exclusion_of_anything():
     result = assess(Answers(high_level_encryption=True, people=3))
-    assert not result.reportable and not result.excluded_by_encryption
+    assert not result.reportable
+    assert not result.excluded_by_encryption
 
 
 @pytest.mark.parametrize(("people", "reportable"), [(100, False), (101, True)])

@@ -38,7 +38,8 @@ def test_numbers_run_in_separate_series(incident, my_number_incident, manager):
     assert incident.reference == "IN-2026-00001"
     assert second.reference == "IN-2026-00002"  # the My Number incident left no gap here
     assert my_number_incident.reference == "MI-2026-00001"
-    assert my_number_incident.is_my_number and not incident.is_my_number
+    assert my_number_incident.is_my_number
+    assert not incident.is_my_number
 
 
 def test_only_the_manager_and_the_officers_file(supervisor, auditor, ga_staff):
@@ -57,13 +58,15 @@ def test_a_my_number_is_never_recorded(manager):
 def test_filing_and_every_write_is_audited_restricted_for_my_number(incident, my_number_incident):
     general = AuditEntry.objects.get(action="incident.create", object_ref=incident.reference)
     restricted = AuditEntry.objects.get(action="incident.create", object_ref=my_number_incident.reference)
-    assert not general.restricted and restricted.restricted
+    assert not general.restricted
+    assert restricted.restricted
 
 
 def test_a_reportable_assessment_starts_both_clocks(incident, manager):
     result = reportable(incident, manager)
     incident.refresh_from_db()
-    assert result.reportable and incident.is_reportable
+    assert result.reportable
+    assert incident.is_reportable
     assert incident.preliminary_due == date(2026, 12, 3)
     assert incident.preliminary_latest == date(2026, 12, 5)
     assert incident.final_due == date(2026, 12, 29)
@@ -83,12 +86,14 @@ def test_not_reportable_clears_the_clocks(incident, manager):
     reportable(incident, manager)
     services.incident_assess(actor=manager, incident=incident, answers=Answers(people=3))
     incident.refresh_from_db()
-    assert incident.is_reportable is False and incident.final_due is None
+    assert incident.is_reportable is False
+    assert incident.final_due is None
 
 
 def test_my_number_incident_is_assessed_on_the_my_number_rules(my_number_incident, officer):
     result = services.incident_assess(actor=officer, incident=my_number_incident, answers=Answers(people=150))
-    assert result.reportable and [g.code for g in result.grounds] == ["mn_4"]
+    assert result.reportable
+    assert [g.code for g in result.grounds] == ["mn_4"]
 
 
 def test_others_cannot_assess(incident, supervisor, officer):
@@ -112,15 +117,18 @@ def test_csv_links_all_or_nothing_with_a_row_report(incident, manager):
     ]
     good = f"{first.member_number}\r\n{second.member_number}\r\n".encode("cp932")
     result = services.incident_link_csv(actor=manager, incident=incident, content=good)
-    assert result.errors == [] and result.linked == 2
+    assert result.errors == []
+    assert result.linked == 2
     again = services.incident_link_csv(actor=manager, incident=incident, content=good)
-    assert again.linked == 0 and again.already == 2
+    assert again.linked == 0
+    assert again.already == 2
     assert incident.affected.count() == 2
 
 
 def test_a_csv_with_no_member_numbers_is_an_error(incident, manager):
     result = services.incident_link_csv(actor=manager, incident=incident, content="組合員番号\n".encode())
-    assert result.errors and incident.affected.count() == 0
+    assert result.errors
+    assert incident.affected.count() == 0
 
 
 # --- reports ---------------------------------------------------------------------------------------
@@ -220,7 +228,9 @@ def test_the_whole_life_of_an_incident(incident, manager, supervisor, django_cap
     with django_capture_on_commit_callbacks(execute=True):
         job = services.notices_start(actor=manager, incident=incident)
     job.refresh_from_db()
-    assert job.state == "done" and job.total == 2 and job.result["issued"] == 2
+    assert job.state == "done"
+    assert job.total == 2
+    assert job.result["issued"] == 2
     notices = IncidentNotice.objects.filter(incident=incident)
     assert notices.count() == 2
     assert all(storage.read(n.storage_name).startswith(b"%PDF-") for n in notices)
@@ -258,7 +268,8 @@ def test_the_whole_life_of_an_incident(incident, manager, supervisor, django_cap
         services.incident_move(actor=manager, incident=incident, to=IncidentStatus.CLOSED)
     services.incident_move(actor=supervisor, incident=incident, to=IncidentStatus.CLOSED)
     incident.refresh_from_db()
-    assert incident.is_closed and incident.closed_at is not None
+    assert incident.is_closed
+    assert incident.closed_at is not None
     assert list(incident.events.exclude(to_status="").values_list("to_status", flat=True)) == [
         "containing",
         "investigating",
