@@ -12,7 +12,14 @@ from django.utils import timezone, translation
 
 from requests_portal.letters.kinds import Item, Party, typeset
 from requests_portal.letters.renderer import render_pdf
-from requests_portal.models import Incident, IncidentNotice, IncidentReport, OrganisationProfile, ReportStage
+from requests_portal.models import (
+    Incident,
+    IncidentCertainty,
+    IncidentNotice,
+    IncidentReport,
+    OrganisationProfile,
+    ReportStage,
+)
 from requests_portal.mynumber import mask_my_numbers
 from requests_portal.wareki import format_wareki
 
@@ -21,6 +28,10 @@ TEMPLATE = "requests_portal/incidents/document.html"
 DOCUMENT_PREFIX = {False: "警生協情", True: "警生協個情"}
 RECIPIENT = "個人情報保護委員会"
 OPEN_ITEM = "調査中（判明次第、確報にて報告します。）"
+
+
+def certainty_phrase(incident: Incident) -> str:
+    return "発生しました" if incident.certainty == IncidentCertainty.ACTUAL else "発生したおそれがあります"
 
 
 def document_prefix(incident: Incident) -> str:
@@ -153,7 +164,7 @@ class IncidentNoticeDocument(IncidentDocument):
 
     def title(self) -> str:
         kind = "特定個人情報" if self.incident.is_my_number else "個人情報"
-        return f"お客様の{kind}の漏えい等に関するお知らせとお詫び"
+        return f"あなたの{kind}の漏えい等に関するお知らせとお詫び"
 
     def body(self) -> list[str]:
         return [
@@ -166,7 +177,7 @@ class IncidentNoticeDocument(IncidentDocument):
     def items(self) -> list[Item]:
         incident = self.incident
         kinds = "・".join(incident.category_labels) or "漏えい等"
-        summary = [f"{incident.title}（{kinds}、{incident.get_certainty_display()}）"]
+        summary = [f"{incident.title}（{kinds}が{certainty_phrase(incident)}）"]
         if incident.occurred_at:
             summary.append(f"発生日：{format_wareki(timezone.localdate(incident.occurred_at))}")
         summary.append(f"当組合が知った日：{format_wareki(incident.known_on)}")
