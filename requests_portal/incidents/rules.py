@@ -6,6 +6,8 @@ reportability assessment (個人情報保護法第26条第1項, 個人情報保�
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.utils.translation import gettext as _
+
 # 規則第8条第1項: the 速報 is due 「速やかに」; the PPC guideline reads that as about 3 to 5 days
 # from when the co-op knew. The register aims at day 3 and calls a 速報 overdue after day 5.
 PRELIMINARY_TARGET_DAYS = 3
@@ -72,19 +74,18 @@ class Assessment:
 
     @property
     def conclusion(self) -> str:
+        """The result in words, with the articles, in the reader's language."""
         if self.reportable:
             articles = "、".join(ground.article for ground in self.grounds)
-            return f"報告対象です（{articles}）。速報と確報を個人情報保護委員会に提出し、本人に通知します。"
+            return _("報告対象です（%(articles)s）。速報と確報を個人情報保護委員会に提出し、本人に通知します。") % {
+                "articles": articles
+            }
         if self.excluded_by_encryption:
-            return (
+            return _(
                 "報告対象ではありません。高度な暗号化その他の個人の権利利益を保護するために必要な措置が"
                 "講じられています（個人情報保護委員会規則第7条柱書）。"
             )
-        return "報告対象ではありません（個人情報保護委員会規則第7条各号のいずれにも該当しません）。"
-
-
-APPI_LAW = "個人情報保護法第26条第1項、個人情報保護委員会規則"
-MY_NUMBER_RULES = "番号法第29条の4第1項、特定個人情報の漏えい等に関する報告等に関する規則"
+        return _("報告対象ではありません（個人情報保護委員会規則第7条各号のいずれにも該当しません）。")
 
 
 def assess(answers: Answers) -> Assessment:

@@ -157,7 +157,10 @@ def incident_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     audit.record(action="incident.view", actor=request.user, obj=incident, restricted=incident.is_my_number)
     can_manage = incident_can(request.user, incident, Can.MANAGE)
     reports = {report.stage: report for report in incident.reports.all()}
-    assessment = incident.assessment or {}
+    assessment = dict(incident.assessment or {})
+    if answers := assessment.get("answers"):
+        # Worded now, so the reader sees it in their language whoever assessed it.
+        assessment["conclusion"] = assess(Answers.from_dict(answers)).conclusion
     context = {
         "incident": incident,
         "clock": selectors.next_clock(incident),
@@ -196,6 +199,8 @@ def incident_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         else:
             messages.success(request, _("事案の記録を更新しました。"))
             return _detail(incident)
+    if request.method != "POST":
+        audit.record(action="incident.view", actor=request.user, obj=incident, restricted=incident.is_my_number)
     return render(
         request,
         "requests_portal/incidents/form.html",
