@@ -83,6 +83,9 @@ def _report(page, live_server, settings, incident, stage, manager, supervisor, *
 def test_an_incident_from_filing_to_the_members_notice(page, live_server, settings):
     manager, supervisor = staff_user(Role.INCIDENT_MANAGER), staff_user(Role.GA_SUPERVISOR)
     member = member_user()
+    # Approving renders a Japanese PDF in the request; on a busy machine the first one takes a while.
+    page.set_default_timeout(120_000)
+    page.set_default_navigation_timeout(120_000)
     _login(page, live_server, manager, settings)
 
     page.goto("/staff/incidents/")
