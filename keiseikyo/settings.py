@@ -482,3 +482,12 @@ DSR_API_MAX_ROWS = 1000
 # Events younger than this are held back from the cursor feed, so that a transaction that took
 # its id earlier but committed later is never skipped by a client that already moved past it.
 DSR_API_EVENTS_SETTLE_SECONDS = 10
+
+# --- the incident register (requests_portal/incidents) ---
+CELERY_IMPORTS = (*CELERY_IMPORTS, "requests_portal.incidents.tasks")
+# https://crontab.guru/#*/15_*_*_*_* : incident report deadline reminders (exactly once each).
+CELERY_BEAT_SCHEDULE["incident-reminder-sweep"] = {
+    "task": "requests_portal.incident_reminder_sweep",
+    "schedule": crontab(minute="*/15"),
+}
+DSR_BULK_JOB_MODULES = [*DSR_BULK_JOB_MODULES, "requests_portal.incidents.jobs"]

@@ -23,6 +23,7 @@ class Role(models.TextChoices):
     MY_NUMBER_OFFICER = "mynumber_officer", _("マイナンバー事務取扱担当者")
     AUDITOR = "auditor", _("監査担当者")
     ADMIN = "admin", _("システム管理者")
+    INCIDENT_MANAGER = "incident_manager", _("情報セキュリティ管理者")  # the incident register
 
 
 STAFF_ROLES = frozenset(Role.values)
@@ -50,21 +51,37 @@ class Capability(enum.StrEnum):
     RECEIVE_CASE_GRANT = "receive_case_grant"  # may be given an individual grant on one case
     IMPORT_ROSTER = "import_roster"  # upload the co-op's roster
     ADMINISTER = "administer"  # the configuration admin site
+    # The incident register (漏えい等事案, 個人情報保護法第26条): general incidents, and My Number
+    # incidents (番号法第29条の4), which only the officers reach.
+    READ_INCIDENTS = "read_incidents"  # read general incidents, their reports and notices
+    RUN_INCIDENTS = "run_incidents"  # file and work general incidents, draft their reports
+    APPROVE_INCIDENT_REPORTS = "approve_incident_reports"  # approve reports, close general incidents
+    RUN_MY_NUMBER_INCIDENTS = "run_my_number_incidents"  # read, work and approve My Number incidents
 
 
 C = Capability
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.GA_STAFF: frozenset({C.WORK_QUEUES, C.HANDLE_CASES, C.EXPORT, C.RECEIVE_CASE_GRANT}),
     Role.GA_SUPERVISOR: frozenset(
-        {C.WORK_QUEUES, C.HANDLE_CASES, C.REASSIGN, C.EXPORT, C.OVERSEE, C.LEGAL_HOLD, C.RECEIVE_CASE_GRANT}
+        {
+            *(C.WORK_QUEUES, C.HANDLE_CASES, C.REASSIGN, C.EXPORT, C.OVERSEE, C.LEGAL_HOLD, C.RECEIVE_CASE_GRANT),
+            *(C.READ_INCIDENTS, C.APPROVE_INCIDENT_REPORTS),
+        }
     ),
     # My Number officers read only the My Number trail, and no individual grant reaches them: the
     # measures that keep My Numbers safe (番号法第12条) include naming who handles them.
     Role.MY_NUMBER_OFFICER: frozenset(
-        {C.WORK_QUEUES, C.HANDLE_CASES, C.REASSIGN, C.EXPORT, C.OVERSEE, C.LEGAL_HOLD, C.READ_RESTRICTED_AUDIT_TRAIL}
+        {
+            *(C.WORK_QUEUES, C.HANDLE_CASES, C.REASSIGN, C.EXPORT, C.OVERSEE, C.LEGAL_HOLD),
+            *(C.READ_RESTRICTED_AUDIT_TRAIL, C.RUN_MY_NUMBER_INCIDENTS),
+        }
     ),
-    Role.AUDITOR: frozenset({C.WORK_QUEUES, C.EXPORT, C.OVERSEE, C.READ_AUDIT_TRAIL, C.RECEIVE_CASE_GRANT}),
+    Role.AUDITOR: frozenset(
+        {C.WORK_QUEUES, C.EXPORT, C.OVERSEE, C.READ_AUDIT_TRAIL, C.RECEIVE_CASE_GRANT, C.READ_INCIDENTS}
+    ),
     Role.ADMIN: frozenset({C.IMPORT_ROSTER, C.ADMINISTER}),
+    # The 情報セキュリティ管理者 files and runs the general incidents; holds no queue.
+    Role.INCIDENT_MANAGER: frozenset({C.READ_INCIDENTS, C.RUN_INCIDENTS}),
 }
 del C
 
@@ -95,6 +112,7 @@ ROLE_QUEUE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     Role.MY_NUMBER_OFFICER: {"mynumber": (_VIEW, _HANDLE, _APPROVE)},
     Role.AUDITOR: {"ga": (_VIEW,)},
     Role.ADMIN: {},
+    Role.INCIDENT_MANAGER: {},
 }
 
 # Model permissions the admin group gets, for configuration in the Django admin.

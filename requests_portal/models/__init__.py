@@ -131,3 +131,36 @@ __all__ = [
     "spec_for",
     "validate_details",
 ]
+
+# --- the incident register (requests_portal/incidents) ---
+from .incidents import (
+    AffectedPerson,
+    Committee,
+    Incident,
+    IncidentCertainty,
+    IncidentEvent,
+    IncidentMeasure,
+    IncidentNotice,
+    IncidentReminder,
+    IncidentReport,
+    IncidentReview,
+    IncidentStatus,
+    ReportStage,
+    ReportStatus,
+)
+
+__all__ += [
+    "AffectedPerson",
+    "Committee",
+    "Incident",
+    "IncidentCertainty",
+    "IncidentEvent",
+    "IncidentMeasure",
+    "IncidentNotice",
+    "IncidentReminder",
+    "IncidentReport",
+    "IncidentReview",
+    "IncidentStatus",
+    "ReportStage",
+    "ReportStatus",
+]

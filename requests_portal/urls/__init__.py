@@ -1,6 +1,6 @@
 """The portal's URLs, one module per area, all in the `requests_portal` namespace."""
 
-from requests_portal.urls import documents, letters, member, oversight, public, staff
+from requests_portal.urls import documents, incidents, letters, member, oversight, public, staff
 
 app_name = "requests_portal"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     *documents.urlpatterns,
     *letters.urlpatterns,
     *oversight.urlpatterns,
+    *incidents.urlpatterns,
 ]

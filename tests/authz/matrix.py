@@ -424,7 +424,40 @@ def admin_rows() -> list[Row]:
     return rows
 
 
-ROWS: dict[str, Row] = {row.key: row for row in [*ALL_PORTAL_ROWS, *API_ROWS, *ACCOUNT_ROWS, *admin_rows()]}
+# --- the incident register: its own principals and objects, so its matrix is walked by
+# tests/requests_portal/incidents/test_access_matrix.py; listed here so every pattern has a row.
+INCIDENT_ROWS: list[Row] = [
+    Row(f"requests_portal:{name}", Audience.STAFF, GET, note="tests/requests_portal/incidents/test_access_matrix.py")
+    for name in (
+        "incident_register",
+        "incident_new",
+        "incident_detail",
+        "incident_edit",
+        "incident_move",
+        "incident_assess",
+        "incident_affected",
+        "incident_affected_csv",
+        "incident_report",
+        "incident_report_submit",
+        "incident_report_approve",
+        "incident_report_return",
+        "incident_report_sent",
+        "incident_report_pdf",
+        "incident_report_export",
+        "incident_notices",
+        "incident_alternative",
+        "incident_notice_pdf",
+        "incident_review",
+        "incident_review_attachment",
+        "incident_measure",
+        "incident_measure_done",
+        "member_incident_notice_pdf",
+    )
+]
+
+ROWS: dict[str, Row] = {
+    row.key: row for row in [*ALL_PORTAL_ROWS, *API_ROWS, *INCIDENT_ROWS, *ACCOUNT_ROWS, *admin_rows()]
+}
 
 
 def _reaches_case(who: Who, row: Row, variant: Variant) -> bool:

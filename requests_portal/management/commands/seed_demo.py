@@ -46,6 +46,7 @@ STAFF = (
     ("mynumber-officer2", "番号 五月（マイナンバー担当）", Role.MY_NUMBER_OFFICER),
     ("auditor", "監査 六子（監査担当）", Role.AUDITOR),
     ("admin", "設定 七海（システム管理者）", Role.ADMIN),
+    ("incident-manager", "情報 八重（情報セキュリティ管理者）", Role.INCIDENT_MANAGER),  # the incident register
 )
 
 MEMBERS = (
@@ -149,6 +150,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 self._seed()
             self.stdout.write(self.style.SUCCESS(f"Demo data created: {DataSubjectRequest.objects.count()} cases."))
+        self._seed_incidents()
         self._prepare_staff_sign_in()
         call_command("seed_demo_history", stdout=self.stdout)  # a year of history for the dashboard
         self._print_logins()
@@ -301,6 +303,143 @@ class Command(BaseCommand):
         if target == Status.NOTIFIED:
             return
         services.dsr_close(dsr=dsr, actor=handler)
+
+    # --- the incident register (requests_portal/incidents) ----------------------------------------
+    def _seed_incidents(self) -> None:
+        """Incidents in several states, once: an overdue 速報, one with affected members notified,
+        a My Number incident awaiting approval, and a closed one excluded by encryption."""
+        from requests_portal.incidents import services as incidents
+        from requests_portal.incidents.rules import Answers
+        from requests_portal.models import Committee, Incident, IncidentStatus, ReportStage
+
+        if Incident.objects.exists():
+            return
+        manager, created = User.objects.get_or_create(
+            email=f"incident-manager@{DEMO_DOMAIN}", defaults={"display_name": "情報 八重（情報セキュリティ管理者）"}
+        )
+        if created:
+            manager.set_password(DEMO_PASSWORD)
+            manager.save(update_fields=["password"])
+            grant_role(manager, Role.INCIDENT_MANAGER)
+        supervisor = User.objects.get(email=f"ga-supervisor@{DEMO_DOMAIN}")
+        officer = User.objects.get(email=f"mynumber-officer@{DEMO_DOMAIN}")
+        today = timezone.localdate()
+        members = list(Member.objects.order_by("member_number")[:3])
+        with transaction.atomic():
+            lost = incidents.incident_file(
+                actor=manager,
+                facts={
+                    "title": "組合員名簿の写しを保存したUSBメモリの紛失",
+                    "known_on": today - timedelta(days=7),
+                    "found_by": "福岡支所 職員",
+                    "found_how": "棚卸しで所在不明が判明",
+                    "is_loss": True,
+                    "is_leak": True,
+                    "certainty": "suspected",
+                    "data_items": "氏名、住所、電話番号、組合員番号",
+                    "people_estimate": 1350,
+                    "cause": "調査中",
+                },
+            )
+            incidents.incident_move(actor=manager, incident=lost, to=IncidentStatus.CONTAINING)
+            incidents.incident_assess(actor=manager, incident=lost, answers=Answers(people=1350))
+
+            misdirected = incidents.incident_file(
+                actor=manager,
+                facts={
+                    "title": "共済金請求書類（診断書の写しを含む）の誤送付",
+                    "known_on": today - timedelta(days=4),
+                    "found_by": "受取人",
+                    "found_how": "受取人からの電話連絡",
+                    "is_leak": True,
+                    "certainty": "actual",
+                    "data_items": "氏名、住所、傷病名、診断書の内容",
+                    "people_estimate": 3,
+                    "cause": "封入時に宛名と書類の照合をしなかった",
+                    "secondary_harm": "現時点で確認されていない",
+                    "containment": "誤送付先から書類を回収し、複製していない旨の確認書を受領",
+                },
+            )
+            for step in (IncidentStatus.CONTAINING, IncidentStatus.INVESTIGATING):
+                incidents.incident_move(actor=manager, incident=misdirected, to=step)
+            incidents.incident_assess(
+                actor=manager, incident=misdirected, answers=Answers(sensitive_data=True, people=3)
+            )
+            incidents.incident_link_members(actor=manager, incident=misdirected, members=members)
+            report = incidents.report_save_draft(
+                actor=manager,
+                incident=misdirected,
+                stage=ReportStage.PRELIMINARY,
+                items=incidents.report_prefill(misdirected, ReportStage.PRELIMINARY),
+            )
+            incidents.report_submit(actor=manager, report=report)
+            incidents.report_approve(actor=supervisor, report=report)
+            incidents.report_mark_sent(actor=manager, report=report, sent_on=today - timedelta(days=2))
+            for member in members:
+                incidents.notice_issue(actor=manager, incident=misdirected, member=member)
+
+            forms = incidents.incident_file(
+                actor=officer,
+                facts={
+                    "title": "扶養控除等申告書（マイナンバー記載）の誤廃棄",
+                    "known_on": today - timedelta(days=2),
+                    "found_by": "マイナンバー担当",
+                    "found_how": "保管庫の点検",
+                    "is_loss": True,
+                    "certainty": "actual",
+                    "data_items": "氏名、個人番号、扶養親族の氏名",
+                    "people_estimate": 150,
+                },
+            )
+            incidents.incident_assess(actor=officer, incident=forms, answers=Answers(people=150))
+            draft = incidents.report_save_draft(
+                actor=officer,
+                incident=forms,
+                stage=ReportStage.PRELIMINARY,
+                items=incidents.report_prefill(forms, ReportStage.PRELIMINARY),
+            )
+            incidents.report_submit(actor=officer, report=draft)
+
+            fax = incidents.incident_file(
+                actor=manager,
+                facts={
+                    "title": "暗号化ファイルのFAX番号誤りによる誤送信",
+                    "known_on": today - timedelta(days=40),
+                    "is_leak": True,
+                    "certainty": "actual",
+                    "data_items": "氏名、組合員番号（パスワード付き暗号化ファイル）",
+                    "people_estimate": 12,
+                    "cause": "短縮ダイヤルの登録誤り",
+                },
+            )
+            for step in (IncidentStatus.CONTAINING, IncidentStatus.INVESTIGATING):
+                incidents.incident_move(actor=manager, incident=fax, to=step)
+            incidents.incident_assess(
+                actor=manager,
+                incident=fax,
+                answers=Answers(people=12, unlawful_purpose=False, high_level_encryption=True),
+            )
+            measure = incidents.measure_add(
+                actor=manager,
+                incident=fax,
+                description="短縮ダイヤルの登録内容を点検する",
+                owner=manager,
+                due_on=today - timedelta(days=20),
+            )
+            incidents.measure_complete(
+                actor=manager, measure=measure, note="全支所で点検済み", on=today - timedelta(days=25)
+            )
+            incidents.incident_move(actor=manager, incident=fax, to=IncidentStatus.MEASURES_DONE)
+            for committee, held in ((Committee.COMPLIANCE, 15), (Committee.RISK, 14)):
+                incidents.review_record(
+                    actor=manager,
+                    incident=fax,
+                    committee=committee,
+                    held_on=today - timedelta(days=held),
+                    conclusion="対応は妥当",
+                )
+            incidents.incident_move(actor=supervisor, incident=fax, to=IncidentStatus.CLOSED)
+        self.stdout.write(self.style.SUCCESS(f"Demo incidents created: {Incident.objects.count()}."))
 
     def _prepare_staff_sign_in(self) -> None:
         # Staff sign in with a verified address and a TOTP code (docs/reliability.md#mfa). In the demo
