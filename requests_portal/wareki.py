@@ -67,6 +67,23 @@ def date_for_reader(day: date) -> str:
     return format_wareki(day) if reader_reads_japanese() else date_format(day, "DATE_FORMAT")
 
 
+def any_date_for_reader(value: date | str | None) -> str:
+    """`date_for_reader` for what pages and events hold: a date, a datetime (its local day), an ISO
+    string (dates kept in an event's JSON, returned as they are if not a date) or nothing."""
+    from django.utils import timezone
+
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        value = timezone.localdate(value)
+    return date_for_reader(value)
+
+
 _WAREKI_PATTERN = re.compile(
     r"^(?P<era>令和|平成|昭和|大正|明治|[RHSTM])\s*(?P<year>元|[0-9]{1,2})\s*[年./\-]\s*"
     r"(?P<month>[0-9]{1,2})\s*[月./\-]\s*(?P<day>[0-9]{1,2})\s*日?$",

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from requests_portal.forms.staff import DateInput, StaffForm
 from requests_portal.incidents.rules import Answers
+from requests_portal.incidents.services import REPORT_ITEMS
 from requests_portal.models import Committee, IncidentCertainty, IncidentReport, IncidentStatus, User
 from requests_portal.mynumber import contains_my_number
 
@@ -168,7 +169,6 @@ class CsvLinkForm(forms.Form):
 class ReportForm(_TextCheck):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        from requests_portal.incidents.services import REPORT_ITEMS
 
         for name in REPORT_ITEMS:
             label = IncidentReport._meta.get_field(name).verbose_name

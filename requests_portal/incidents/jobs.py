@@ -6,10 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from requests_portal.exceptions import DomainError
 from requests_portal.incidents.permissions import Can, incident_can
+from requests_portal.incidents.services import NOTICE_JOB, notice_issue
 from requests_portal.jobs import JobHandler, register
 from requests_portal.models import BulkJob, Incident, Member, User
-
-NOTICE_JOB = "incident_notices"
 
 
 @register
@@ -37,8 +36,6 @@ class IncidentNoticeJob(JobHandler):
         return self._waiting(incident).count()
 
     def run_chunk(self, job: BulkJob) -> int:
-        from requests_portal.incidents.services import notice_issue
-
         incident = Incident.objects.get(pk=job.params["incident_id"])
         # The actor's rights are re-derived in every chunk (they may have lost them meanwhile).
         if not incident_can(job.created_by, incident, Can.MANAGE):

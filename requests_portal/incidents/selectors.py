@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from requests_portal.incidents.permissions import Can, incidents_visible_to
+from requests_portal.incidents.permissions import Can, incident_capabilities, incidents_visible_to
 from requests_portal.models import Incident, IncidentMeasure, IncidentNotice, IncidentStatus, Member, ReportStage
 
 # A deadline this close is shown as near (the queue's "残り" hint becomes a badge).
@@ -139,7 +139,6 @@ def dashboard_numbers(user: object, today: date | None = None) -> DashboardNumbe
 
 
 def _sees_any(user: object) -> bool:
-    from requests_portal.incidents.permissions import incident_capabilities
 
     return any(Can.VIEW in incident_capabilities(user, is_my_number=flag) for flag in (False, True))
 

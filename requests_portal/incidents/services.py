@@ -14,10 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from requests_portal import audit, storage
+from requests_portal import audit, jobs, storage
 from requests_portal.exceptions import DomainError
 from requests_portal.incidents import rules
-from requests_portal.incidents.permissions import Can, files_my_number_incidents, incident_can
+from requests_portal.incidents.documents import document_prefix, render_notice, render_report
+from requests_portal.incidents.permissions import Can, files_my_number_incidents, incident_can, incident_capabilities
 from requests_portal.incidents.workflow import transition
 from requests_portal.models import (
     AffectedPerson,
@@ -37,7 +38,11 @@ from requests_portal.models import (
 )
 from requests_portal.mynumber import contains_my_number
 from requests_portal.numbering import allocate_number, fiscal_year
+from requests_portal.outbox import mail_enqueue
 from requests_portal.text import normalize_line, normalize_text
+
+# The bulk job that issues the notices (incidents/jobs.py registers its handler).
+NOTICE_JOB = "incident_notices"
 
 # Each series numbers separately, so a gap in the general series never betrays a My Number incident.
 REFERENCE_PREFIX = {False: "IN", True: "MI"}
@@ -123,7 +128,6 @@ def incident_file(*, actor: User, facts: dict, owner: User | None = None) -> Inc
 
 
 def _caps(user: User, is_my_number: bool) -> frozenset[Can]:
-    from requests_portal.incidents.permissions import incident_capabilities
 
     return incident_capabilities(user, is_my_number=is_my_number)
 
@@ -460,7 +464,6 @@ def report_return(*, actor: User, report: IncidentReport, reason: str) -> Incide
 @transaction.atomic
 def report_approve(*, actor: User, report: IncidentReport) -> IncidentReport:
     """Approve and issue the report: number it and render its PDF. The drafter cannot approve."""
-    from requests_portal.incidents.documents import render_report
 
     _require(actor, report.incident, Can.APPROVE)
     report = IncidentReport.objects.select_for_update().select_related("incident").get(pk=report.pk)
@@ -513,7 +516,6 @@ def report_mark_sent(*, actor: User, report: IncidentReport, sent_on: date) -> I
 
 
 def allocate_document_number(incident: Incident) -> str:
-    from requests_portal.incidents.documents import document_prefix
 
     prefix = document_prefix(incident)
     serial = allocate_number(scope=f"incident_document:{prefix}", year=fiscal_year(timezone.localdate()))
@@ -527,8 +529,6 @@ def allocate_document_number(incident: Incident) -> str:
 def notice_issue(*, actor: User | None, incident: Incident, member: Member) -> IncidentNotice | None:
     """The notice to one affected member: numbered PDF, and a mail pointing to it (or to the post
     when the member has no account). Returns None when the member already has one."""
-    from requests_portal.incidents.documents import render_notice
-    from requests_portal.outbox import mail_enqueue
 
     if actor is not None:
         _require(actor, incident, Can.MANAGE)
@@ -574,8 +574,6 @@ def _maybe_stamp_notices_complete(incident: Incident) -> None:
 
 def notices_start(*, actor: User, incident: Incident):
     """Start the bulk job that issues every missing notice (progress on the job's page)."""
-    from requests_portal import jobs
-    from requests_portal.incidents.jobs import NOTICE_JOB
 
     _require(actor, incident, Can.MANAGE)
     if not incident.is_reportable:

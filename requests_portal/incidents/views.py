@@ -34,6 +34,7 @@ from requests_portal.incidents.permissions import (
     Can,
     access_incident,
     can_file_incident,
+    files_my_number_incidents,
     incident_can,
     incident_capabilities,
     incidents_visible_to,
@@ -123,7 +124,6 @@ def incident_register(request: HttpRequest) -> HttpResponse:
 def incident_new(request: HttpRequest) -> HttpResponse:
     if not can_file_incident(request.user):
         raise Http404
-    from requests_portal.incidents.permissions import files_my_number_incidents
 
     owners = _people_who_can(files_my_number_incidents(request.user), Can.MANAGE)
     form = IncidentForm(_posted(request), owners=owners, initial={"owner": request.user.pk})

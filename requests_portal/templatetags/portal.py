@@ -9,7 +9,7 @@ from django.utils.formats import date_format
 from requests_portal import deadlines
 from requests_portal.letters import kinds
 from requests_portal.models import ART39_KINDS, UNANSWERED_STATUSES, DataSubjectRequest, Letter, Status
-from requests_portal.wareki import date_for_reader, format_wareki, reader_reads_japanese
+from requests_portal.wareki import any_date_for_reader, format_wareki, reader_reads_japanese
 
 register = template.Library()
 
@@ -44,14 +44,7 @@ def wareki(value: date | str | None) -> str:
     """The date in the Japanese calendar (令和8年4月1日) on a Japanese page; an English page,
     whose reader may not know the eras, gets the Western date in its own format. Takes an
     ISO string too (dates kept in an event's JSON)."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value)
-        except ValueError:
-            return value
-    return date_for_reader(_local_date(value))
+    return any_date_for_reader(value)
 
 
 @register.filter

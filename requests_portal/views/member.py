@@ -57,8 +57,8 @@ from requests_portal.selectors import (
     dsr_list_for_member_home,
     dsr_timeline,
 )
-from requests_portal.templatetags.portal import wareki
 from requests_portal.views.access import member_required
+from requests_portal.wareki import any_date_for_reader
 
 QUIET_ACTIONS = frozenset({"add_row", "remove_document", "edit", "upload"})
 _SUBMIT_TOKEN_SECONDS = 24 * 3600
@@ -286,7 +286,9 @@ def _timeline_rows(request: HttpRequest, dsr: DataSubjectRequest) -> list[dict]:
         if event.event_type == EventType.STATUS_CHANGED and event.to_status:
             what = _("状態が「%(status)s」になりました") % {"status": Status(event.to_status).label}
         elif event.event_type == EventType.EXTENDED:
-            what = _("回答予定日が %(date)s に延長されました") % {"date": wareki(event.extra.get("to", ""))}
+            what = _("回答予定日が %(date)s に延長されました") % {
+                "date": any_date_for_reader(event.extra.get("to", ""))
+            }
         elif event.event_type == EventType.DOCUMENT_ADDED and event.extra.get("category") == (
             DocumentCategory.DISCLOSURE_PACKAGE
         ):
