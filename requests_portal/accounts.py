@@ -100,7 +100,7 @@ class MemberSignupForm(SignupForm):
     )
     field_order = ["member_number", "birth_date", "email"]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The password is chosen after the address is confirmed, never here.
         self.fields.pop("password1", None)
@@ -254,7 +254,7 @@ def axes_username(request: HttpRequest | None, credentials: dict[str, Any] | Non
     return mask_my_numbers(value.strip().lower())
 
 
-def keep_no_request_data_in_axes(sender: type, instance: AccessAttempt, **kwargs: object) -> None:
+def keep_no_request_data_in_axes(sender: type, instance: AccessAttempt, **kwargs: Any) -> None:
     """pre_save of axes' AccessAttempt: keep neither the query string nor the POST data.
 
     axes stores every posted field but the ones named in AXES_SENSITIVE_PARAMETERS, and anyone

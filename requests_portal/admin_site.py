@@ -1,6 +1,7 @@
 """The admin site: configuration only, and only for the admin role with a proved second factor."""
 
 from functools import update_wrapper
+from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth import REDIRECT_FIELD_NAME
@@ -28,7 +29,7 @@ class PortalAdminSite(admin.AdminSite):
     def admin_view(self, view, cacheable: bool = False):  # type: ignore[no-untyped-def]
         inner = super().admin_view(view, cacheable)
 
-        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             # A signed-in account without the admin role gets the same 404 as a missing page,
             # not a login prompt that would reveal where the admin lives.
             if request.user.is_authenticated and not self.has_permission(request):

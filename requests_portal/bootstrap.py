@@ -7,6 +7,8 @@ database that was emptied, e.g. between transactional tests, is never left witho
 Idempotent: it only adds what is missing.
 """
 
+from typing import Any
+
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
@@ -49,5 +51,5 @@ def ensure_reference_data() -> None:
     RetentionPolicy.objects.get_or_create(pk=1)
 
 
-def on_post_migrate(sender: object, **kwargs: object) -> None:
+def on_post_migrate(sender: object, **kwargs: Any) -> None:
     ensure_reference_data()

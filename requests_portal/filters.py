@@ -5,6 +5,7 @@ already limited to what the user may see; neither widens it.
 """
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 import django_filters
 
@@ -83,7 +84,7 @@ class QueueFilter(django_filters.FilterSet):
         model = DataSubjectRequest
         fields: list[str] = []
 
-    def __init__(self, *args: object, user: User, queues: QuerySet[Queue], handlers: list[User], **kwargs: object):
+    def __init__(self, *args: Any, user: User, queues: QuerySet[Queue], handlers: list[User], **kwargs: Any):
         data = args[0] if args else kwargs.get("data")
         # A My Number typed into the search is neither searched for nor shown again on the page.
         self.search_refused = bool(data is not None and contains_my_number(data.get("q", "") or ""))

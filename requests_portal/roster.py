@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -421,7 +422,7 @@ def check_roster(source: str | Path, *, encoding: str | None = None) -> ImportRe
     return result
 
 
-def import_roster_text(text: str, **kwargs: object) -> ImportResult:
+def import_roster_text(text: str, **kwargs: Any) -> ImportResult:
     """Convenience for tests and small uploads: import from a string (written to a temp file)."""
     import tempfile
 

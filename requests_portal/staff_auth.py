@@ -21,6 +21,7 @@ import base64
 import hashlib
 import time
 from collections.abc import Callable
+from typing import Any
 
 from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa.adapter import DefaultMFAAdapter
@@ -195,7 +196,7 @@ class MfaAdapter(DefaultMFAAdapter):
 
 
 @receiver(user_logged_in, dispatch_uid="staff_auth.logged_in")
-def _on_logged_in(sender: object, request: HttpRequest | None, user: User, **kwargs: object) -> None:
+def _on_logged_in(sender: object, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
         now = time.time()
         request.session[LOGIN_AT_KEY] = now
@@ -209,13 +210,13 @@ def _on_logged_in(sender: object, request: HttpRequest | None, user: User, **kwa
 
 
 @receiver(user_logged_out, dispatch_uid="staff_auth.logged_out")
-def _on_logged_out(sender: object, request: HttpRequest | None, user: User | None, **kwargs: object) -> None:
+def _on_logged_out(sender: object, request: HttpRequest | None, user: User | None, **kwargs: Any) -> None:
     if user is not None:
         audit.record(action="auth.logout", actor=user)
 
 
 @receiver(user_login_failed, dispatch_uid="staff_auth.login_failed")
-def _on_login_failed(sender: object, credentials: dict, request: HttpRequest | None = None, **kwargs: object) -> None:
+def _on_login_failed(sender: object, credentials: dict, request: HttpRequest | None = None, **kwargs: Any) -> None:
     login = axes_username(request, credentials) or ""
     audit.record(action="auth.login_failed", actor=None, outcome="denied", data={"login": login[:150]})
 
@@ -224,21 +225,19 @@ pre_save.connect(keep_no_request_data_in_axes, sender=AccessAttempt, dispatch_ui
 
 
 @receiver(user_locked_out, dispatch_uid="staff_auth.locked_out")
-def _on_locked_out(sender: object, request: HttpRequest | None, username: str | None, **kwargs: object) -> None:
+def _on_locked_out(sender: object, request: HttpRequest | None, username: str | None, **kwargs: Any) -> None:
     audit.record(action="auth.lockout", actor=None, outcome="denied", data={"login": (username or "")[:150]})
 
 
 @receiver(authenticator_used, dispatch_uid="staff_auth.mfa_used")
-def _on_mfa_used(
-    sender: object, request: HttpRequest, user: User, authenticator: Authenticator, **kwargs: object
-) -> None:
+def _on_mfa_used(sender: object, request: HttpRequest, user: User, authenticator: Authenticator, **kwargs: Any) -> None:
     mark_mfa_verified(request, user)
     audit.record(action="auth.mfa_verified", actor=user, data={"type": authenticator.type})
 
 
 @receiver(authenticator_added, dispatch_uid="staff_auth.mfa_added")
 def _on_mfa_added(
-    sender: object, request: HttpRequest, user: User, authenticator: Authenticator, **kwargs: object
+    sender: object, request: HttpRequest, user: User, authenticator: Authenticator, **kwargs: Any
 ) -> None:
     if authenticator.type == Authenticator.Type.TOTP:
         # Activation itself checked a fresh code from the new authenticator.
@@ -248,14 +247,14 @@ def _on_mfa_added(
 
 @receiver(authenticator_removed, dispatch_uid="staff_auth.mfa_removed")
 def _on_mfa_removed(
-    sender: object, request: HttpRequest, user: User, authenticator: Authenticator, **kwargs: object
+    sender: object, request: HttpRequest, user: User, authenticator: Authenticator, **kwargs: Any
 ) -> None:
     audit.record(action="auth.mfa_removed", actor=user, data={"type": authenticator.type})
 
 
 @receiver(authentication_failed, dispatch_uid="staff_auth.mfa_failed")
 def _on_mfa_failed(
-    sender: object, request: HttpRequest, user: User, authenticator: Authenticator, **kwargs: object
+    sender: object, request: HttpRequest, user: User, authenticator: Authenticator, **kwargs: Any
 ) -> None:
     audit.record(action="auth.mfa_failed", actor=user, outcome="denied", data={"type": authenticator.type})
     # A wrong code counts against the account like a wrong password (axes locks it out).

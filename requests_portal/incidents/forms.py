@@ -1,5 +1,7 @@
 """The register's forms (validation only; the services write)."""
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -62,7 +64,7 @@ class IncidentForm(_TextCheck):
     contractor = forms.CharField(label=_("関係する委託先"), max_length=200, required=False)
     owner = forms.ModelChoiceField(label=_("担当者"), queryset=User.objects.none(), required=False)
 
-    def __init__(self, *args: object, owners: list[User] | None = None, **kwargs: object) -> None:
+    def __init__(self, *args: Any, owners: list[User] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         ids = [person.pk for person in owners or []]
         self.fields["owner"].queryset = User.objects.filter(pk__in=ids).order_by("display_name", "email")
@@ -132,7 +134,7 @@ class AssessmentForm(forms.Form):
 
     MY_NUMBER_FIELDS = ("my_number_network", "my_number_unlawful", "my_number_public_view")
 
-    def __init__(self, *args: object, is_my_number: bool, **kwargs: object) -> None:
+    def __init__(self, *args: Any, is_my_number: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.is_my_number = is_my_number
         if is_my_number:
@@ -167,7 +169,7 @@ class CsvLinkForm(forms.Form):
 
 
 class ReportForm(_TextCheck):
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
 
         for name in REPORT_ITEMS:
@@ -205,7 +207,7 @@ class MeasureForm(_TextCheck):
     owner = forms.ModelChoiceField(label=_("担当者"), queryset=User.objects.none())
     due_on = forms.DateField(label=_("期限"), widget=DateInput())
 
-    def __init__(self, *args: object, owners: list[User] | None = None, **kwargs: object) -> None:
+    def __init__(self, *args: Any, owners: list[User] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = User.objects.filter(pk__in=[p.pk for p in owners or []]).order_by("email")
 

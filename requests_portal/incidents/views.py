@@ -4,6 +4,7 @@ form, service, redirect. Every read of an incident is audited."""
 import json
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.contrib import messages
 from django.db.models import Q
@@ -74,7 +75,7 @@ def register_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
     @staff_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not _sees_register(request.user):
             raise Http404
         return view(request, *args, **kwargs)

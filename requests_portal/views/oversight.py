@@ -9,6 +9,7 @@ without an oversight role gets the same 404 as a missing page.
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -36,7 +37,7 @@ def capability_required(capability: Capability) -> Callable:
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @staff_required
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not has_capability(request.user, capability):
                 raise Http404
             return view(request, *args, **kwargs)

@@ -8,6 +8,7 @@ command right after the switch records the moment of the rotation.
 """
 
 import secrets
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -21,7 +22,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("--generate", action="store_true", help="print a new random key and exit")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: object) -> None:
         if options["generate"]:
             self.stdout.write(secrets.token_urlsafe(48))
             return

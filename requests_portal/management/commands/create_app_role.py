@@ -9,6 +9,7 @@ the audit trail must not be alterable by the application that it records).
 
 import os
 import re
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             help="environment variable holding the role's password (default DSR_APP_DB_PASSWORD)",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: object) -> None:
         if connection.vendor != "postgresql":
             raise CommandError("create_app_role needs PostgreSQL (DATABASE_URL).")
         role = str(options["role"])

@@ -1,6 +1,8 @@
 """`manage.py issue_api_token NAME --scope S [--scope S…] [--allow CIDR…] [--rate 120/min]`:
 create a core-system API client and print its token, once (only a digest is stored)."""
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from requests_portal.api.tokens import TokenError, issue_token
@@ -20,7 +22,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--rate", default="", help="calls per period, e.g. 120/min, 5/s, 1000/hour")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: object) -> None:
         try:
             issued = issue_token(
                 actor=None,

@@ -7,6 +7,7 @@ from its manifest) are applied again, then the ordinary retention purge runs. Id
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -20,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--since", required=True, help="the backup's time (ISO 8601, from its manifest)")
         parser.add_argument("--journal", default=None, help="journal file (default DSR_DISPOSAL_JOURNAL_FILE)")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: object) -> None:
         try:
             since = datetime.fromisoformat(str(options["since"]))
         except ValueError as exc:

@@ -1,5 +1,7 @@
 """`manage.py revoke_api_token NAME`: the client's token stops working at its next call."""
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from requests_portal.api.tokens import TokenError, revoke_token
@@ -11,7 +13,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name", help="the client's name")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: object) -> None:
         try:
             client = revoke_token(actor=None, name=str(options["name"]))
         except TokenError as exc:
