@@ -31,10 +31,11 @@ def _closed_port() -> int:
 def redis_down(settings) -> Iterator[str]:
     from keiseikyo.celery import app
 
+    # Captured before any setting changes: the rest of the suite relies on eager tasks.
+    previous = (app.conf.broker_url, app.conf.task_always_eager)
     url = f"redis://127.0.0.1:{_closed_port()}/0"
     settings.CACHES = {"default": {"BACKEND": "keiseikyo.cache_backends.DisposableRedisCache", "LOCATION": url}}
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    previous = (app.conf.broker_url, app.conf.task_always_eager)
     app.conf.broker_url, app.conf.task_always_eager = url, False
     app._pool = None
     app.__dict__.pop("amqp", None)
