@@ -23,6 +23,7 @@ class Role(models.TextChoices):
     MY_NUMBER_OFFICER = "mynumber_officer", _("マイナンバー事務取扱担当者")
     AUDITOR = "auditor", _("監査担当者")
     ADMIN = "admin", _("システム管理者")
+    MY_NUMBER_MANAGER = "mynumber_manager", _("個人番号事務取扱責任者")
 
 
 STAFF_ROLES = frozenset(Role.values)
@@ -50,23 +51,77 @@ class Capability(enum.StrEnum):
     RECEIVE_CASE_GRANT = "receive_case_grant"  # may be given an individual grant on one case
     IMPORT_ROSTER = "import_roster"  # upload the co-op's roster
     ADMINISTER = "administer"  # the configuration admin site
+    APPROVE_ROLE_GRANTS = "approve_role_grants"  # approve or refuse a request to grant or revoke a role
+    APPROVE_MY_NUMBER_ROLE_GRANTS = "approve_my_number_role_grants"  # the same for My Number roles
+    READ_HANDLER_REGISTER = "read_handler_register"  # the register of designated My Number handlers
 
 
 C = Capability
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.GA_STAFF: frozenset({C.WORK_QUEUES, C.HANDLE_CASES, C.EXPORT, C.RECEIVE_CASE_GRANT}),
     Role.GA_SUPERVISOR: frozenset(
-        {C.WORK_QUEUES, C.HANDLE_CASES, C.REASSIGN, C.EXPORT, C.OVERSEE, C.LEGAL_HOLD, C.RECEIVE_CASE_GRANT}
+        {
+            C.WORK_QUEUES,
+            C.HANDLE_CASES,
+            C.REASSIGN,
+            C.EXPORT,
+            C.OVERSEE,
+            C.LEGAL_HOLD,
+            C.RECEIVE_CASE_GRANT,
+            C.APPROVE_ROLE_GRANTS,
+        }
     ),
     # My Number officers read only the My Number trail, and no individual grant reaches them: the
     # measures that keep My Numbers safe (番号法第12条) include naming who handles them.
     Role.MY_NUMBER_OFFICER: frozenset(
-        {C.WORK_QUEUES, C.HANDLE_CASES, C.REASSIGN, C.EXPORT, C.OVERSEE, C.LEGAL_HOLD, C.READ_RESTRICTED_AUDIT_TRAIL}
+        {
+            C.WORK_QUEUES,
+            C.HANDLE_CASES,
+            C.REASSIGN,
+            C.EXPORT,
+            C.OVERSEE,
+            C.LEGAL_HOLD,
+            C.READ_RESTRICTED_AUDIT_TRAIL,
+            C.READ_HANDLER_REGISTER,
+        }
     ),
     Role.AUDITOR: frozenset({C.WORK_QUEUES, C.EXPORT, C.OVERSEE, C.READ_AUDIT_TRAIL, C.RECEIVE_CASE_GRANT}),
     Role.ADMIN: frozenset({C.IMPORT_ROSTER, C.ADMINISTER}),
+    # 個人番号事務取扱責任者: decides who handles My Numbers (番号法第12条 and the guideline's
+    # 組織的安全管理措置) and keeps the register of them; works no queue itself.
+    Role.MY_NUMBER_MANAGER: frozenset(
+        {C.APPROVE_MY_NUMBER_ROLE_GRANTS, C.READ_HANDLER_REGISTER, C.READ_RESTRICTED_AUDIT_TRAIL}
+    ),
 }
 del C
+
+# Capabilities that change nothing about who reaches personal data: every other capability
+# widens it, so granting or revoking a role holding one needs a second person's approval.
+NARROW_CAPABILITIES = frozenset({Capability.IMPORT_ROSTER})
+
+
+def role_widens_access(role: str) -> bool:
+    """Whether holding `role` lets someone reach personal data or change who can (two-person grant)."""
+    return bool(ROLE_CAPABILITIES[role] - NARROW_CAPABILITIES) or bool(ROLE_QUEUE_PERMISSIONS[role])
+
+
+def is_my_number_role(role: str) -> bool:
+    """Roles touching My Numbers: their grants are approved by the 個人番号事務取扱責任者, audited as
+    restricted, and entered in the register of designated handlers (番号法第12条)."""
+    my_number_capabilities = {
+        Capability.READ_RESTRICTED_AUDIT_TRAIL,
+        Capability.APPROVE_MY_NUMBER_ROLE_GRANTS,
+        Capability.READ_HANDLER_REGISTER,
+    }
+    return bool(ROLE_CAPABILITIES[role] & my_number_capabilities) or "mynumber" in ROLE_QUEUE_PERMISSIONS[role]
+
+
+def approving_capability(role: str) -> "Capability":
+    """Who decides a request about `role`."""
+    if is_my_number_role(role):
+        return Capability.APPROVE_MY_NUMBER_ROLE_GRANTS
+    return Capability.APPROVE_ROLE_GRANTS
+
 
 # Guardian codenames: queue-wide (granted to role groups) and per case (individual grants).
 QUEUE_PERMISSION = {
@@ -95,6 +150,7 @@ ROLE_QUEUE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     Role.MY_NUMBER_OFFICER: {"mynumber": (_VIEW, _HANDLE, _APPROVE)},
     Role.AUDITOR: {"ga": (_VIEW,)},
     Role.ADMIN: {},
+    Role.MY_NUMBER_MANAGER: {},
 }
 
 # Model permissions the admin group gets, for configuration in the Django admin.
@@ -200,11 +256,25 @@ def role_display(value: str) -> str:
     return "、".join(str(labels.get(code, code)) for code in value.split(",") if code)
 
 
-def grant_role(user: object, role: str) -> None:
-    """Add `user` to the group of `role`."""
-    if role not in STAFF_ROLES:
-        raise ValueError(f"unknown role {role!r}")
-    user.groups.add(Group.objects.get(name=role))  # type: ignore[attr-defined]
+def _forget_cached_roles(user: object) -> None:
     for cached in ("_portal_roles", "_portal_capabilities"):
         if hasattr(user, cached):
             delattr(user, cached)
+
+
+def grant_role(user: object, role: str) -> None:
+    """Add `user` to the group of `role` (setup and tests; people are granted roles through
+    `grants.dsr_role_grant_approve`, which calls this after the second person's approval)."""
+    if role not in STAFF_ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    group, _created = Group.objects.get_or_create(name=role)
+    user.groups.add(group)  # type: ignore[attr-defined]
+    _forget_cached_roles(user)
+
+
+def revoke_role(user: object, role: str) -> None:
+    """Remove `user` from the group of `role`."""
+    if role not in STAFF_ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    user.groups.remove(*Group.objects.filter(name=role))  # type: ignore[attr-defined]
+    _forget_cached_roles(user)
