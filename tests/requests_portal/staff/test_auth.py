@@ -286,7 +286,8 @@ def test_admin_creates_staff_with_verified_address_and_audit(client, admin_user)
     entry = AuditEntry.objects.get(action="staff.account_created")
     # Roles come only from an approved two-person grant, never from the admin form.
     assert entry.data["roles"] == []
-    assert created.is_staff and not created.groups.exists()
+    assert created.is_staff
+    assert not created.groups.exists()
 
 
 def test_admin_resets_a_lost_second_factor(client, admin_user):

@@ -182,3 +182,67 @@ def test_saved_filter_refuses_a_my_number(ga_staff):
         workspace.saved_filter_save(user=ga_staff, name="検索", query="q=1234+5678+9018")
     workspace.saved_filter_save(user=ga_staff, name="検索", query="q=山田")
     assert ga_staff.saved_filters.get().query == "q=%E5%B1%B1%E7%94%B0"
+
+
+# --- screens and the register of designated handlers --------------------------------------------
+
+
+def test_screens_request_and_approve(client, admin_user, manager, ga_staff):
+    client.force_login(admin_user)
+    page = reverse("requests_portal:staff_role_grants")
+    response = client.post(
+        page, {"user": ga_staff.pk, "role": Role.MY_NUMBER_OFFICER, "kind": "grant", "reason": "担当替え"}
+    )
+    assert response.status_code == 302
+    grant_request = RoleGrantRequest.objects.get()
+    decide = reverse("requests_portal:staff_role_grant_decide", args=[grant_request.pk])
+    assert client.post(decide, {"decision": "approve"}).status_code == 404  # the requester cannot decide
+    client.force_login(manager)
+    assert "承認待ちの申請" in client.get(page).content.decode()
+    assert client.post(decide, {"decision": "approve"}).status_code == 302
+    assert has_role(User.objects.get(pk=ga_staff.pk), Role.MY_NUMBER_OFFICER)
+
+
+def test_register_lists_officers_with_periods(client, admin_user, manager, ga_staff):
+    grant_request = grants.dsr_role_grant_request(
+        actor=admin_user, user=ga_staff, role=Role.MY_NUMBER_OFFICER, reason="担当替え"
+    )
+    grants.dsr_role_grant_approve(actor=manager, grant_request=grant_request)
+    client.force_login(manager)
+    body = b"".join(client.get(reverse("requests_portal:staff_handler_register_csv")).streaming_content)
+    text = body.decode("utf-8-sig")
+    assert ga_staff.email in text
+    assert "令和" in text
+    pdf = client.get(reverse("requests_portal:staff_handler_register_pdf"))
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        (Role.MY_NUMBER_OFFICER, 200),
+        (Role.MY_NUMBER_MANAGER, 200),
+        (Role.GA_STAFF, 404),
+        (Role.GA_SUPERVISOR, 404),
+        (Role.AUDITOR, 404),
+        (Role.ADMIN, 404),
+    ],
+)
+def test_register_access_for_every_role(client, role, status):
+    client.force_login(staff_user(role, is_staff=True))
+    for name in ("staff_handler_register_csv", "staff_handler_register_pdf"):
+        assert client.get(reverse(f"requests_portal:{name}")).status_code == status
+
+
+def test_register_is_hidden_from_members_and_anonymous(client, member):
+    url = reverse("requests_portal:staff_handler_register_csv")
+    assert client.get(url).status_code == 302
+    client.force_login(member)
+    assert client.get(url).status_code == 404
+
+
+def test_grant_screens_are_404_without_a_granting_capability(client, ga_staff, officer, auditor):
+    for person in (ga_staff, officer, auditor):
+        client.force_login(person)
+        assert client.get(reverse("requests_portal:staff_role_grants")).status_code == 404
