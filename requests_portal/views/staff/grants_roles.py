@@ -1,5 +1,7 @@
 """Staff screens for two-person role grants and the register of designated My Number handlers."""
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.db.models import Q
@@ -10,13 +12,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from requests_portal import csv_export
+from requests_portal import audit, csv_export
 from requests_portal.exceptions import DomainError
 from requests_portal.models import RoleGrantRequest, User
 from requests_portal.roles import Capability, Role, has_capability, is_my_number_role
 from requests_portal.services import grants
 from requests_portal.views.access import staff_required
 from requests_portal.wareki import format_wareki
+
+
+def _staff(request: HttpRequest) -> User:
+    # `staff_required` has already turned away anonymous visitors.
+    return cast(User, request.user)
 
 
 class RoleGrantRequestForm(forms.Form):
@@ -50,7 +57,7 @@ def staff_role_grants(request: HttpRequest) -> HttpResponse:
             raise Http404
         if form.is_valid():
             try:
-                grants.dsr_role_grant_request(actor=request.user, **form.cleaned_data)
+                grants.dsr_role_grant_request(actor=_staff(request), **form.cleaned_data)
             except DomainError as error:
                 form.add_error(None, str(error))
             else:
@@ -58,7 +65,7 @@ def staff_role_grants(request: HttpRequest) -> HttpResponse:
                 return redirect("requests_portal:staff_role_grants")
     context = {
         "form": form if may_request else None,
-        "pending": grants.pending_for(request.user) if may_decide else [],
+        "pending": grants.pending_for(_staff(request)) if may_decide else [],
         "may_read_register": has_capability(request.user, Capability.READ_HANDLER_REGISTER),
     }
     return render(request, "requests_portal/staff/role_grants/index.html", context, status=400 if form.errors else 200)
@@ -73,10 +80,10 @@ def staff_role_grant_decide(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     try:
         if request.POST.get("decision") == "approve":
-            grants.dsr_role_grant_approve(actor=request.user, grant_request=grant_request)
+            grants.dsr_role_grant_approve(actor=_staff(request), grant_request=grant_request)
             messages.success(request, _("承認しました。"))
         else:
-            grants.dsr_role_grant_refuse(actor=request.user, grant_request=grant_request)
+            grants.dsr_role_grant_refuse(actor=_staff(request), grant_request=grant_request)
             messages.success(request, _("却下しました。"))
     except DomainError as error:
         messages.error(request, str(error))
@@ -134,11 +141,13 @@ def staff_handler_register_csv(request: HttpRequest) -> HttpResponse:
     """The register of designated My Number handlers as CSV (officers and the 個人番号事務取扱責任者)."""
     if not has_capability(request.user, Capability.READ_HANDLER_REGISTER):
         raise Http404
-    return csv_export.csv_response(
-        filename=csv_export.timestamped("mynumber_handlers"),
-        header=[str(label) for label in REGISTER_HEADER],
-        rows=_register_rows(),
+    audit.record(action="staff.handler_register_read", actor=request.user, data={"format": "csv"}, restricted=True)
+    response = HttpResponse(
+        csv_export.csv_bytes([str(label) for label in REGISTER_HEADER], _register_rows()),
+        content_type="text/csv; charset=utf-8",
     )
+    response["Content-Disposition"] = csv_export.content_disposition(csv_export.timestamped("mynumber_handlers"))
+    return response
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -151,6 +160,7 @@ def staff_handler_register_pdf(request: HttpRequest) -> HttpResponse:
 
     from requests_portal.letters.renderer import render_pdf
 
+    audit.record(action="staff.handler_register_read", actor=request.user, data={"format": "pdf"}, restricted=True)
     html = render_to_string(
         "requests_portal/staff/role_grants/register_pdf.html",
         {"header": REGISTER_HEADER, "rows": _register_rows(), "today": format_wareki(timezone.localdate())},

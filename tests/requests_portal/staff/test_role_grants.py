@@ -209,13 +209,15 @@ def test_register_lists_officers_with_periods(client, admin_user, manager, ga_st
     )
     grants.dsr_role_grant_approve(actor=manager, grant_request=grant_request)
     client.force_login(manager)
-    body = b"".join(client.get(reverse("requests_portal:staff_handler_register_csv")).streaming_content)
-    text = body.decode("utf-8-sig")
+    text = client.get(reverse("requests_portal:staff_handler_register_csv")).content.decode("utf-8-sig")
     assert ga_staff.email in text
     assert "令和" in text
     pdf = client.get(reverse("requests_portal:staff_handler_register_pdf"))
     assert pdf.status_code == 200
     assert pdf.content.startswith(b"%PDF")
+    reads = AuditEntry.objects.filter(action="staff.handler_register_read")
+    assert reads.count() == 2
+    assert all(entry.restricted for entry in reads)
 
 
 @pytest.mark.parametrize(
