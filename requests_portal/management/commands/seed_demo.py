@@ -46,6 +46,9 @@ STAFF = (
     ("mynumber-officer2", "番号 五月（マイナンバー担当）", Role.MY_NUMBER_OFFICER),
     ("auditor", "監査 六子（監査担当）", Role.AUDITOR),
     ("admin", "設定 七海（システム管理者）", Role.ADMIN),
+    # --- role grants: the 個人番号事務取扱責任者 decides My Number role grants (番号法第12条) ---
+    ("mynumber-manager", "番号 八重（個人番号事務取扱責任者）", Role.MY_NUMBER_MANAGER),
+    # --- end role grants ---
 )
 
 MEMBERS = (
