@@ -8,7 +8,7 @@ from allauth.mfa.models import Authenticator
 
 from django.contrib import admin, messages
 from django.contrib.auth.models import Group
-from django.db.models import Exists, OuterRef, QuerySet, URLField
+from django.db.models import Exists, OuterRef, Q, QuerySet, URLField
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -130,22 +130,27 @@ class StaffUserAdmin(admin.ModelAdmin):
     """Staff accounts. Superuser status is never offered: admin rights come from the admin group.
 
     A new account gets a verified address and no usable password: the person sets one through
-    「パスワードをお忘れの方」 and enrols the authenticator app at first sign-in. Role changes,
-    deactivations and second-factor resets are written to the audit trail.
+    「パスワードをお忘れの方」 and enrols the authenticator app at first sign-in. Deactivations and
+    second-factor resets are written to the audit trail.
+
+    Roles are shown, never edited here: a role that widens who reaches personal data is granted
+    by one person and approved by another (個人情報保護法第23条の安全管理措置, 番号法第12条), so
+    group membership, model permissions and the superuser/staff flags are not form fields on
+    either the add or the change page. Whatever a crafted POST carries for them is ignored.
     """
 
     list_display = ("email", "display_name", "is_active", "is_staff", "roles", "mfa_enrolled")
     list_filter = ("is_active", "groups")
     search_fields = ("email", "display_name")
-    fields = ("email", "display_name", "is_active", "is_staff", "groups", "preferred_language", "last_login")
-    readonly_fields = ("last_login",)
-    filter_horizontal = ("groups",)
+    fields = ("email", "display_name", "is_active", "is_staff", "roles", "preferred_language", "last_login")
+    readonly_fields = ("is_staff", "roles", "last_login")
     actions = ("deactivate_accounts", "reset_second_factor")
 
     def get_queryset(self, request: HttpRequest):  # type: ignore[no-untyped-def]
         # Staff accounts only: member accounts belong to the members, not to the admin.
         enrolled = Authenticator.objects.filter(user=OuterRef("pk"), type=Authenticator.Type.TOTP)
-        staff = super().get_queryset(request).filter(groups__isnull=False).distinct()
+        accounts = super().get_queryset(request)
+        staff = accounts.filter(Q(groups__isnull=False) | Q(is_staff=True)).distinct()
         return staff.annotate(has_totp=Exists(enrolled)).prefetch_related("groups")
 
     @admin.display(description=_("役割"))
@@ -162,6 +167,10 @@ class StaffUserAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: User, form: object, change: bool) -> None:
         if not change:
             obj.set_unusable_password()
+            # A staff account, listed here until its roles are granted (through a second person's
+            # approval); superuser status is never given: it would bypass the role table.
+            obj.is_staff = True
+            obj.is_superuser = False
         super().save_model(request, obj, form, change)
         if not change:
             EmailAddress.objects.get_or_create(user=obj, email=obj.email, defaults={"verified": True, "primary": True})

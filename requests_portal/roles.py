@@ -24,6 +24,7 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("監査担当者")
     ADMIN = "admin", _("システム管理者")
     INCIDENT_MANAGER = "incident_manager", _("情報セキュリティ管理者")  # the incident register
+    MY_NUMBER_MANAGER = "mynumber_manager", _("個人番号事務取扱責任者")
 
 
 STAFF_ROLES = frozenset(Role.values)
@@ -57,6 +58,9 @@ class Capability(enum.StrEnum):
     RUN_INCIDENTS = "run_incidents"  # file and work general incidents, draft their reports
     APPROVE_INCIDENT_REPORTS = "approve_incident_reports"  # approve reports, close general incidents
     RUN_MY_NUMBER_INCIDENTS = "run_my_number_incidents"  # read, work and approve My Number incidents
+    APPROVE_ROLE_GRANTS = "approve_role_grants"  # approve or refuse a request to grant or revoke a role
+    APPROVE_MY_NUMBER_ROLE_GRANTS = "approve_my_number_role_grants"  # the same for My Number roles
+    READ_HANDLER_REGISTER = "read_handler_register"  # the register of designated My Number handlers
 
 
 C = Capability
@@ -66,6 +70,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         {
             *(C.WORK_QUEUES, C.HANDLE_CASES, C.REASSIGN, C.EXPORT, C.OVERSEE, C.LEGAL_HOLD, C.RECEIVE_CASE_GRANT),
             *(C.READ_INCIDENTS, C.APPROVE_INCIDENT_REPORTS),
+            C.APPROVE_ROLE_GRANTS,
         }
     ),
     # My Number officers read only the My Number trail, and no individual grant reaches them: the
@@ -73,7 +78,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.MY_NUMBER_OFFICER: frozenset(
         {
             *(C.WORK_QUEUES, C.HANDLE_CASES, C.REASSIGN, C.EXPORT, C.OVERSEE, C.LEGAL_HOLD),
-            *(C.READ_RESTRICTED_AUDIT_TRAIL, C.RUN_MY_NUMBER_INCIDENTS),
+            *(C.READ_RESTRICTED_AUDIT_TRAIL, C.RUN_MY_NUMBER_INCIDENTS, C.READ_HANDLER_REGISTER),
         }
     ),
     Role.AUDITOR: frozenset(
@@ -82,8 +87,41 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.ADMIN: frozenset({C.IMPORT_ROSTER, C.ADMINISTER}),
     # The 情報セキュリティ管理者 files and runs the general incidents; holds no queue.
     Role.INCIDENT_MANAGER: frozenset({C.READ_INCIDENTS, C.RUN_INCIDENTS}),
+    # 個人番号事務取扱責任者: decides who handles My Numbers (番号法第12条 and the guideline's
+    # 組織的安全管理措置) and keeps the register of them; works no queue itself.
+    Role.MY_NUMBER_MANAGER: frozenset(
+        {C.APPROVE_MY_NUMBER_ROLE_GRANTS, C.READ_HANDLER_REGISTER, C.READ_RESTRICTED_AUDIT_TRAIL}
+    ),
 }
 del C
+
+# Capabilities that change nothing about who reaches personal data: every other capability
+# widens it, so granting or revoking a role holding one needs a second person's approval.
+NARROW_CAPABILITIES = frozenset({Capability.IMPORT_ROSTER})
+
+
+def role_widens_access(role: str) -> bool:
+    """Whether holding `role` lets someone reach personal data or change who can (two-person grant)."""
+    return bool(ROLE_CAPABILITIES[role] - NARROW_CAPABILITIES) or bool(ROLE_QUEUE_PERMISSIONS[role])
+
+
+def is_my_number_role(role: str) -> bool:
+    """Roles touching My Numbers: their grants are approved by the 個人番号事務取扱責任者, audited as
+    restricted, and entered in the register of designated handlers (番号法第12条)."""
+    my_number_capabilities = {
+        Capability.READ_RESTRICTED_AUDIT_TRAIL,
+        Capability.APPROVE_MY_NUMBER_ROLE_GRANTS,
+        Capability.READ_HANDLER_REGISTER,
+    }
+    return bool(ROLE_CAPABILITIES[role] & my_number_capabilities) or "mynumber" in ROLE_QUEUE_PERMISSIONS[role]
+
+
+def approving_capability(role: str) -> "Capability":
+    """Who decides a request about `role`."""
+    if is_my_number_role(role):
+        return Capability.APPROVE_MY_NUMBER_ROLE_GRANTS
+    return Capability.APPROVE_ROLE_GRANTS
+
 
 # Guardian codenames: queue-wide (granted to role groups) and per case (individual grants).
 QUEUE_PERMISSION = {
@@ -113,6 +151,7 @@ ROLE_QUEUE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     Role.AUDITOR: {"ga": (_VIEW,)},
     Role.ADMIN: {},
     Role.INCIDENT_MANAGER: {},
+    Role.MY_NUMBER_MANAGER: {},
 }
 
 # Model permissions the admin group gets, for configuration in the Django admin.
@@ -219,11 +258,25 @@ def role_display(value: str) -> str:
     return "、".join(str(labels.get(code, code)) for code in value.split(",") if code)
 
 
-def grant_role(user: object, role: str) -> None:
-    """Add `user` to the group of `role`."""
-    if role not in STAFF_ROLES:
-        raise ValueError(f"unknown role {role!r}")
-    user.groups.add(Group.objects.get(name=role))  # type: ignore[attr-defined]
+def _forget_cached_roles(user: object) -> None:
     for cached in ("_portal_roles", "_portal_capabilities"):
         if hasattr(user, cached):
             delattr(user, cached)
+
+
+def grant_role(user: object, role: str) -> None:
+    """Add `user` to the group of `role` (setup and tests; people are granted roles through
+    `grants.dsr_role_grant_approve`, which calls this after the second person's approval)."""
+    if role not in STAFF_ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    group, _created = Group.objects.get_or_create(name=role)
+    user.groups.add(group)  # type: ignore[attr-defined]
+    _forget_cached_roles(user)
+
+
+def revoke_role(user: object, role: str) -> None:
+    """Remove `user` from the group of `role`."""
+    if role not in STAFF_ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    user.groups.remove(*Group.objects.filter(name=role))  # type: ignore[attr-defined]
+    _forget_cached_roles(user)

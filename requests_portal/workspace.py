@@ -30,6 +30,7 @@ from requests_portal.models import (
     Status,
     User,
 )
+from requests_portal.mynumber import contains_my_number
 from requests_portal.permissions import access_dsr_for_staff
 from requests_portal.roles import Access, Capability, roles_with
 from requests_portal.selectors import case_grant_holders, dsr_visible_to_staff, queues_for_user, staff_holding
@@ -93,6 +94,16 @@ def saved_filter_save(*, user: User, name: str, query: str) -> SavedFilter:
     """Save (or overwrite, by name) one of the user's queue filters."""
     if not name:
         raise DomainError(_("名前を入力してください。"))
+    # A My Number typed into the search box must not be kept in a saved filter (番号法第20条:
+    # storing a My Number outside the work that needs it).
+    if contains_my_number(name) or any(
+        contains_my_number(value) for _key, values in QueryDict(query or "").lists() for value in values
+    ):
+        raise DomainError(
+            _(
+                "検索条件に個人番号（マイナンバー）と思われる数字が含まれているため、保存できません。番号を消してから保存してください。"
+            )
+        )
     existing = SavedFilter.objects.filter(user=user, name=name).first()
     if existing is None and SavedFilter.objects.filter(user=user).count() >= MAX_SAVED_FILTERS:
         raise DomainError(

@@ -1,6 +1,6 @@
 """The portal's models, one module per area; everything is importable from here."""
 
-from .accounts import Member, User, UserManager
+from .accounts import Member, RoleGrantRequest, User, UserManager
 from .api import ApiClient, ApiScope
 from .audit import AuditEntry
 from .cases import (
@@ -121,6 +121,7 @@ __all__ = [
     "RequestKind",
     "RequesterType",
     "RetentionPolicy",
+    "RoleGrantRequest",
     "SavedFilter",
     "Status",
     "StatutoryGround",

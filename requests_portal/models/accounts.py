@@ -111,3 +111,55 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.get_full_name()
+
+
+class RoleGrantRequest(models.Model):
+    """A request to grant or revoke a staff role, decided by a second person.
+
+    One row per request; approved grants with their `valid_until` are also the history the
+    register of designated My Number handlers is built from (番号法第12条).
+    """
+
+    class Kind(models.TextChoices):
+        GRANT = "grant", _("付与")
+        REVOKE = "revoke", _("解除")
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("承認待ち")
+        APPROVED = "approved", _("承認")
+        REFUSED = "refused", _("却下")
+        EXPIRED = "expired", _("期限終了")
+        REVOKED = "revoked", _("解除済み")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_grant_requests", verbose_name=_("対象者")
+    )
+    role = models.CharField(_("役割"), max_length=40)
+    kind = models.CharField(_("種別"), max_length=10, choices=Kind.choices)
+    reason = models.TextField(_("理由"))
+    valid_until = models.DateField(_("終了日"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("申請者")
+    )
+    requested_at = models.DateTimeField(_("申請日時"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("決定者"),
+    )
+    decided_at = models.DateTimeField(_("決定日時"), null=True, blank=True)
+    outcome = models.CharField(_("結果"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    # When an approved grant stopped: its end date, a revocation, or never (still held).
+    ended_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("役割付与の申請")
+        verbose_name_plural = _("役割付与の申請")
+        ordering: ClassVar = ["-requested_at", "-pk"]
+        indexes: ClassVar = [models.Index(fields=["outcome", "valid_until"], name="role_grant_outcome_until")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.role} → {self.user_id} ({self.get_outcome_display()})"

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from requests_portal.views import audit_log
-from requests_portal.views.staff import actions, case, documents, grants, intake, queue, reassign, roster
+from requests_portal.views.staff import actions, case, documents, grants, grants_roles, intake, queue, reassign, roster
 
 urlpatterns = [
     path("staff/", queue.staff_home, name="staff_home"),
@@ -26,6 +26,10 @@ urlpatterns = [
     ],
     path("staff/reassign/", reassign.staff_reassign, name="staff_reassign"),
     path("staff/roster/", roster.staff_roster_import, name="staff_roster_import"),
+    path("staff/role-grants/", grants_roles.staff_role_grants, name="staff_role_grants"),
+    path("staff/role-grants/<int:pk>/decide/", grants_roles.staff_role_grant_decide, name="staff_role_grant_decide"),
+    path("staff/role-grants/register.csv", grants_roles.staff_handler_register_csv, name="staff_handler_register_csv"),
+    path("staff/role-grants/register.pdf", grants_roles.staff_handler_register_pdf, name="staff_handler_register_pdf"),
     path("staff/audit/", audit_log.staff_audit_log, name="staff_audit_log"),
     path("staff/audit/verify/", audit_log.staff_audit_verify, name="staff_audit_verify"),
     path("staff/audit/export.csv", audit_log.staff_audit_export, name="staff_audit_export"),

@@ -47,6 +47,9 @@ STAFF = (
     ("auditor", "監査 六子（監査担当）", Role.AUDITOR),
     ("admin", "設定 七海（システム管理者）", Role.ADMIN),
     ("incident-manager", "情報 八重（情報セキュリティ管理者）", Role.INCIDENT_MANAGER),  # the incident register
+    # --- role grants: the 個人番号事務取扱責任者 decides My Number role grants (番号法第12条) ---
+    ("mynumber-manager", "番号 八重（個人番号事務取扱責任者）", Role.MY_NUMBER_MANAGER),
+    # --- end role grants ---
 )
 
 MEMBERS = (

@@ -284,7 +284,10 @@ def test_admin_creates_staff_with_verified_address_and_audit(client, admin_user)
     assert not created.has_usable_password()
     assert EmailAddress.objects.filter(user=created, verified=True).exists()
     entry = AuditEntry.objects.get(action="staff.account_created")
-    assert entry.data["roles"] == [Role.GA_STAFF]
+    # Roles come only from an approved two-person grant, never from the admin form.
+    assert entry.data["roles"] == []
+    assert created.is_staff
+    assert not created.groups.exists()
 
 
 def test_admin_resets_a_lost_second_factor(client, admin_user):
