@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.core.cache import cache
@@ -101,7 +102,7 @@ class UploadField(forms.FileField):
     """A file input for several files. The view accepts the files (uploads.accept_upload);
     the field only renders the input and carries the reasons for rejected files."""
 
-    def __init__(self, *, category: str, **kwargs: object) -> None:
+    def __init__(self, *, category: str, **kwargs: Any) -> None:
         self.category = category
         kwargs.setdefault("required", False)
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}))
@@ -115,7 +116,7 @@ class PortalForm(forms.Form):
     """The guard every member form shares: My Number check on text, safe choice errors,
     soft warnings, a summary of errors for the top of the page, and the "quiet" re-render."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.install_guards()
 
@@ -371,11 +372,11 @@ class RequestForm(PortalForm):
 
     def __init__(
         self,
-        *args: object,
+        *args: Any,
         user: User,
         documents: Iterable[Document] = (),
         upload_errors: dict[str, list[str]] | None = None,
-        **kwargs: object,
+        **kwargs: Any,
     ) -> None:
         self.user = user
         self.documents = list(documents)
@@ -639,7 +640,7 @@ class PurposeNoticeForm(RequestForm):
     kind = RequestKind.PURPOSE_NOTICE
     KIND_FIELDS = ("data_categories",)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["data_categories"] = _category_field()
         self.fields["description"].label = _("利用目的の通知を求める個人情報（分かる範囲で）")
@@ -699,7 +700,7 @@ class DisclosureForm(_DisclosureMethodMixin, RequestForm):
     kind = RequestKind.DISCLOSURE
     KIND_FIELDS = ("data_categories", "disclosure_method", "disclosure_format", "other_method", "period")
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["data_categories"] = _category_field()
         self.add_method_fields()
@@ -721,7 +722,7 @@ class ProvisionRecordsForm(_DisclosureMethodMixin, RequestForm):
     kind = RequestKind.PROVISION_RECORDS
     KIND_FIELDS = ("third_party", "disclosure_method", "disclosure_format", "other_method", "period")
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.add_method_fields()
         self.fields["third_party"] = forms.CharField(
@@ -748,7 +749,7 @@ class CorrectionForm(RequestForm):
 
     kind = RequestKind.CORRECTION
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.rows = CorrectionRequestRowFormSet(self.data if self.is_bound else None, prefix="rows")
         self.fields["description"].label = _("訂正等を求める理由・補足")
@@ -819,7 +820,7 @@ class SuspensionForm(RequestForm):
     kind = RequestKind.SUSPENSION
     KIND_FIELDS = ("measure", "ground", "data_categories")
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["measure"] = forms.ChoiceField(
             label=_("求める措置"), choices=SuspensionMeasure.choices, widget=forms.RadioSelect
@@ -856,7 +857,7 @@ class ComplaintForm(RequestForm):
     summary_required = True
     KIND_FIELDS = ("inquiry_type",)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["inquiry_type"] = forms.ChoiceField(
             label=_("お申出の種類"), choices=list(INQUIRY_TYPES.items()), widget=forms.RadioSelect
@@ -874,7 +875,7 @@ class MyNumberInquiryForm(RequestForm):
     summary_required = True
     allows_supporting_files = False
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["description"].label = _("お問い合わせの内容")
         self.fields["description"].required = True
@@ -914,10 +915,10 @@ class AmendmentReplyForm(PortalForm):
 
     def __init__(
         self,
-        *args: object,
+        *args: Any,
         documents: Iterable[Document] = (),
         upload_errors: dict[str, list[str]] | None = None,
-        **kwargs: object,
+        **kwargs: Any,
     ) -> None:
         self.documents = list(documents)
         self.upload_errors = upload_errors or {}

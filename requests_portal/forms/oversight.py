@@ -2,6 +2,7 @@
 the legal hold. They only clean input (NFKC, ranges, choices the viewer may use)."""
 
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -69,7 +70,7 @@ class DashboardFilterForm(OversightForm):
     date_to = _date_field(_("期間の末日"))
     kind = forms.ChoiceField(label=_("種類"), required=False)
 
-    def __init__(self, *args: object, kinds: list[str], today: date | None = None, **kwargs: object) -> None:
+    def __init__(self, *args: Any, kinds: list[str], today: date | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.today = today or timezone.localdate()
         self.fields["kind"].choices = [("", _("すべての種類")), *_kind_choices(kinds)]
@@ -102,7 +103,7 @@ class DashboardFilterForm(OversightForm):
 class FiscalYearForm(OversightForm):
     fy = forms.TypedChoiceField(label=_("年度"), coerce=int, required=False)
 
-    def __init__(self, *args: object, years: list[int], **kwargs: object) -> None:
+    def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["fy"].choices = [(year, fiscal_year_label(year)) for year in years]
         self.years = years

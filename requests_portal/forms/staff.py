@@ -6,6 +6,7 @@ and checked for My Numbers, so a blocked value is reported next to its field.
 """
 
 from datetime import timedelta
+from typing import Any
 
 from allauth.core import context
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
@@ -111,7 +112,7 @@ class StaffForm(ScrubMyNumbers, forms.Form):
 class DateInput(forms.DateInput):
     input_type = "date"
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
@@ -155,7 +156,7 @@ class SavedFilterForm(StaffForm):
 class AssigneeChoiceField(forms.TypedChoiceField):
     """The assignee: the acting user, nobody, or one of the people who may work the case."""
 
-    def __init__(self, *, handlers: list[User], allow_none: bool = True, **kwargs: object) -> None:
+    def __init__(self, *, handlers: list[User], allow_none: bool = True, **kwargs: Any) -> None:
         choices = [(str(person.pk), str(person)) for person in handlers]
         if allow_none:
             choices.append(("none", _("割当てを解除する")))
@@ -163,7 +164,7 @@ class AssigneeChoiceField(forms.TypedChoiceField):
 
 
 class AssignForm(forms.Form):
-    def __init__(self, *args: object, handlers: list[User], **kwargs: object) -> None:
+    def __init__(self, *args: Any, handlers: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.handlers = {str(person.pk): person for person in handlers}
         self.fields["assignee"] = AssigneeChoiceField(handlers=handlers, label=_("担当者"))
@@ -176,7 +177,7 @@ class AssignForm(forms.Form):
 class ReassignAllForm(forms.Form):
     """Move every open case of one person to another (or to nobody), e.g. when someone leaves."""
 
-    def __init__(self, *args: object, handlers: list[User], **kwargs: object) -> None:
+    def __init__(self, *args: Any, handlers: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.handlers = {str(person.pk): person for person in handlers}
         people = [(str(person.pk), str(person)) for person in handlers]
@@ -218,7 +219,7 @@ class BulkAssignForm(AssignForm):
         "required": _("割り当てる事案を選んでください。"),
     })  # fmt: skip
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The ids are checked one by one against the visible set by the view; here only their shape.
         self.fields["cases"].choices = [(value, value) for value in self.data.getlist("cases")][: self.MAX_CASES]
@@ -283,7 +284,7 @@ class IntakeForm(StaffForm):
         ),
     )
 
-    def __init__(self, *args: object, kinds: list[str], **kwargs: object) -> None:
+    def __init__(self, *args: Any, kinds: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [("", _("選んでください")), *[(k, RequestKind(k).label) for k in kinds]]
         self.fields["data_categories"].choices = [
@@ -377,7 +378,7 @@ class IdentityForm(StaffForm):
         help_text=_("例：委任状、戸籍謄本、登記事項証明書（番号は記入しないでください）"),
     )
 
-    def __init__(self, *args: object, has_agent: bool, **kwargs: object) -> None:
+    def __init__(self, *args: Any, has_agent: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not has_agent:
             del self.fields["authority_checked"]
@@ -402,7 +403,7 @@ class AmendmentRequestForm(StaffForm):
     )
     reply_due_date = forms.DateField(label=_("回答のお願い期限"), widget=DateInput())
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reply_due_date"].initial = timezone.localdate() + timedelta(days=14)
 
@@ -473,7 +474,7 @@ class DecisionForm(StaffForm):
     # Fields whose errors decisions.DecisionInvalid may report.
     FIELD_ERRORS = ("decision", "ground", "reason", "method_change_reason", "substitute_measure")
 
-    def __init__(self, *args: object, kind: str, **kwargs: object) -> None:
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
         data = kwargs.get("data") if "data" in kwargs else (args[0] if args else None)
         super().__init__(*args, **kwargs)
         self.kind = kind
@@ -554,7 +555,7 @@ def _row_count(data: object, prefix: str) -> int:
 class MultipleFileField(forms.FileField):
     """Several files in one input; cleans to a list (each file is checked by uploads.accept_upload)."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}))
         super().__init__(**kwargs)
 
@@ -584,7 +585,7 @@ class ConfirmForm(forms.Form):
 class ReasonForm(StaffForm):
     reason = LongTextField(label=_("理由"))
 
-    def __init__(self, *args: object, reason_label: str | None = None, reason_help: str = "", **kwargs: object):
+    def __init__(self, *args: Any, reason_label: str | None = None, reason_help: str = "", **kwargs: Any):
         super().__init__(*args, **kwargs)
         if reason_label:
             self.fields["reason"].label = reason_label
@@ -618,7 +619,7 @@ class GrantForm(forms.Form):
         initial=Access.VIEW.value,
     )
 
-    def __init__(self, *args: object, candidates: list[User], **kwargs: object) -> None:
+    def __init__(self, *args: Any, candidates: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.people = {person.pk: person for person in candidates}
         self.fields["user"].choices = [("", _("選んでください"))] + [(p.pk, str(p)) for p in candidates]
