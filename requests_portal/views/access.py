@@ -4,8 +4,10 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
+from requests_portal.models import User
 from requests_portal.roles import is_staff_user
 
 View = Callable[..., HttpResponse]
@@ -37,3 +39,12 @@ def staff_required(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The signed-in account of a view behind member_required/staff_required (or another sign-in
+    check), typed as User; an anonymous request here is a missing decorator, so it is refused."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user

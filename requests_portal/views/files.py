@@ -13,6 +13,7 @@ from requests_portal.models import Document, Letter, LetterStatus
 from requests_portal.permissions import deny_case_file
 from requests_portal.roles import is_staff_user
 from requests_portal.selectors import documents_for_member, dsr_list_for_member, dsr_visible_to_staff
+from requests_portal.views.access import signed_in_user
 
 
 def _visible_cases(request: HttpRequest):
@@ -29,7 +30,7 @@ def _serve(request: HttpRequest, obj: Letter | Document, *, action: str, filenam
         content = storage.read(obj.storage_name)
     except storage.StoredFileMissing:
         raise Http404 from None
-    services.dsr_record_file_download(actor=request.user, file=obj)
+    services.dsr_record_file_download(actor=signed_in_user(request), file=obj)
     return storage.attachment_response(content, filename=filename, content_type=content_type)
 
 

@@ -58,7 +58,7 @@ from requests_portal.selectors import (
     dsr_timeline,
 )
 from requests_portal.templatetags.portal import wareki
-from requests_portal.views.access import member_required
+from requests_portal.views.access import member_required, signed_in_user
 
 QUIET_ACTIONS = frozenset({"add_row", "remove_document", "edit", "upload"})
 _SUBMIT_TOKEN_SECONDS = 24 * 3600
@@ -167,9 +167,9 @@ def dsr_create(request: HttpRequest, kind: str) -> HttpResponse:
 
     data = request.POST.copy()
     action = data.get("action") or "confirm"
-    documents = uploads.unattached_documents(owner=request.user, ids=data.getlist("documents"))
+    documents = uploads.unattached_documents(owner=signed_in_user(request), ids=data.getlist("documents"))
     if removed := data.get("remove_document"):
-        uploads.discard_unattached(owner=request.user, public_id=removed)
+        uploads.discard_unattached(owner=signed_in_user(request), public_id=removed)
         documents = [d for d in documents if str(d.public_id) != removed]
         action = "remove_document"
     if action == "add_row":
@@ -181,7 +181,7 @@ def dsr_create(request: HttpRequest, kind: str) -> HttpResponse:
         else frozenset()
     )
     accepted, upload_errors = uploads.accept_form_uploads(
-        request.FILES, owner=request.user, fields=_upload_fields(form_class), masking_categories=masking
+        request.FILES, owner=signed_in_user(request), fields=_upload_fields(form_class), masking_categories=masking
     )
     form = form_class(data=data, user=request.user, documents=documents + accepted, upload_errors=upload_errors)
 
@@ -223,7 +223,7 @@ def _submit(request: HttpRequest, form: RequestForm, data: dict) -> HttpResponse
         if form.identity_documents_need_masking:
             uploads.flag_for_masking(form.documents_in(DocumentCategory.IDENTITY))
         dsr = services.dsr_submit(
-            actor=request.user,
+            actor=signed_in_user(request),
             **form.submission(),
             documents=form.documents,
             reauthenticated_at=reauthenticated_at,
@@ -357,7 +357,7 @@ def dsr_message(request: HttpRequest, public_id: str) -> HttpResponse:
         return redirect("requests_portal:member_dsr_detail", public_id=dsr.public_id)
     if form.is_valid():
         try:
-            services.dsr_post_message(dsr=dsr, actor=request.user, body=form.cleaned_data["body"])
+            services.dsr_post_message(dsr=dsr, actor=signed_in_user(request), body=form.cleaned_data["body"])
         except DomainError as exc:
             form.add_error("body", str(exc))
         else:
@@ -375,12 +375,12 @@ def dsr_amend(request: HttpRequest, public_id: str) -> HttpResponse:
         messages.info(request, _("現在、補正のお願いはありません。"))
         return redirect("requests_portal:member_dsr_detail", public_id=dsr.public_id)
     data = request.POST.copy()
-    documents = uploads.unattached_documents(owner=request.user, ids=data.getlist("documents"))
+    documents = uploads.unattached_documents(owner=signed_in_user(request), ids=data.getlist("documents"))
     if removed := data.get("remove_document"):
-        uploads.discard_unattached(owner=request.user, public_id=removed)
+        uploads.discard_unattached(owner=signed_in_user(request), public_id=removed)
         documents = [d for d in documents if str(d.public_id) != removed]
     accepted, upload_errors = uploads.accept_form_uploads(
-        request.FILES, owner=request.user, fields={"amendment_files": DocumentCategory.AMENDMENT}
+        request.FILES, owner=signed_in_user(request), fields={"amendment_files": DocumentCategory.AMENDMENT}
     )
     form = AmendmentReplyForm(data=data, documents=documents + accepted, upload_errors=upload_errors)
     if removed:
@@ -389,7 +389,7 @@ def dsr_amend(request: HttpRequest, public_id: str) -> HttpResponse:
     if form.is_valid():
         try:
             services.dsr_answer_amendment(
-                dsr=dsr, actor=request.user, message=form.cleaned_data["message"], documents=form.documents
+                dsr=dsr, actor=signed_in_user(request), message=form.cleaned_data["message"], documents=form.documents
             )
         except DomainError as exc:
             form.add_error("message", str(exc))
@@ -410,7 +410,7 @@ def dsr_withdraw(request: HttpRequest, public_id: str) -> HttpResponse:
     form = WithdrawForm(data=request.POST.copy() if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.dsr_withdraw(dsr=dsr, actor=request.user, reason=form.cleaned_data["reason"])
+            services.dsr_withdraw(dsr=dsr, actor=signed_in_user(request), reason=form.cleaned_data["reason"])
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:

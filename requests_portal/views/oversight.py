@@ -27,7 +27,7 @@ from requests_portal.models import BulkJob, RetentionPolicy
 from requests_portal.mynumber import mask_my_numbers
 from requests_portal.roles import Access, Capability, has_capability
 from requests_portal.selectors import dsr_visible_to_staff
-from requests_portal.views.access import staff_required
+from requests_portal.views.access import signed_in_user, staff_required
 
 
 def capability_required(capability: Capability) -> Callable:
@@ -47,7 +47,7 @@ def capability_required(capability: Capability) -> Callable:
 
 
 def _context(request: HttpRequest, **extra: object) -> dict:
-    user = request.user
+    user = signed_in_user(request)
     return {
         "can_oversee": has_capability(user, Capability.OVERSEE),
         "includes_restricted": reports.sees_restricted(user),
@@ -62,7 +62,7 @@ def _dashboard_form(request: HttpRequest) -> DashboardFilterForm:
     default = reports.ReportFilter.default()
     return DashboardFilterForm(
         request.GET or None,
-        kinds=reports.visible_kinds(request.user),
+        kinds=reports.visible_kinds(signed_in_user(request)),
         initial={"date_from": default.date_from, "date_to": default.date_to},
     )
 
@@ -80,7 +80,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     report_filter = _report_filter(form)
     context = _context(request, form=form, query=request.GET.urlencode())
     if report_filter is not None:
-        report = reports.dashboard_report(viewer=request.user, report_filter=report_filter)
+        report = reports.dashboard_report(viewer=signed_in_user(request), report_filter=report_filter)
         audit.record(
             action="report.dashboard",
             actor=request.user,
@@ -99,7 +99,7 @@ def dashboard_csv(request: HttpRequest, table: str) -> HttpResponse:
     report_filter = _report_filter(_dashboard_form(request))
     if report_filter is None:
         return redirect(f"{reverse('requests_portal:oversight_dashboard')}?{request.GET.urlencode()}")
-    report = reports.dashboard_report(viewer=request.user, report_filter=report_filter, only=[table])
+    report = reports.dashboard_report(viewer=signed_in_user(request), report_filter=report_filter, only=[table])
     audit.record(
         action="export.dashboard",
         actor=request.user,
@@ -115,12 +115,12 @@ def dashboard_csv(request: HttpRequest, table: str) -> HttpResponse:
 # Annual statistics
 # ---------------------------------------------------------------------------------------------
 def _annual(request: HttpRequest) -> tuple[FiscalYearForm, reports.AnnualStatistics | None]:
-    form = FiscalYearForm(request.GET or None, years=reports.available_fiscal_years(request.user))
+    form = FiscalYearForm(request.GET or None, years=reports.available_fiscal_years(signed_in_user(request)))
     if form.is_bound and not form.is_valid():
         return form, None
     if not form.is_bound:
         form.cleaned_data = {}
-    return form, reports.annual_statistics(viewer=request.user, year=form.year())
+    return form, reports.annual_statistics(viewer=signed_in_user(request), year=form.year())
 
 
 @require_safe
@@ -181,7 +181,7 @@ def _refuse_search(request: HttpRequest) -> HttpResponse:
 def _export_filters(request: HttpRequest):
     """The queue's filters for an export, and the response refusing it when they cannot be used
     (a My Number typed into the search, or a tampered or stale value)."""
-    filterset = workspace.queue_filterset(request.user, request.GET)
+    filterset = workspace.queue_filterset(signed_in_user(request), request.GET)
     if filterset.search_refused:
         return filterset, _refuse_search(request)
     if not filterset.is_valid():
@@ -221,7 +221,7 @@ def queue_export(request: HttpRequest) -> HttpResponse:
     context = _context(
         request,
         filterset=filterset,
-        count=exports.queue_cases(request.user, query).count(),
+        count=exports.queue_cases(signed_in_user(request), query).count(),
         query=query,
         active_filters=_active_filters(filterset),
     )
@@ -236,7 +236,7 @@ def queue_export_csv(request: HttpRequest) -> HttpResponse:
     if refusal:
         return refusal
     _audit_queue_export(request, query, "stream")
-    cases = exports.queue_cases(request.user, query)
+    cases = exports.queue_cases(signed_in_user(request), query)
     return csv_export.csv_response(
         filename=csv_export.timestamped("queue_export"), header=exports.queue_header(), rows=exports.queue_rows(cases)
     )
@@ -251,7 +251,7 @@ def queue_export_job(request: HttpRequest) -> HttpResponse:
     if refusal:
         return refusal
     _audit_queue_export(request, query, "job")
-    job = jobs.job_start(kind=exports.QUEUE_EXPORT_JOB, actor=request.user, params={"query": query})
+    job = jobs.job_start(kind=exports.QUEUE_EXPORT_JOB, actor=signed_in_user(request), params={"query": query})
     return redirect("requests_portal:oversight_job", public_id=job.public_id)
 
 
@@ -317,18 +317,18 @@ def job_download(request: HttpRequest, public_id: str) -> HttpResponse:
 # Retention: the purge preview, legal holds, disposal records
 # ---------------------------------------------------------------------------------------------
 def _retention_page(request: HttpRequest, form: LegalHoldForm, status: int = 200) -> HttpResponse:
-    plan = retention.purge_preview(viewer=request.user)
+    plan = retention.purge_preview(viewer=signed_in_user(request))
     audit.record(
         action="retention.preview",
         actor=request.user,
-        restricted=reports.sees_restricted(request.user),
+        restricted=reports.sees_restricted(signed_in_user(request)),
         data={"total": plan.total},
     )
     context = _context(
         request,
         plan=plan,
         policy=RetentionPolicy.load(),
-        held=retention.held_cases(request.user)[:200],
+        held=retention.held_cases(signed_in_user(request))[:200],
         form=form,
         can_hold=has_capability(request.user, Capability.LEGAL_HOLD),
     )
@@ -354,7 +354,9 @@ def legal_hold(request: HttpRequest) -> HttpResponse:
             form.add_error("reference", _("この受付番号の事案は見つかりません。"))
         else:
             try:
-                retention.dsr_set_legal_hold(dsr=dsr, hold=data["hold"], reason=data["reason"], actor=request.user)
+                retention.dsr_set_legal_hold(
+                    dsr=dsr, hold=data["hold"], reason=data["reason"], actor=signed_in_user(request)
+                )
             except DomainError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -369,12 +371,12 @@ def legal_hold(request: HttpRequest) -> HttpResponse:
 @require_safe
 @capability_required(Capability.OVERSEE)
 def disposals(request: HttpRequest) -> HttpResponse:
-    records = retention.disposal_records_visible(request.user).order_by("-at", "-id")
+    records = retention.disposal_records_visible(signed_in_user(request)).order_by("-at", "-id")
     page = Paginator(records, 50).get_page(request.GET.get("page"))
     audit.record(
         action="disposal.view",
         actor=request.user,
-        restricted=reports.sees_restricted(request.user),
+        restricted=reports.sees_restricted(signed_in_user(request)),
         data={"page": page.number},
     )
     labels = retention.DisposalCategory.labels
@@ -385,8 +387,12 @@ def disposals(request: HttpRequest) -> HttpResponse:
 @require_safe
 @capability_required(Capability.OVERSEE)
 def disposals_csv(request: HttpRequest) -> HttpResponse:
-    records = retention.disposal_records_visible(request.user).order_by("at", "id")
-    audit.record(action="export.disposals", actor=request.user, restricted=reports.sees_restricted(request.user))
+    records = retention.disposal_records_visible(signed_in_user(request)).order_by("at", "id")
+    audit.record(
+        action="export.disposals",
+        actor=signed_in_user(request),
+        restricted=reports.sees_restricted(signed_in_user(request)),
+    )
     return csv_export.csv_response(
         filename=csv_export.timestamped("disposal_records"),
         header=exports.DisposalColumns().headers,

@@ -33,7 +33,7 @@ from requests_portal.forms.staff import (
 from requests_portal.models import DataSubjectRequest, IdDocumentType, IdentityMethod, Status, User
 from requests_portal.permissions import access_dsr_for_staff
 from requests_portal.roles import Access
-from requests_portal.views.access import staff_required
+from requests_portal.views.access import signed_in_user, staff_required
 from requests_portal.views.staff.common import case_url
 
 
@@ -373,14 +373,14 @@ def _case_action(action: CaseAction) -> Callable[..., HttpResponse]:
     @staff_required
     def view(request: HttpRequest, public_id: str) -> HttpResponse:
         dsr = access_dsr_for_staff(request.user, public_id, action.access)
-        can = Capabilities.of(dsr, request.user)
+        can = Capabilities.of(dsr, signed_in_user(request))
         if not action.offered(dsr, can):
             messages.warning(request, _("この事案の現在の状態では、この操作はできません。"))
             return redirect(case_url(dsr))
         if reason := action.blocked(dsr, can):
             messages.error(request, reason)
             return redirect(case_url(dsr))
-        form = _action_form(action, dsr, request.user, request.POST if request.method == "POST" else None)
+        form = _action_form(action, dsr, signed_in_user(request), request.POST if request.method == "POST" else None)
         if request.method == "POST":
             added_row = next((p for p in ("withheld", "corrections") if f"add_{p}" in request.POST), None)
             if added_row and isinstance(form, DecisionForm):
@@ -388,7 +388,7 @@ def _case_action(action: CaseAction) -> Callable[..., HttpResponse]:
                 form.add_row(added_row)
             elif form.is_valid():
                 try:
-                    action.perform(dsr, request.user, form)
+                    action.perform(dsr, signed_in_user(request), form)
                 except DecisionInvalid as error:
                     form.apply_errors(error.errors)
                 except DomainError as error:
