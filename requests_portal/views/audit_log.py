@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -147,7 +148,7 @@ def _csv_rows(entries: QuerySet[AuditEntry], *, whole_trail: bool) -> Iterator[l
 
 @require_safe
 @staff_required
-def staff_audit_export(request: HttpRequest) -> HttpResponse:
+def staff_audit_export(request: HttpRequest) -> HttpResponseBase:
     entries = _filtered(request)
     if not entries.is_valid():
         raise Http404

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from allauth.account.authentication import get_authentication_records
 from allauth.account.forms import ReauthenticateForm
 from allauth.account.internal.flows.reauthentication import reauthenticate_by_password
+from django_stubs_ext import StrOrPromise
 
 from django.conf import settings
 from django.contrib import messages
@@ -253,7 +254,7 @@ def dsr_submitted(request: HttpRequest, public_id: str) -> HttpResponse:
 
 # --- the case page ---------------------------------------------------------------------------
 
-STATUS_EXPLANATIONS = {
+STATUS_EXPLANATIONS: dict[str, StrOrPromise] = {
     Status.SUBMITTED: _("ご請求を受け付けました。担当者が内容を確認します。"),
     Status.VERIFYING: _("ご本人であること（代理人の場合は代理権）を確認しています。"),
     Status.AWAITING_REQUESTER: _(
@@ -284,7 +285,7 @@ def _timeline_rows(request: HttpRequest, dsr: DataSubjectRequest) -> list[dict]:
         else:
             who = _("組合")
         if event.event_type == EventType.STATUS_CHANGED and event.to_status:
-            what = _("状態が「%(status)s」になりました") % {"status": Status(event.to_status).label}
+            what: StrOrPromise = _("状態が「%(status)s」になりました") % {"status": Status(event.to_status).label}
         elif event.event_type == EventType.EXTENDED:
             what = _("回答予定日が %(date)s に延長されました") % {"date": wareki(event.extra.get("to", ""))}
         elif event.event_type == EventType.DOCUMENT_ADDED and event.extra.get("category") == (

@@ -8,14 +8,15 @@ without an oversight role gets the same 404 as a missing page.
 """
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -27,16 +28,16 @@ from requests_portal.models import BulkJob, RetentionPolicy
 from requests_portal.mynumber import mask_my_numbers
 from requests_portal.roles import Access, Capability, has_capability
 from requests_portal.selectors import dsr_visible_to_staff
-from requests_portal.views.access import signed_in_user, staff_required
+from requests_portal.views.access import View, signed_in_user, staff_required
 
 
 def capability_required(capability: Capability) -> Callable:
     """A staff member whose roles allow `capability`; other staff get 404 (the page does not exist for them)."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: View) -> View:
         @staff_required
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
             if not has_capability(request.user, capability):
                 raise Http404
             return view(request, *args, **kwargs)
@@ -93,7 +94,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @capability_required(Capability.OVERSEE)
-def dashboard_csv(request: HttpRequest, table: str) -> HttpResponse:
+def dashboard_csv(request: HttpRequest, table: str) -> HttpResponseBase:
     if table not in reports.DASHBOARD_TABLES:
         raise Http404
     report_filter = _report_filter(_dashboard_form(request))
@@ -140,7 +141,7 @@ def annual(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @capability_required(Capability.OVERSEE)
-def annual_csv(request: HttpRequest) -> HttpResponse:
+def annual_csv(request: HttpRequest) -> HttpResponseBase:
     _form, statistics = _annual(request)
     if statistics is None:
         return redirect(f"{reverse('requests_portal:oversight_annual')}?{request.GET.urlencode()}")
@@ -230,7 +231,7 @@ def queue_export(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @capability_required(Capability.EXPORT)
-def queue_export_csv(request: HttpRequest) -> HttpResponse:
+def queue_export_csv(request: HttpRequest) -> HttpResponseBase:
     query = _queue_query(request)
     _filterset, refusal = _export_filters(request)
     if refusal:
@@ -268,7 +269,7 @@ def _job_context(job: BulkJob) -> dict:
         "summary": jobs.handler_for(job.kind).summary(job) if job.state == BulkJob.State.DONE else [],
         "downloadable": job.state == BulkJob.State.DONE and bool(job.result.get("parts")),
         "expired": bool(job.result.get("expired_at")),
-        "keeps_until": (job.finished_at + timezone.timedelta(days=RetentionPolicy.load().export_file_days))
+        "keeps_until": (job.finished_at + timedelta(days=RetentionPolicy.load().export_file_days))
         if job.finished_at
         else None,
     }
@@ -296,7 +297,7 @@ def job_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_safe
 @staff_required
-def job_download(request: HttpRequest, public_id: str) -> HttpResponse:
+def job_download(request: HttpRequest, public_id: str) -> HttpResponseBase:
     job = jobs.job_for_user(request.user, public_id)
     parts = job.result.get("parts", [])
     if job.state != BulkJob.State.DONE or not parts or not all(storage.exists(name) for name in parts):
@@ -386,7 +387,7 @@ def disposals(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @capability_required(Capability.OVERSEE)
-def disposals_csv(request: HttpRequest) -> HttpResponse:
+def disposals_csv(request: HttpRequest) -> HttpResponseBase:
     records = retention.disposal_records_visible(signed_in_user(request)).order_by("at", "id")
     audit.record(
         action="export.disposals",

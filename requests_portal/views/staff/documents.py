@@ -42,7 +42,7 @@ def staff_dsr_disclosure_package(request: HttpRequest, public_id: str) -> HttpRe
     form = DisclosurePackageForm(request.POST, request.FILES)
     if not form.is_valid():
         for error in form.errors.get("files", []):
-            messages.error(request, error)
+            messages.error(request, str(error))
         return redirect(back)
     try:
         documents = services.dsr_attach_disclosure_package(

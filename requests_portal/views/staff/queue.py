@@ -1,5 +1,7 @@
 """The staff home page and the case queue: filters, saved filters and bulk assignment."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -62,7 +64,7 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
     visible = dsr_visible_to_staff(user)
     queues = queues_for_user(user)
     handlers = workspace.handlers_for_queues(queue.pk for queue in queues)
-    filter_kwargs = {"user": user, "queues": queues, "handlers": handlers}
+    filter_kwargs: dict[str, Any] = {"user": user, "queues": queues, "handlers": handlers}
     filterset = QueueFilter(request.GET, queryset=visible, **filter_kwargs)
     if filterset.search_refused:
         # Take the number out of the address bar, the page and every link built from the query.
@@ -109,8 +111,8 @@ def staff_queue_bulk_assign(request: HttpRequest) -> HttpResponse:
     form = BulkAssignForm(request.POST, handlers=handlers)
     if not form.is_valid():
         for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+            for message in errors:
+                messages.error(request, str(message))
         return HttpResponseRedirect(queue_url)
     selected, assignee = form.cleaned_data["cases"], form.cleaned_data["assignee"]
     if len(selected) > workspace.BULK_ASSIGN_INLINE_LIMIT:
@@ -149,8 +151,8 @@ def staff_saved_filter_create(request: HttpRequest) -> HttpResponse:
             query = saved.query
     else:
         for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+            for message in errors:
+                messages.error(request, str(message))
     return HttpResponseRedirect(f"{reverse('requests_portal:staff_queue')}?{workspace.clean_filter_query(query)}")
 
 
