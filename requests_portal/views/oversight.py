@@ -10,6 +10,7 @@ without an oversight role gets the same 404 as a missing page.
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -179,7 +180,7 @@ def _refuse_search(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('requests_portal:staff_queue')}?{_queue_query(request, drop_search=True)}")
 
 
-def _export_filters(request: HttpRequest):
+def _export_filters(request: HttpRequest) -> tuple[Any, HttpResponse | None]:
     """The queue's filters for an export, and the response refusing it when they cannot be used
     (a My Number typed into the search, or a tampered or stale value)."""
     filterset = workspace.queue_filterset(signed_in_user(request), request.GET)

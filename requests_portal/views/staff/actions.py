@@ -117,7 +117,7 @@ class CaseAction:
     def is_available(self, dsr: DataSubjectRequest, can: Capabilities) -> bool:
         return self.offered(dsr, can) and not self.blocked(dsr, can)
 
-    def blocked_reason(self, dsr: DataSubjectRequest, can: Capabilities) -> str | None:
+    def blocked_reason(self, dsr: DataSubjectRequest, can: Capabilities) -> StrOrPromise | None:
         return self.blocked(dsr, can) if self.offered(dsr, can) else None
 
 
