@@ -395,7 +395,7 @@ def check_roster(source: str | Path, *, encoding: str | None = None) -> ImportRe
     return result
 
 
-def import_roster_text(text: str, **kwargs: object) -> ImportResult:
+def import_roster_text(text: str, **kwargs: Any) -> ImportResult:
     """Convenience for tests and small uploads: import from a string (written to a temp file)."""
     import tempfile
 
