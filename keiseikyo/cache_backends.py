@@ -109,5 +109,5 @@ class DisposableRedisCache(RedisCache):
     def delete_many(self, keys: Any, *args: Any, **kwargs: Any) -> None:
         self._guarded(lambda: super(DisposableRedisCache, self).delete_many(keys, *args, **kwargs), None)
 
-    def clear(self) -> bool:
-        return self._guarded(lambda: super(DisposableRedisCache, self).clear(), False)
+    def clear(self) -> None:
+        self._guarded(lambda: super(DisposableRedisCache, self).clear(), None)

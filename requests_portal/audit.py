@@ -218,7 +218,7 @@ def _append(model: Any, entry: Any) -> None:
     transaction.on_commit(lambda: _anchor_committed(*row))
 
 
-def _open_key_epoch(model: Any, *, prev_hash: str, previous_key_id: str, at: datetime) -> str:
+def _open_key_epoch(model: Any, *, prev_hash: str, previous_key_id: str | None, at: datetime) -> str:
     """Append the entry that hands the chain to the current key; returns its row hash."""
     key_id, key = current_key()
     old_key = keyring().get(previous_key_id) if previous_key_id else None

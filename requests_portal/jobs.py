@@ -21,11 +21,13 @@ may touch (e.g. `dsr_visible_to_staff(job.created_by)`) in every chunk.
 
 import logging
 import time as monotonic_time
+import uuid
 from datetime import timedelta
 from importlib import import_module
 from typing import ClassVar
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -225,19 +227,19 @@ def job_sweep(*, now: object = None) -> int:
     return len(ids)
 
 
-def jobs_for_user(user: object) -> QuerySet[BulkJob]:
+def jobs_for_user(user: User | AnonymousUser) -> QuerySet[BulkJob]:
     """The jobs a person started (what they may come back to). A job over My Number cases stays
     theirs only while they still hold the My Number queue: an officer moved to another post loses
     its file at once, like the cases themselves."""
     if not getattr(user, "is_authenticated", False):
         return BulkJob.objects.none()
-    own = BulkJob.objects.filter(created_by_id=user.pk)  # type: ignore[attr-defined]
+    own = BulkJob.objects.filter(created_by_id=user.pk)
     if not queue_ids_for_user(user) & restricted_queue_ids():
         own = own.exclude(Q(params__restricted=True) & Q(params__has_key="restricted"))
     return own.order_by("-created_at")
 
 
-def job_for_user(user: object, public_id: object) -> BulkJob:
+def job_for_user(user: User | AnonymousUser, public_id: uuid.UUID | str) -> BulkJob:
     """One of the person's jobs, or Http404 (someone else's job answers like a missing one)."""
     try:
         return jobs_for_user(user).get(public_id=public_id)

@@ -5,9 +5,11 @@ written to the audit trail (restricted entries for My Number cases).
 """
 
 import uuid
+from typing import Any
 
 from guardian.shortcuts import assign_perm, remove_perm
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -44,7 +46,7 @@ def _record_denial(user: object, public_id: uuid.UUID) -> None:
         audit.record(action="dsr.access", actor=user, obj=hidden, outcome="denied")
 
 
-def deny_case_file(user: object, model: type, public_id: object, action: str):
+def deny_case_file(user: User | AnonymousUser, model: type[Any], public_id: object, action: str) -> Http404:
     """Http404 for a letter or document the user may not reach, auditing the attempt when the
     file exists. Returned (not raised) so the caller writes ``raise deny_case_file(...)``."""
     hidden = model.objects.filter(public_id=_parse_uuid(public_id)).select_related("dsr", "dsr__queue").first()
@@ -77,7 +79,7 @@ def access_dsr_for_staff(user: object, public_id: object, access: Access = Acces
         raise Http404 from None
 
 
-def is_member_party(user: object, dsr: DataSubjectRequest) -> bool:
+def is_member_party(user: User | AnonymousUser, dsr: DataSubjectRequest) -> bool:
     """True when `user` is the data subject's own login or the login that filed the case."""
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return False
@@ -85,7 +87,7 @@ def is_member_party(user: object, dsr: DataSubjectRequest) -> bool:
         return False
     member_id = getattr(user, "member_id", None)
     filed_it = dsr.channel == Channel.PORTAL and dsr.filed_by_id == user.pk  # as in dsr_list_for_member
-    return filed_it or (member_id is not None and dsr.member_id == member_id)  # type: ignore[attr-defined]
+    return filed_it or (member_id is not None and dsr.member_id == member_id)
 
 
 def _staff_can(user: object, dsr: DataSubjectRequest, access: Access) -> bool:

@@ -31,7 +31,7 @@ def registered_task(task_name: str) -> Task:
     return app.tasks[task_name]
 
 
-def enqueue(task_name: str, *args: Any, **options: object) -> None:
+def enqueue(task_name: str, *args: Any, **options: Any) -> None:
     """Ring the task `task_name` with `args` now (a sweep re-ringing work already committed);
     `options` go to `apply_async` (countdown, queue…).
 
@@ -46,7 +46,7 @@ def enqueue(task_name: str, *args: Any, **options: object) -> None:
         logger.warning("broker unavailable: %s%r left for the sweep", task_name, args)
 
 
-def enqueue_on_commit(task_name: str, *args: Any, **options: object) -> None:
+def enqueue_on_commit(task_name: str, *args: Any, **options: Any) -> None:
     """Ring the task `task_name` with `args` once the current transaction commits (at once when
     there is none), as `enqueue` does. The task is looked up now, so a misspelt name fails the
     change that asked for it."""

@@ -31,11 +31,12 @@ import unicodedata
 import uuid
 import warnings
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import magic
 import pikepdf
+from django_stubs_ext import StrOrPromise
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from django.conf import settings
@@ -106,7 +107,7 @@ class UploadRejected(ValidationError):
     """The file was refused; `message` tells the member why (Japanese, English via i18n)."""
 
 
-def _reject(code: str, message: object, *, owner: User | None = None, **params: object) -> UploadRejected:
+def _reject(code: str, message: StrOrPromise, *, owner: User | None = None, **params: object) -> UploadRejected:
     logger.warning("upload_validation[%s:FAILED] owner=%s", code, getattr(owner, "pk", None))
     return UploadRejected(message, code=code, params=params or None)
 
@@ -375,7 +376,7 @@ def _check_quota(*, owner: User, dsr: DataSubjectRequest | None, adding: int) ->
         raise _reject("total_too_large", MESSAGES["total_too_large"], owner=owner, limit=_format_bytes(max_total))
 
 
-def unattached_purge_after() -> timezone.datetime:
+def unattached_purge_after() -> datetime:
     return timezone.now() + timedelta(hours=RetentionPolicy.load().unattached_upload_hours)
 
 
@@ -468,7 +469,7 @@ def accept_upload(
     return document
 
 
-def discard_unattached(*, owner: User, public_id: object) -> bool:
+def discard_unattached(*, owner: User, public_id: uuid.UUID | str) -> bool:
     """Delete one of the uploader's own unsubmitted uploads (file and row); False if none."""
     document = Document.objects.filter(
         owner=owner, dsr__isnull=True, public_id=public_id, purged_at__isnull=True

@@ -24,12 +24,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+from django_stubs_ext import StrOrPromise
 
 from django import forms
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.forms.utils import ErrorDict, ErrorList
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from requests_portal.accounts import normalize_member_number
@@ -86,7 +89,7 @@ IDENTITY_BY_DOCUMENT = "document"
 # numbers): staff must confirm masking before working with them (健康保険法第194条の2; docs/legal.md#identity).
 MASKING_ID_DOCUMENT_TYPES = frozenset({IdDocumentType.QUALIFICATION_CERTIFICATE, IdDocumentType.PENSION_BOOK})
 
-AUTHORITY_TYPES_FOR = {
+AUTHORITY_TYPES_FOR: dict[str, tuple[str, ...]] = {
     RequesterType.APPOINTED_AGENT: ("power_of_attorney", "other"),
     RequesterType.LEGAL_REP_MINOR: ("family_register", "guardianship_certificate", "other"),
     RequesterType.LEGAL_REP_ADULT_GUARDIAN: ("guardianship_certificate", "other"),
@@ -140,9 +143,9 @@ class PortalForm(forms.Form):
 
     # -- soft warnings ------------------------------------------------------------------
     @property
-    def warnings(self) -> dict[str, str]:
+    def warnings(self) -> dict[str, StrOrPromise]:
         """Fields whose text holds a 12-digit run that is not a valid My Number."""
-        found = {}
+        found: dict[str, StrOrPromise] = {}
         if not self.is_bound or not hasattr(self, "cleaned_data"):
             return found
         for name, value in self.cleaned_data.items():
@@ -156,7 +159,7 @@ class PortalForm(forms.Form):
         if not self.is_bound:
             return
         # In place when possible: a formset inside the form shares this same data object.
-        data = self.data if getattr(self.data, "_mutable", True) else self.data.copy()
+        data: Any = self.data if getattr(self.data, "_mutable", True) else cast(QueryDict, self.data).copy()
         for key in list(data.keys()):
             values = data.getlist(key) if hasattr(data, "getlist") else [data[key]]
             if any(isinstance(v, str) and contains_my_number(v) for v in values):
@@ -244,7 +247,7 @@ class CorrectionRequestRowForm(PortalForm):
     )
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # Form.clean() returns cleaned_data
         action = cleaned.get("action")
         item, current, correct = (normalize_text(cleaned.get(k) or "") for k in ("item", "current", "correct"))
         if not (action or item or current or correct):
@@ -385,10 +388,12 @@ class RequestForm(PortalForm):
         super().__init__(*args, **kwargs)
         if user.member_id is None:
             # A login without a roster row can only act for someone else.
-            self.fields["requester_type"].choices = [c for c in RequesterType.choices if c[0] in AGENT_REQUESTER_TYPES]
+            cast(forms.ChoiceField, self.fields["requester_type"]).choices = [
+                c for c in RequesterType.choices if c[0] in AGENT_REQUESTER_TYPES
+            ]
             self.fields["requester_type"].initial = RequesterType.APPOINTED_AGENT
         elif not self.is_bound:
-            member = user.member
+            member = cast(Member, user.member)  # member_id is set: checked just above
             self.initial.setdefault("agent_name", member.full_name)
             self.initial.setdefault("agent_name_kana", member.full_name_kana)
             self.initial.setdefault("agent_postal_code", member.postal_code)
@@ -472,7 +477,7 @@ class RequestForm(PortalForm):
         return (self.cleaned_data.get("agent_email") or "").lower()
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # Form.clean() returns cleaned_data
         for name, messages in self.upload_errors.items():
             for message in messages:
                 self.add_error(name, ValidationError(message, code="upload"))
@@ -611,14 +616,14 @@ class RequestForm(PortalForm):
                          "warning": warnings.get(name, "")})  # fmt: skip
         return rows
 
-    def _display(self, name: str, value: object) -> object:
+    def _display(self, name: str, value: Any) -> object:
         field = self.fields[name]
         if isinstance(field, forms.BooleanField):
             return _("はい")
         if isinstance(field, forms.ModelMultipleChoiceField):
             return "、".join(str(v) for v in value)
         if isinstance(field, forms.ChoiceField):
-            return dict(field.choices).get(value, value)
+            return dict(cast(Iterable[tuple[Any, Any]], field.choices)).get(value, value)
         return value
 
 
@@ -650,7 +655,14 @@ class PurposeNoticeForm(RequestForm):
         return {"data_categories": _categories(self.cleaned_data.get("data_categories") or [])}
 
 
-class _DisclosureMethodMixin:
+if TYPE_CHECKING:
+    # The mixin is only ever combined with forms.Form; the checker sees the form it extends.
+    _FormBase = forms.Form
+else:
+    _FormBase = object
+
+
+class _DisclosureMethodMixin(_FormBase):
     """The method the member chooses (個人情報保護法第33条第1項・第2項; docs/legal.md#art-33)."""
 
     def add_method_fields(self) -> None:
@@ -767,7 +779,9 @@ class CorrectionForm(RequestForm):
             )
         if not rows_valid and self._errors is not None and "__all__" not in self._errors:
             self._errors["__all__"] = self.error_class(
-                [_("訂正等を求める内容の入力に誤りがあります。各行の表示をご確認ください。")], error_class="nonfield"
+                # ErrorList renders lazy strings; the stubs accept only str and exceptions.
+                [_("訂正等を求める内容の入力に誤りがあります。各行の表示をご確認ください。")],  # type: ignore[list-item]  # lazy string
+                error_class="nonfield",
             )
 
     def is_valid(self) -> bool:
@@ -784,7 +798,7 @@ class CorrectionForm(RequestForm):
         self.rows.full_clean()
         for form in self.rows.forms:
             form._errors = ErrorDict()
-        self.rows._non_form_errors = ErrorList()
+        self.rows._non_form_errors = ErrorList()  # type: ignore[attr-defined]  # private cache, not in the stubs
 
     def error_summary(self) -> list[dict]:
         items = super().error_summary()
@@ -798,7 +812,7 @@ class CorrectionForm(RequestForm):
         return items
 
     @property
-    def warnings(self) -> dict[str, str]:
+    def warnings(self) -> dict[str, StrOrPromise]:
         found = super().warnings
         for index, form in enumerate(self.rows.forms):
             for name, message in form.warnings.items():
@@ -929,7 +943,7 @@ class AmendmentReplyForm(PortalForm):
         return {"amendment_files": DocumentCategory.AMENDMENT}
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # Form.clean() returns cleaned_data
         for name, messages in self.upload_errors.items():
             for message in messages:
                 self.add_error(name, ValidationError(message, code="upload"))

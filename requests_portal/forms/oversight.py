@@ -2,9 +2,12 @@
 the legal hold. They only clean input (NFKC, ranges, choices the viewer may use)."""
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
+
+from django_stubs_ext import StrOrPromise
 
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,13 +22,13 @@ DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"]
 class NormalizedDateField(forms.DateField):
     """A date typed with full-width digits or slashes is read like the ISO form."""
 
-    def to_python(self, value: object) -> date | None:
+    def to_python(self, value: Any) -> date | None:
         if isinstance(value, str):
             value = normalize_line(value)
         return super().to_python(value)
 
 
-def _date_field(label: str) -> NormalizedDateField:
+def _date_field(label: StrOrPromise) -> NormalizedDateField:
     return NormalizedDateField(
         label=label,
         required=False,
@@ -56,12 +59,13 @@ class OversightForm(forms.Form):
             if isinstance(value := self.data.get(name), str) and contains_my_number(value)
         }
         if masked:
-            self.data = self.data.copy()
+            data = cast(QueryDict, self.data).copy()
             for name, value in masked.items():
-                self.data[name] = value
+                data[name] = value
+            self.data = data
 
 
-def _kind_choices(kinds: list[str]) -> list[tuple[str, str]]:
+def _kind_choices(kinds: list[str]) -> list[tuple[str, StrOrPromise]]:
     return [(kind, RequestKind(kind).label) for kind in kinds]
 
 
@@ -73,10 +77,10 @@ class DashboardFilterForm(OversightForm):
     def __init__(self, *args: Any, kinds: list[str], today: date | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.today = today or timezone.localdate()
-        self.fields["kind"].choices = [("", _("すべての種類")), *_kind_choices(kinds)]
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [("", _("すべての種類")), *_kind_choices(kinds)]
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # Form.clean() returns cleaned_data
         default = ReportFilter.default(self.today)
         date_from = cleaned.get("date_from") or default.date_from
         date_to = cleaned.get("date_to") or default.date_to
@@ -105,7 +109,7 @@ class FiscalYearForm(OversightForm):
 
     def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["fy"].choices = [(year, fiscal_year_label(year)) for year in years]
+        cast(forms.ChoiceField, self.fields["fy"]).choices = [(year, fiscal_year_label(year)) for year in years]
         self.years = years
 
     def year(self) -> int:

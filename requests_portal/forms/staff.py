@@ -5,14 +5,18 @@ Text input is NFKC-normalised here (so half-width kana and full-width digits rea
 and checked for My Numbers, so a blocked value is reported next to its field.
 """
 
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from allauth.core import context
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
+from django_stubs_ext import StrOrPromise
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -84,23 +88,33 @@ class PostalCodeField(forms.CharField):
             ) from None
 
 
-class ScrubMyNumbers:
+if TYPE_CHECKING:
+    # The mixin is only ever combined with forms.Form; the checker sees the form it extends.
+    _FormBase = forms.Form
+else:
+    _FormBase = object
+
+
+class ScrubMyNumbers(_FormBase):
     """A value refused because it holds a My Number is shown again with the number masked,
     so the page never echoes it back and the rest of what was typed is kept."""
 
+    # Set by BaseForm.full_clean(); a private attribute, so the stubs leave it out.
+    _errors: ErrorDict | None
+
     def full_clean(self) -> None:
-        super().full_clean()  # type: ignore[misc]
-        if not self.is_bound or not self._errors:  # type: ignore[attr-defined]
+        super().full_clean()
+        if not self.is_bound or not self._errors:
             return
         dirty = [
             name
-            for name, errors in self._errors.as_data().items()  # type: ignore[attr-defined]
+            for name, errors in self._errors.as_data().items()
             if any(error.code == "my_number" for error in errors)
         ]
         if dirty:
-            data = self.data.copy()  # type: ignore[attr-defined]
+            data = cast(QueryDict, self.data).copy()
             for name in dirty:
-                key = self.add_prefix(name)  # type: ignore[attr-defined]
+                key = self.add_prefix(name)
                 data[key] = mask_my_numbers(str(data.get(key, "")))
             self.data = data
 
@@ -116,7 +130,9 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-def _choices(enum_choices: list[tuple[str, str]], blank: str | None = None) -> list[tuple[str, str]]:
+def _choices(
+    enum_choices: Iterable[tuple[str, StrOrPromise]], blank: StrOrPromise | None = None
+) -> list[tuple[str, StrOrPromise]]:
     return ([("", blank)] if blank is not None else []) + list(enum_choices)
 
 
@@ -157,7 +173,7 @@ class AssigneeChoiceField(forms.TypedChoiceField):
     """The assignee: the acting user, nobody, or one of the people who may work the case."""
 
     def __init__(self, *, handlers: list[User], allow_none: bool = True, **kwargs: Any) -> None:
-        choices = [(str(person.pk), str(person)) for person in handlers]
+        choices: list[tuple[str, StrOrPromise]] = [(str(person.pk), str(person)) for person in handlers]
         if allow_none:
             choices.append(("none", _("割当てを解除する")))
         super().__init__(choices=[("", _("選んでください")), *choices], **kwargs)
@@ -187,7 +203,7 @@ class ReassignAllForm(forms.Form):
         self.fields["assignee"] = AssigneeChoiceField(handlers=handlers, label=_("新しい担当者"))
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # Form.clean() returns cleaned_data
         if cleaned.get("from_assignee") and cleaned.get("from_assignee") == cleaned.get("assignee"):
             self.add_error("assignee", _("現在の担当者とは別の職員を選んでください。"))
         return cleaned
@@ -222,7 +238,9 @@ class BulkAssignForm(AssignForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The ids are checked one by one against the visible set by the view; here only their shape.
-        self.fields["cases"].choices = [(value, value) for value in self.data.getlist("cases")][: self.MAX_CASES]
+        cast(forms.ChoiceField, self.fields["cases"]).choices = [
+            (value, value) for value in cast(QueryDict, self.data).getlist("cases")
+        ][: self.MAX_CASES]
 
 
 # --- intake of paper, phone and counter requests ---------------------------------------------
@@ -286,8 +304,11 @@ class IntakeForm(StaffForm):
 
     def __init__(self, *args: Any, kinds: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", _("選んでください")), *[(k, RequestKind(k).label) for k in kinds]]
-        self.fields["data_categories"].choices = [
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [
+            ("", _("選んでください")),
+            *[(k, RequestKind(k).label) for k in kinds],
+        ]
+        cast(forms.ChoiceField, self.fields["data_categories"]).choices = [
             (category.name, category.name) for category in DataCategory.objects.filter(is_active=True)
         ]
         self.fields["received_on"].initial = timezone.localdate()
@@ -306,7 +327,7 @@ class IntakeForm(StaffForm):
         return received
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = cast("dict[str, Any]", super().clean())  # Form.clean() returns cleaned_data
         kind = data.get("kind")
         if data.get("requester_type") in AGENT_REQUESTER_TYPES and not data.get("agent_name"):
             self.add_error("agent_name", _("代理人による請求では、代理人の氏名が必要です。"))
@@ -385,7 +406,7 @@ class IdentityForm(StaffForm):
             del self.fields["authority_doc_type"]
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = cast("dict[str, Any]", super().clean())  # Form.clean() returns cleaned_data
         if data.get("method") in (IdentityMethod.DOCUMENT, IdentityMethod.IN_PERSON) and not data.get("id_doc_type"):
             self.add_error("id_doc_type", _("確認した書類の種類を選んでください。"))
         if data.get("authority_checked") and not data.get("authority_doc_type"):
@@ -478,12 +499,14 @@ class DecisionForm(StaffForm):
         data = kwargs.get("data") if "data" in kwargs else (args[0] if args else None)
         super().__init__(*args, **kwargs)
         self.kind = kind
-        self.fields["decision"].choices = [(code, Decision(code).label) for code in decisions_for_kind(kind)]
+        cast(forms.ChoiceField, self.fields["decision"]).choices = [
+            (code, Decision(code).label) for code in decisions_for_kind(kind)
+        ]
         grounds = grounds_for_kind(kind)
         # Complaints and My Number inquiries are answered, never refused on a ground (docs/legal.md#art-40).
         self.needs_grounds = bool(grounds)
         if grounds:
-            self.fields["ground"].choices = _choices(
+            cast(forms.ChoiceField, self.fields["ground"]).choices = _choices(
                 [(code, StatutoryGround(code).label) for code in grounds], _("（全部認容の場合は不要）")
             )
         else:
@@ -545,9 +568,9 @@ class DecisionForm(StaffForm):
                     self.add_error(None, message)
 
 
-def _row_count(data: object, prefix: str) -> int:
+def _row_count(data: Mapping[str, Any], prefix: str) -> int:
     try:
-        return max(0, min(int(data.get(f"{prefix}-TOTAL_FORMS", DEFAULT_ROWS)), 30))  # type: ignore[union-attr]
+        return max(0, min(int(data.get(f"{prefix}-TOTAL_FORMS", DEFAULT_ROWS)), 30))
     except (TypeError, ValueError):
         return DEFAULT_ROWS
 
@@ -567,7 +590,8 @@ class MultipleFileField(forms.FileField):
 
 
 class DisclosurePackageForm(forms.Form):
-    files = MultipleFileField(
+    # The form metaclass moves declared fields off the class, so this never hides BaseForm.files at run time.
+    files = MultipleFileField(  # type: ignore[assignment]  # field named like BaseForm.files
         label=_("開示データのファイル"),
         widget=MultipleFileInput(attrs={"accept": f"{ACCEPT_ATTRIBUTE},.csv,text/csv"}),
         help_text=_(
@@ -622,7 +646,9 @@ class GrantForm(forms.Form):
     def __init__(self, *args: Any, candidates: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.people = {person.pk: person for person in candidates}
-        self.fields["user"].choices = [("", _("選んでください"))] + [(p.pk, str(p)) for p in candidates]
+        cast(forms.ChoiceField, self.fields["user"]).choices = [("", _("選んでください"))] + [
+            (p.pk, str(p)) for p in candidates
+        ]
 
     def clean_user(self) -> User:
         return self.people[self.cleaned_data["user"]]

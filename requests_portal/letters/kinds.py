@@ -616,7 +616,7 @@ class NotHeldNotice(Notice):
         return [self.request_item(), Item("調査の結果", tuple(result))]
 
 
-CORRECTION_VERB = {
+CORRECTION_VERB: dict[str, str] = {
     Decision.CORRECTED: "訂正",
     Decision.ADDED: "追加",
     Decision.DELETED: "削除",
@@ -679,7 +679,7 @@ class CorrectionRefusedNotice(Notice):
         return [self.request_item(), self.reason_item("訂正等を行わない理由")]
 
 
-SUSPENSION_MEASURE = {
+SUSPENSION_MEASURE: dict[str, str] = {
     Decision.USE_SUSPENDED: "利用の停止",
     Decision.ERASED: "消去",
     Decision.PROVISION_STOPPED: "第三者への提供の停止",
@@ -687,7 +687,7 @@ SUSPENSION_MEASURE = {
 }
 
 
-MEASURE_TAKEN = {
+MEASURE_TAKEN: dict[str, str] = {
     Decision.USE_SUSPENDED: "利用の停止",
     Decision.ERASED: "消去",
     Decision.PROVISION_STOPPED: "第三者への提供の停止",

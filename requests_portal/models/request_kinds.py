@@ -19,6 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
+
+from django_stubs_ext import StrOrPromise
 
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
@@ -202,7 +205,7 @@ class KindSpec:
     check_details: Callable[[Mapping], list[str]] | None = None
 
     @property
-    def label(self) -> str:
+    def label(self) -> StrOrPromise:
         return RequestKind(self.kind).label
 
     @property
@@ -225,7 +228,7 @@ def _measure_fits_ground(details: Mapping) -> list[str]:
     return []
 
 
-_DISCLOSURE_HEADINGS = {
+_DISCLOSURE_HEADINGS: dict[str, Any] = {
     "acknowledgement_title": "開示等の請求の受付について（お知らせ）",
     "acknowledgement_heading": "請求の内容",
     "answer_title": "回答書",

@@ -2,7 +2,7 @@
 lands in its queue with its reference number, deadline, acknowledgement letter and mail."""
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -142,7 +142,7 @@ def dsr_submit(
         due_date=deadlines.due_date_for(timezone.localdate(received_at)),
         **agent,
     )
-    window = timezone.timedelta(seconds=_reauth_window_seconds())
+    window = timedelta(seconds=_reauth_window_seconds())
     if (
         channel == Channel.PORTAL
         and requester_type == RequesterType.SELF

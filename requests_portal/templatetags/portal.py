@@ -13,7 +13,7 @@ from requests_portal.wareki import any_date_for_reader, format_wareki, reader_re
 
 register = template.Library()
 
-_BADGE = {
+_BADGE: dict[str, str] = {
     Status.SUBMITTED: "open",
     Status.VERIFYING: "open",
     Status.IN_REVIEW: "open",

@@ -3,6 +3,8 @@ decision and its timeline (its filed details are case_details.detail_rows')."""
 
 from collections.abc import Iterable
 
+from django_stubs_ext import StrOrPromise
+
 from django import template
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -71,7 +73,7 @@ def query_with(request: HttpRequest, **changes: object) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
-_EVENT_TEXT = {
+_EVENT_TEXT: dict[str, StrOrPromise] = {
     EventType.ASSIGNED: _("担当者を変更しました"),
     EventType.FILE_DOWNLOADED: _("ファイルをダウンロードしました"),
 }

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +24,7 @@ from requests_portal.filters import AuditLogFilter
 from requests_portal.models import AuditEntry, User
 from requests_portal.roles import Capability, has_capability
 from requests_portal.selectors import audit_entries_visible_to, reads_whole_audit_trail
-from requests_portal.views.access import staff_required
+from requests_portal.views.access import signed_in_user, staff_required
 
 PAGE_SIZE = 50
 VERIFY_CACHE_KEY = "audit:last-verification:v1"
@@ -68,7 +69,7 @@ _WHOLE_TRAIL_COLUMNS = frozenset({"id", "row_hash"})
 
 
 def _filtered(request: HttpRequest) -> AuditLogFilter:
-    return AuditLogFilter(request.GET, queryset=audit_entries_for(request.user))
+    return AuditLogFilter(request.GET, queryset=audit_entries_for(signed_in_user(request)))
 
 
 @require_safe
@@ -80,7 +81,7 @@ def staff_audit_log(request: HttpRequest) -> HttpResponse:
         action="audit.view",
         actor=request.user,
         data={"page": request.GET.get("page", "1")[:10]},
-        restricted=_reading_is_restricted(request.user),
+        restricted=_reading_is_restricted(signed_in_user(request)),
     )
     page = Paginator(entries.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -97,7 +98,7 @@ def staff_audit_log(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_required
 def staff_audit_verify(request: HttpRequest) -> HttpResponse:
-    audit_entries_for(request.user)  # the same 404 for anyone who may not read the trail
+    audit_entries_for(signed_in_user(request))  # the same 404 for anyone who may not read the trail
     result = audit.verify_chain(anchors=audit.read_anchors())
     summary = {
         "ok": result.ok,
@@ -147,12 +148,12 @@ def _csv_rows(entries: QuerySet[AuditEntry], *, whole_trail: bool) -> Iterator[l
 
 @require_safe
 @staff_required
-def staff_audit_export(request: HttpRequest) -> HttpResponse:
+def staff_audit_export(request: HttpRequest) -> HttpResponseBase:
     entries = _filtered(request)
     if not entries.is_valid():
         raise Http404
     filters = {key: value for key, value in request.GET.items() if key in entries.filters and value}
-    restricted = _reading_is_restricted(request.user)
+    restricted = _reading_is_restricted(signed_in_user(request))
     audit.record(action="audit.export", actor=request.user, data={"filters": filters}, restricted=restricted)
     whole_trail = reads_whole_audit_trail(request.user)
     return csv_export.csv_response(

@@ -5,17 +5,19 @@ other page uses; anything else (missing, hidden, purged, not yet rendered) is 40
 download writes an audit entry and a timeline event, and a refused one a "denied" entry.
 """
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
 from requests_portal import services, storage
-from requests_portal.models import Document, Letter, LetterStatus
+from requests_portal.models import DataSubjectRequest, Document, Letter, LetterStatus
 from requests_portal.permissions import deny_case_file
 from requests_portal.roles import is_staff_user
 from requests_portal.selectors import documents_for_member, dsr_list_for_member, dsr_visible_to_staff
+from requests_portal.views.access import signed_in_user
 
 
-def _visible_cases(request: HttpRequest):
+def _visible_cases(request: HttpRequest) -> QuerySet[DataSubjectRequest]:
     if not request.user.is_authenticated:
         raise Http404
     if is_staff_user(request.user):
@@ -23,13 +25,15 @@ def _visible_cases(request: HttpRequest):
     return dsr_list_for_member(request.user)
 
 
-def _serve(request: HttpRequest, obj: Letter | Document, *, action: str, filename: str, content_type: str):
+def _serve(
+    request: HttpRequest, obj: Letter | Document, *, action: str, filename: str, content_type: str
+) -> HttpResponse:
     """Read the stored file (404 if it is gone), log the download, and send it as an attachment."""
     try:
         content = storage.read(obj.storage_name)
     except storage.StoredFileMissing:
         raise Http404 from None
-    services.dsr_record_file_download(actor=request.user, file=obj)
+    services.dsr_record_file_download(actor=signed_in_user(request), file=obj)
     return storage.attachment_response(content, filename=filename, content_type=content_type)
 
 

@@ -23,7 +23,7 @@ from requests_portal.models import DataSubjectRequest, Letter, LetterStatus
 from requests_portal.mynumber import mask_my_numbers
 from requests_portal.permissions import Access, access_dsr_for_staff, can_handle_dsr, deny_case_file
 from requests_portal.selectors import dsr_visible_to_staff
-from requests_portal.views.access import staff_required
+from requests_portal.views.access import signed_in_user, staff_required
 
 DOWNLOADABLE = frozenset({LetterStatus.RENDERED, LetterStatus.DELIVERED, LetterStatus.SUPERSEDED})
 REPLACEABLE = frozenset({LetterStatus.RENDERED, LetterStatus.DELIVERED, LetterStatus.FAILED})
@@ -80,7 +80,7 @@ def staff_letter_rerender(request: HttpRequest, public_id: str) -> HttpResponse:
     form = LetterRerenderForm(request.POST)
     if form.is_valid():
         try:
-            letter_rerender(letter=letter, actor=request.user, reason=form.cleaned_data["reason"])
+            letter_rerender(letter=letter, actor=signed_in_user(request), reason=form.cleaned_data["reason"])
         except DomainError as error:
             form.add_error("reason", str(error))
         else:
@@ -94,7 +94,7 @@ def staff_letter_rerender(request: HttpRequest, public_id: str) -> HttpResponse:
 def staff_letter_mark_posted(request: HttpRequest, public_id: str) -> HttpResponse:
     letter = _letter_for_staff(request, public_id, Access.HANDLE)
     try:
-        letter_mark_posted(letter=letter, actor=request.user)
+        letter_mark_posted(letter=letter, actor=signed_in_user(request))
     except DomainError as error:
         messages.error(request, str(error))
     else:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from allauth.account.authentication import get_authentication_records
 from allauth.account.forms import ReauthenticateForm
 from allauth.account.internal.flows.reauthentication import reauthenticate_by_password
+from django_stubs_ext import StrOrPromise
 
 from django.conf import settings
 from django.contrib import messages
@@ -57,7 +58,7 @@ from requests_portal.selectors import (
     dsr_list_for_member_home,
     dsr_timeline,
 )
-from requests_portal.views.access import member_required
+from requests_portal.views.access import member_required, signed_in_user
 from requests_portal.wareki import any_date_for_reader
 
 QUIET_ACTIONS = frozenset({"add_row", "remove_document", "edit", "upload"})
@@ -167,9 +168,9 @@ def dsr_create(request: HttpRequest, kind: str) -> HttpResponse:
 
     data = request.POST.copy()
     action = data.get("action") or "confirm"
-    documents = uploads.unattached_documents(owner=request.user, ids=data.getlist("documents"))
+    documents = uploads.unattached_documents(owner=signed_in_user(request), ids=data.getlist("documents"))
     if removed := data.get("remove_document"):
-        uploads.discard_unattached(owner=request.user, public_id=removed)
+        uploads.discard_unattached(owner=signed_in_user(request), public_id=removed)
         documents = [d for d in documents if str(d.public_id) != removed]
         action = "remove_document"
     if action == "add_row":
@@ -181,7 +182,7 @@ def dsr_create(request: HttpRequest, kind: str) -> HttpResponse:
         else frozenset()
     )
     accepted, upload_errors = uploads.accept_form_uploads(
-        request.FILES, owner=request.user, fields=_upload_fields(form_class), masking_categories=masking
+        request.FILES, owner=signed_in_user(request), fields=_upload_fields(form_class), masking_categories=masking
     )
     form = form_class(data=data, user=request.user, documents=documents + accepted, upload_errors=upload_errors)
 
@@ -223,7 +224,7 @@ def _submit(request: HttpRequest, form: RequestForm, data: dict) -> HttpResponse
         if form.identity_documents_need_masking:
             uploads.flag_for_masking(form.documents_in(DocumentCategory.IDENTITY))
         dsr = services.dsr_submit(
-            actor=request.user,
+            actor=signed_in_user(request),
             **form.submission(),
             documents=form.documents,
             reauthenticated_at=reauthenticated_at,
@@ -253,7 +254,7 @@ def dsr_submitted(request: HttpRequest, public_id: str) -> HttpResponse:
 
 # --- the case page ---------------------------------------------------------------------------
 
-STATUS_EXPLANATIONS = {
+STATUS_EXPLANATIONS: dict[str, StrOrPromise] = {
     Status.SUBMITTED: _("ご請求を受け付けました。担当者が内容を確認します。"),
     Status.VERIFYING: _("ご本人であること（代理人の場合は代理権）を確認しています。"),
     Status.AWAITING_REQUESTER: _(
@@ -284,7 +285,7 @@ def _timeline_rows(request: HttpRequest, dsr: DataSubjectRequest) -> list[dict]:
         else:
             who = _("組合")
         if event.event_type == EventType.STATUS_CHANGED and event.to_status:
-            what = _("状態が「%(status)s」になりました") % {"status": Status(event.to_status).label}
+            what: StrOrPromise = _("状態が「%(status)s」になりました") % {"status": Status(event.to_status).label}
         elif event.event_type == EventType.EXTENDED:
             what = _("回答予定日が %(date)s に延長されました") % {
                 "date": any_date_for_reader(event.extra.get("to", ""))
@@ -359,7 +360,7 @@ def dsr_message(request: HttpRequest, public_id: str) -> HttpResponse:
         return redirect("requests_portal:member_dsr_detail", public_id=dsr.public_id)
     if form.is_valid():
         try:
-            services.dsr_post_message(dsr=dsr, actor=request.user, body=form.cleaned_data["body"])
+            services.dsr_post_message(dsr=dsr, actor=signed_in_user(request), body=form.cleaned_data["body"])
         except DomainError as exc:
             form.add_error("body", str(exc))
         else:
@@ -377,12 +378,12 @@ def dsr_amend(request: HttpRequest, public_id: str) -> HttpResponse:
         messages.info(request, _("現在、補正のお願いはありません。"))
         return redirect("requests_portal:member_dsr_detail", public_id=dsr.public_id)
     data = request.POST.copy()
-    documents = uploads.unattached_documents(owner=request.user, ids=data.getlist("documents"))
+    documents = uploads.unattached_documents(owner=signed_in_user(request), ids=data.getlist("documents"))
     if removed := data.get("remove_document"):
-        uploads.discard_unattached(owner=request.user, public_id=removed)
+        uploads.discard_unattached(owner=signed_in_user(request), public_id=removed)
         documents = [d for d in documents if str(d.public_id) != removed]
     accepted, upload_errors = uploads.accept_form_uploads(
-        request.FILES, owner=request.user, fields={"amendment_files": DocumentCategory.AMENDMENT}
+        request.FILES, owner=signed_in_user(request), fields={"amendment_files": DocumentCategory.AMENDMENT}
     )
     form = AmendmentReplyForm(data=data, documents=documents + accepted, upload_errors=upload_errors)
     if removed:
@@ -391,7 +392,7 @@ def dsr_amend(request: HttpRequest, public_id: str) -> HttpResponse:
     if form.is_valid():
         try:
             services.dsr_answer_amendment(
-                dsr=dsr, actor=request.user, message=form.cleaned_data["message"], documents=form.documents
+                dsr=dsr, actor=signed_in_user(request), message=form.cleaned_data["message"], documents=form.documents
             )
         except DomainError as exc:
             form.add_error("message", str(exc))
@@ -412,7 +413,7 @@ def dsr_withdraw(request: HttpRequest, public_id: str) -> HttpResponse:
     form = WithdrawForm(data=request.POST.copy() if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.dsr_withdraw(dsr=dsr, actor=request.user, reason=form.cleaned_data["reason"])
+            services.dsr_withdraw(dsr=dsr, actor=signed_in_user(request), reason=form.cleaned_data["reason"])
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:

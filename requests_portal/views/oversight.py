@@ -8,15 +8,16 @@ without an oversight role gets the same 404 as a missing page.
 """
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -28,16 +29,16 @@ from requests_portal.models import BulkJob, RetentionPolicy
 from requests_portal.mynumber import mask_my_numbers
 from requests_portal.roles import Access, Capability, has_capability
 from requests_portal.selectors import dsr_visible_to_staff
-from requests_portal.views.access import staff_required
+from requests_portal.views.access import View, signed_in_user, staff_required
 
 
 def capability_required(capability: Capability) -> Callable:
     """A staff member whose roles allow `capability`; other staff get 404 (the page does not exist for them)."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: View) -> View:
         @staff_required
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not has_capability(request.user, capability):
                 raise Http404
             return view(request, *args, **kwargs)
@@ -48,7 +49,7 @@ def capability_required(capability: Capability) -> Callable:
 
 
 def _context(request: HttpRequest, **extra: object) -> dict:
-    user = request.user
+    user = signed_in_user(request)
     return {
         "can_oversee": has_capability(user, Capability.OVERSEE),
         "includes_restricted": reports.sees_restricted(user),
@@ -63,7 +64,7 @@ def _dashboard_form(request: HttpRequest) -> DashboardFilterForm:
     default = reports.ReportFilter.default()
     return DashboardFilterForm(
         request.GET or None,
-        kinds=reports.visible_kinds(request.user),
+        kinds=reports.visible_kinds(signed_in_user(request)),
         initial={"date_from": default.date_from, "date_to": default.date_to},
     )
 
@@ -81,7 +82,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     report_filter = _report_filter(form)
     context = _context(request, form=form, query=request.GET.urlencode())
     if report_filter is not None:
-        report = reports.dashboard_report(viewer=request.user, report_filter=report_filter)
+        report = reports.dashboard_report(viewer=signed_in_user(request), report_filter=report_filter)
         audit.record(
             action="report.dashboard",
             actor=request.user,
@@ -94,13 +95,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @capability_required(Capability.OVERSEE)
-def dashboard_csv(request: HttpRequest, table: str) -> HttpResponse:
+def dashboard_csv(request: HttpRequest, table: str) -> HttpResponseBase:
     if table not in reports.DASHBOARD_TABLES:
         raise Http404
     report_filter = _report_filter(_dashboard_form(request))
     if report_filter is None:
         return redirect(f"{reverse('requests_portal:oversight_dashboard')}?{request.GET.urlencode()}")
-    report = reports.dashboard_report(viewer=request.user, report_filter=report_filter, only=[table])
+    report = reports.dashboard_report(viewer=signed_in_user(request), report_filter=report_filter, only=[table])
     audit.record(
         action="export.dashboard",
         actor=request.user,
@@ -116,12 +117,12 @@ def dashboard_csv(request: HttpRequest, table: str) -> HttpResponse:
 # Annual statistics
 # ---------------------------------------------------------------------------------------------
 def _annual(request: HttpRequest) -> tuple[FiscalYearForm, reports.AnnualStatistics | None]:
-    form = FiscalYearForm(request.GET or None, years=reports.available_fiscal_years(request.user))
+    form = FiscalYearForm(request.GET or None, years=reports.available_fiscal_years(signed_in_user(request)))
     if form.is_bound and not form.is_valid():
         return form, None
     if not form.is_bound:
         form.cleaned_data = {}
-    return form, reports.annual_statistics(viewer=request.user, year=form.year())
+    return form, reports.annual_statistics(viewer=signed_in_user(request), year=form.year())
 
 
 @require_safe
@@ -141,7 +142,7 @@ def annual(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @capability_required(Capability.OVERSEE)
-def annual_csv(request: HttpRequest) -> HttpResponse:
+def annual_csv(request: HttpRequest) -> HttpResponseBase:
     _form, statistics = _annual(request)
     if statistics is None:
         return redirect(f"{reverse('requests_portal:oversight_annual')}?{request.GET.urlencode()}")
@@ -179,10 +180,10 @@ def _refuse_search(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('requests_portal:staff_queue')}?{_queue_query(request, drop_search=True)}")
 
 
-def _export_filters(request: HttpRequest):
+def _export_filters(request: HttpRequest) -> tuple[Any, HttpResponse | None]:
     """The queue's filters for an export, and the response refusing it when they cannot be used
     (a My Number typed into the search, or a tampered or stale value)."""
-    filterset = workspace.queue_filterset(request.user, request.GET)
+    filterset = workspace.queue_filterset(signed_in_user(request), request.GET)
     if filterset.search_refused:
         return filterset, _refuse_search(request)
     if not filterset.is_valid():
@@ -222,7 +223,7 @@ def queue_export(request: HttpRequest) -> HttpResponse:
     context = _context(
         request,
         filterset=filterset,
-        count=exports.queue_cases(request.user, query).count(),
+        count=exports.queue_cases(signed_in_user(request), query).count(),
         query=query,
         active_filters=_active_filters(filterset),
     )
@@ -231,13 +232,13 @@ def queue_export(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @capability_required(Capability.EXPORT)
-def queue_export_csv(request: HttpRequest) -> HttpResponse:
+def queue_export_csv(request: HttpRequest) -> HttpResponseBase:
     query = _queue_query(request)
     _filterset, refusal = _export_filters(request)
     if refusal:
         return refusal
     _audit_queue_export(request, query, "stream")
-    cases = exports.queue_cases(request.user, query)
+    cases = exports.queue_cases(signed_in_user(request), query)
     return csv_export.csv_response(
         filename=csv_export.timestamped("queue_export"), header=exports.queue_header(), rows=exports.queue_rows(cases)
     )
@@ -252,7 +253,7 @@ def queue_export_job(request: HttpRequest) -> HttpResponse:
     if refusal:
         return refusal
     _audit_queue_export(request, query, "job")
-    job = jobs.job_start(kind=exports.QUEUE_EXPORT_JOB, actor=request.user, params={"query": query})
+    job = jobs.job_start(kind=exports.QUEUE_EXPORT_JOB, actor=signed_in_user(request), params={"query": query})
     return redirect("requests_portal:oversight_job", public_id=job.public_id)
 
 
@@ -269,7 +270,7 @@ def _job_context(job: BulkJob) -> dict:
         "summary": jobs.handler_for(job.kind).summary(job) if job.state == BulkJob.State.DONE else [],
         "downloadable": job.state == BulkJob.State.DONE and bool(job.result.get("parts")),
         "expired": bool(job.result.get("expired_at")),
-        "keeps_until": (job.finished_at + timezone.timedelta(days=RetentionPolicy.load().export_file_days))
+        "keeps_until": (job.finished_at + timedelta(days=RetentionPolicy.load().export_file_days))
         if job.finished_at
         else None,
     }
@@ -297,7 +298,7 @@ def job_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_safe
 @staff_required
-def job_download(request: HttpRequest, public_id: str) -> HttpResponse:
+def job_download(request: HttpRequest, public_id: str) -> HttpResponseBase:
     job = jobs.job_for_user(request.user, public_id)
     parts = job.result.get("parts", [])
     if job.state != BulkJob.State.DONE or not parts or not all(storage.exists(name) for name in parts):
@@ -318,18 +319,18 @@ def job_download(request: HttpRequest, public_id: str) -> HttpResponse:
 # Retention: the purge preview, legal holds, disposal records
 # ---------------------------------------------------------------------------------------------
 def _retention_page(request: HttpRequest, form: LegalHoldForm, status: int = 200) -> HttpResponse:
-    plan = retention.purge_preview(viewer=request.user)
+    plan = retention.purge_preview(viewer=signed_in_user(request))
     audit.record(
         action="retention.preview",
         actor=request.user,
-        restricted=reports.sees_restricted(request.user),
+        restricted=reports.sees_restricted(signed_in_user(request)),
         data={"total": plan.total},
     )
     context = _context(
         request,
         plan=plan,
         policy=RetentionPolicy.load(),
-        held=retention.held_cases(request.user)[:200],
+        held=retention.held_cases(signed_in_user(request))[:200],
         form=form,
         can_hold=has_capability(request.user, Capability.LEGAL_HOLD),
     )
@@ -355,7 +356,9 @@ def legal_hold(request: HttpRequest) -> HttpResponse:
             form.add_error("reference", _("この受付番号の事案は見つかりません。"))
         else:
             try:
-                retention.dsr_set_legal_hold(dsr=dsr, hold=data["hold"], reason=data["reason"], actor=request.user)
+                retention.dsr_set_legal_hold(
+                    dsr=dsr, hold=data["hold"], reason=data["reason"], actor=signed_in_user(request)
+                )
             except DomainError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -370,12 +373,12 @@ def legal_hold(request: HttpRequest) -> HttpResponse:
 @require_safe
 @capability_required(Capability.OVERSEE)
 def disposals(request: HttpRequest) -> HttpResponse:
-    records = retention.disposal_records_visible(request.user).order_by("-at", "-id")
+    records = retention.disposal_records_visible(signed_in_user(request)).order_by("-at", "-id")
     page = Paginator(records, 50).get_page(request.GET.get("page"))
     audit.record(
         action="disposal.view",
         actor=request.user,
-        restricted=reports.sees_restricted(request.user),
+        restricted=reports.sees_restricted(signed_in_user(request)),
         data={"page": page.number},
     )
     labels = retention.DisposalCategory.labels
@@ -385,9 +388,13 @@ def disposals(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @capability_required(Capability.OVERSEE)
-def disposals_csv(request: HttpRequest) -> HttpResponse:
-    records = retention.disposal_records_visible(request.user).order_by("at", "id")
-    audit.record(action="export.disposals", actor=request.user, restricted=reports.sees_restricted(request.user))
+def disposals_csv(request: HttpRequest) -> HttpResponseBase:
+    records = retention.disposal_records_visible(signed_in_user(request)).order_by("at", "id")
+    audit.record(
+        action="export.disposals",
+        actor=signed_in_user(request),
+        restricted=reports.sees_restricted(signed_in_user(request)),
+    )
     return csv_export.csv_response(
         filename=csv_export.timestamped("disposal_records"),
         header=exports.DisposalColumns().headers,

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django_stubs_ext import StrOrPromise
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -33,7 +35,7 @@ from requests_portal.forms.staff import (
 from requests_portal.models import DataSubjectRequest, IdDocumentType, IdentityMethod, Status, User
 from requests_portal.permissions import access_dsr_for_staff
 from requests_portal.roles import Access
-from requests_portal.views.access import staff_required
+from requests_portal.views.access import View, signed_in_user, staff_required
 from requests_portal.views.staff.common import case_url
 
 
@@ -87,7 +89,7 @@ class CaseAction:
     refused: Refused = Refused.HIDE
     offered_when: Callable[[DataSubjectRequest, Capabilities], bool] | None = None
     # A rule of the page beyond the workflow's guards (the drafter may not return their draft).
-    also_blocked: Callable[[DataSubjectRequest, Capabilities], str | None] | None = None
+    also_blocked: Callable[[DataSubjectRequest, Capabilities], StrOrPromise | None] | None = None
     form_kwargs: Callable[[DataSubjectRequest, User], dict] = lambda dsr, user: {}
     danger: bool = False
     intro: Any = ""
@@ -105,7 +107,7 @@ class CaseAction:
             return any(refusal is None for refusal in moves.values())
         return bool(moves)
 
-    def blocked(self, dsr: DataSubjectRequest, can: Capabilities) -> str | None:
+    def blocked(self, dsr: DataSubjectRequest, can: Capabilities) -> StrOrPromise | None:
         if self.refused is Refused.EXPLAIN:
             refusals = list(self._moves(dsr, can).values())
             if refusals and None not in refusals:
@@ -115,11 +117,11 @@ class CaseAction:
     def is_available(self, dsr: DataSubjectRequest, can: Capabilities) -> bool:
         return self.offered(dsr, can) and not self.blocked(dsr, can)
 
-    def blocked_reason(self, dsr: DataSubjectRequest, can: Capabilities) -> str | None:
+    def blocked_reason(self, dsr: DataSubjectRequest, can: Capabilities) -> StrOrPromise | None:
         return self.blocked(dsr, can) if self.offered(dsr, can) else None
 
 
-def _drafter_returns_own_draft(dsr: DataSubjectRequest, can: Capabilities) -> str | None:
+def _drafter_returns_own_draft(dsr: DataSubjectRequest, can: Capabilities) -> StrOrPromise | None:
     # Separation of duties: whoever drafted the decision neither approves it (a workflow guard)
     # nor sends it back to themselves.
     if dsr.drafted_by_id is not None and dsr.drafted_by_id == can.user.pk:
@@ -169,7 +171,7 @@ def _perform_message(dsr: DataSubjectRequest, user: User, form: MessageForm) -> 
     )
 
 
-def _reason_form(label: str, help_text: str = "") -> Callable[[DataSubjectRequest, User], dict]:
+def _reason_form(label: StrOrPromise, help_text: StrOrPromise = "") -> Callable[[DataSubjectRequest, User], dict]:
     return lambda dsr, user: {"reason_label": label, "reason_help": help_text}
 
 
@@ -368,19 +370,19 @@ def _action_form(action: CaseAction, dsr: DataSubjectRequest, user: User, data: 
     return action.form_class(data, **action.form_kwargs(dsr, user))
 
 
-def _case_action(action: CaseAction) -> Callable[..., HttpResponse]:
+def _case_action(action: CaseAction) -> View:
     @require_http_methods(["GET", "HEAD", "POST"])
     @staff_required
     def view(request: HttpRequest, public_id: str) -> HttpResponse:
         dsr = access_dsr_for_staff(request.user, public_id, action.access)
-        can = Capabilities.of(dsr, request.user)
+        can = Capabilities.of(dsr, signed_in_user(request))
         if not action.offered(dsr, can):
             messages.warning(request, _("この事案の現在の状態では、この操作はできません。"))
             return redirect(case_url(dsr))
         if reason := action.blocked(dsr, can):
             messages.error(request, reason)
             return redirect(case_url(dsr))
-        form = _action_form(action, dsr, request.user, request.POST if request.method == "POST" else None)
+        form = _action_form(action, dsr, signed_in_user(request), request.POST if request.method == "POST" else None)
         if request.method == "POST":
             added_row = next((p for p in ("withheld", "corrections") if f"add_{p}" in request.POST), None)
             if added_row and isinstance(form, DecisionForm):
@@ -388,7 +390,7 @@ def _case_action(action: CaseAction) -> Callable[..., HttpResponse]:
                 form.add_row(added_row)
             elif form.is_valid():
                 try:
-                    action.perform(dsr, request.user, form)
+                    action.perform(dsr, signed_in_user(request), form)
                 except DecisionInvalid as error:
                     form.apply_errors(error.errors)
                 except DomainError as error:

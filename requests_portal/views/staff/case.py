@@ -15,7 +15,7 @@ from requests_portal.models import EventType, LetterStatus, RequestEvent, Status
 from requests_portal.permissions import access_dsr_for_staff
 from requests_portal.roles import Access
 from requests_portal.selectors import dsr_timeline
-from requests_portal.views.access import staff_required
+from requests_portal.views.access import signed_in_user, staff_required
 from requests_portal.views.staff.actions import CASE_ACTIONS, Capabilities
 from requests_portal.views.staff.common import case_url, safe_next
 from requests_portal.views.staff.documents import package_context
@@ -52,7 +52,7 @@ def staff_dsr_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     dsr = access_dsr_for_staff(request.user, public_id, Access.VIEW)
     audit.record(action="dsr.view", actor=request.user, obj=dsr)
     events = list(dsr_timeline(dsr, for_member=False))
-    can = Capabilities.of(dsr, request.user)
+    can = Capabilities.of(dsr, signed_in_user(request))
     actions = [
         {"action": action, "url": reverse(f"requests_portal:staff_dsr_{action.slug}", args=[dsr.public_id])}
         for action in CASE_ACTIONS.values()
@@ -93,7 +93,7 @@ def staff_dsr_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 def staff_dsr_claim(request: HttpRequest, public_id: str) -> HttpResponse:
     dsr = access_dsr_for_staff(request.user, public_id, Access.HANDLE)
     try:
-        services.dsr_assign(dsr=dsr, assignee=request.user, actor=request.user)
+        services.dsr_assign(dsr=dsr, assignee=signed_in_user(request), actor=signed_in_user(request))
     except DomainError as error:
         messages.error(request, str(error))
     else:
@@ -110,7 +110,7 @@ def staff_dsr_assign(request: HttpRequest, public_id: str) -> HttpResponse:
         messages.error(request, _("担当者を選んでください。"))
         return redirect(case_url(dsr))
     try:
-        services.dsr_assign(dsr=dsr, assignee=form.cleaned_data["assignee"], actor=request.user)
+        services.dsr_assign(dsr=dsr, assignee=form.cleaned_data["assignee"], actor=signed_in_user(request))
     except DomainError as error:
         messages.error(request, str(error))
     else:

@@ -13,7 +13,7 @@ from requests_portal.models import DataSubjectRequest, DocumentCategory
 from requests_portal.permissions import access_dsr_for_staff
 from requests_portal.roles import Access
 from requests_portal.selectors import DISCLOSURE_PACKAGE_KINDS, disclosure_download_until, disclosure_package_refusal
-from requests_portal.views.access import staff_required
+from requests_portal.views.access import signed_in_user, staff_required
 from requests_portal.views.staff.common import case_url
 
 
@@ -42,11 +42,11 @@ def staff_dsr_disclosure_package(request: HttpRequest, public_id: str) -> HttpRe
     form = DisclosurePackageForm(request.POST, request.FILES)
     if not form.is_valid():
         for error in form.errors.get("files", []):
-            messages.error(request, error)
+            messages.error(request, str(error))
         return redirect(back)
     try:
         documents = services.dsr_attach_disclosure_package(
-            dsr=dsr, actor=request.user, files=form.cleaned_data["files"]
+            dsr=dsr, actor=signed_in_user(request), files=form.cleaned_data["files"]
         )
     except (DomainError, uploads.UploadRejected) as error:
         detail = " ".join(error.messages) if isinstance(error, uploads.UploadRejected) else str(error)

@@ -12,7 +12,7 @@ from requests_portal.forms.staff import GrantForm, RevokeForm
 from requests_portal.models import User
 from requests_portal.permissions import access_dsr_for_staff, grant_case_access, revoke_case_access
 from requests_portal.roles import CASE_GRANT_PERMISSION, Access
-from requests_portal.views.access import staff_required
+from requests_portal.views.access import signed_in_user, staff_required
 from requests_portal.views.staff.common import posted
 
 
@@ -20,11 +20,14 @@ from requests_portal.views.staff.common import posted
 @staff_required
 def staff_dsr_access(request: HttpRequest, public_id: str) -> HttpResponse:
     dsr = access_dsr_for_staff(request.user, public_id, Access.APPROVE)
-    form = GrantForm(posted(request), candidates=workspace.grant_candidates(dsr, actor=request.user))
+    form = GrantForm(posted(request), candidates=workspace.grant_candidates(dsr, actor=signed_in_user(request)))
     if request.method == "POST" and form.is_valid():
         try:
             grant_case_access(
-                dsr=dsr, user=form.cleaned_data["user"], access=Access(form.cleaned_data["access"]), actor=request.user
+                dsr=dsr,
+                user=form.cleaned_data["user"],
+                access=Access(form.cleaned_data["access"]),
+                actor=signed_in_user(request),
             )
         except DomainError as error:
             form.add_error(None, str(error))
@@ -51,7 +54,7 @@ def staff_dsr_access_revoke(request: HttpRequest, public_id: str) -> HttpRespons
         messages.error(request, _("取り消す職員を指定してください。"))
     else:
         try:
-            revoke_case_access(dsr=dsr, user=person, actor=request.user)
+            revoke_case_access(dsr=dsr, user=person, actor=signed_in_user(request))
         except DomainError as error:
             messages.error(request, str(error))
         else:

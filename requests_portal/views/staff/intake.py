@@ -12,7 +12,7 @@ from requests_portal.forms.staff import IntakeForm
 from requests_portal.models import DocumentCategory, RequestKind, User
 from requests_portal.roles import Access
 from requests_portal.selectors import queues_for_user
-from requests_portal.views.access import staff_required
+from requests_portal.views.access import signed_in_user, staff_required
 from requests_portal.views.staff.common import case_url, posted, posted_files
 
 
@@ -27,7 +27,7 @@ def intake_kinds(user: User) -> list[str]:
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
 def staff_intake(request: HttpRequest) -> HttpResponse:
-    kinds = intake_kinds(request.user)
+    kinds = intake_kinds(signed_in_user(request))
     if not kinds:
         raise Http404
     form = IntakeForm(posted(request), posted_files(request), kinds=kinds)
@@ -36,11 +36,11 @@ def staff_intake(request: HttpRequest) -> HttpResponse:
             # The scanned form is checked and stored first (unattached); dsr_submit attaches it.
             # Should the submission fail, the unattached upload is purged by the housekeeping task.
             documents = [
-                uploads.accept_upload(scanned, owner=request.user, category=DocumentCategory.SCANNED_FORM)
+                uploads.accept_upload(scanned, owner=signed_in_user(request), category=DocumentCategory.SCANNED_FORM)
                 for scanned in [form.cleaned_data["scanned_form"]]
                 if scanned
             ]
-            dsr = services.dsr_submit(actor=request.user, documents=documents, **form.service_kwargs())
+            dsr = services.dsr_submit(actor=signed_in_user(request), documents=documents, **form.service_kwargs())
         except uploads.UploadRejected as error:
             form.add_error("scanned_form", error)
         except DomainError as error:

@@ -1,5 +1,7 @@
 """The staff home page and the case queue: filters, saved filters and bulk assignment."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -16,7 +18,7 @@ from requests_portal.forms.staff import BulkAssignForm, SavedFilterForm
 from requests_portal.models import OPEN_STATUSES, Status
 from requests_portal.roles import Access
 from requests_portal.selectors import dsr_status_counts, dsr_visible_to_staff, queues_for_user
-from requests_portal.views.access import staff_required
+from requests_portal.views.access import signed_in_user, staff_required
 from requests_portal.views.staff.common import safe_next
 from requests_portal.views.staff.intake import intake_kinds
 
@@ -34,14 +36,14 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         rows = [(status, Status(status).label, counts.get(status, 0)) for status in Status.values]
         rows = [row for row in rows if row[0] in OPEN_STATUSES]
         queues.append({"queue": queue, "rows": rows, "open_total": sum(n for _s, _label, n in rows)})
-    mine = visible.filter(assignee=request.user, status__in=OPEN_STATUSES).count()
+    mine = visible.filter(assignee=signed_in_user(request), status__in=OPEN_STATUSES).count()
     approvable = dsr_visible_to_staff(request.user, Access.APPROVE).filter(status=Status.AWAITING_APPROVAL)
     context = {
         "queues": queues,
         "mine": mine,
-        "to_approve": approvable.exclude(drafted_by=request.user).count(),
+        "to_approve": approvable.exclude(drafted_by=signed_in_user(request)).count(),
         "can_approve": bool(queues_for_user(request.user, Access.APPROVE)),
-        "can_intake": bool(intake_kinds(request.user)),
+        "can_intake": bool(intake_kinds(signed_in_user(request))),
     }
     return render(request, "requests_portal/staff/home.html", context)
 
@@ -58,11 +60,11 @@ def _page_size(request: HttpRequest) -> int:
 @require_safe
 @staff_required
 def staff_queue(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = signed_in_user(request)
     visible = dsr_visible_to_staff(user)
     queues = queues_for_user(user)
     handlers = workspace.handlers_for_queues(queue.pk for queue in queues)
-    filter_kwargs = {"user": user, "queues": queues, "handlers": handlers}
+    filter_kwargs: dict[str, Any] = {"user": user, "queues": queues, "handlers": handlers}
     filterset = QueueFilter(request.GET, queryset=visible, **filter_kwargs)
     if filterset.search_refused:
         # Take the number out of the address bar, the page and every link built from the query.
@@ -109,18 +111,18 @@ def staff_queue_bulk_assign(request: HttpRequest) -> HttpResponse:
     form = BulkAssignForm(request.POST, handlers=handlers)
     if not form.is_valid():
         for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+            for message in errors:
+                messages.error(request, str(message))
         return HttpResponseRedirect(queue_url)
     selected, assignee = form.cleaned_data["cases"], form.cleaned_data["assignee"]
     if len(selected) > workspace.BULK_ASSIGN_INLINE_LIMIT:
         job = jobs.job_start(
             kind=workspace.BulkAssignJob.kind,
-            actor=request.user,
+            actor=signed_in_user(request),
             params={"public_ids": selected, "assignee_id": assignee.pk if assignee else None},
         )
         return redirect("requests_portal:oversight_job", public_id=job.public_id)
-    result = workspace.dsr_bulk_assign(actor=request.user, public_ids=selected, assignee=assignee)
+    result = workspace.dsr_bulk_assign(actor=signed_in_user(request), public_ids=selected, assignee=assignee)
     if result.assigned:
         messages.success(request, _("%(count)d 件の担当者を変更しました。") % {"count": len(result.assigned)})
     if result.refused or result.not_found:
@@ -139,7 +141,9 @@ def staff_saved_filter_create(request: HttpRequest) -> HttpResponse:
     query = request.POST.get("query", "")
     if form.is_valid():
         try:
-            saved = workspace.saved_filter_save(user=request.user, name=form.cleaned_data["name"], query=query)
+            saved = workspace.saved_filter_save(
+                user=signed_in_user(request), name=form.cleaned_data["name"], query=query
+            )
         except DomainError as error:
             messages.error(request, str(error))
         else:
@@ -147,14 +151,14 @@ def staff_saved_filter_create(request: HttpRequest) -> HttpResponse:
             query = saved.query
     else:
         for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+            for message in errors:
+                messages.error(request, str(message))
     return HttpResponseRedirect(f"{reverse('requests_portal:staff_queue')}?{workspace.clean_filter_query(query)}")
 
 
 @require_POST
 @staff_required
 def staff_saved_filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    workspace.saved_filter_delete(user=request.user, pk=pk)
+    workspace.saved_filter_delete(user=signed_in_user(request), pk=pk)
     messages.success(request, _("保存した検索条件を削除しました。"))
     return redirect("requests_portal:staff_queue")

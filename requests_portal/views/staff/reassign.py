@@ -8,7 +8,7 @@ from requests_portal import jobs, workspace
 from requests_portal.forms.staff import ReassignAllForm
 from requests_portal.roles import Access
 from requests_portal.selectors import queues_for_user
-from requests_portal.views.access import staff_required
+from requests_portal.views.access import signed_in_user, staff_required
 from requests_portal.views.staff.common import posted
 
 
@@ -25,7 +25,7 @@ def staff_reassign(request: HttpRequest) -> HttpResponse:
         chosen = form.cleaned_data["assignee"]
         job = jobs.job_start(
             kind=workspace.BulkAssignJob.kind,
-            actor=request.user,
+            actor=signed_in_user(request),
             params={
                 "from_assignee_id": int(form.cleaned_data["from_assignee"]),
                 "assignee_id": None if chosen == "none" else int(chosen),
