@@ -30,6 +30,7 @@
   live.setAttribute("aria-live", "polite");
   form.appendChild(live);
 
+  document.documentElement.classList.add("has-js");
   Array.prototype.forEach.call(form.querySelectorAll(".js-only"), function (el) { el.hidden = false; });
 
   function field(row, key) { return row.querySelector('input[name$="-' + key + '"]'); }
