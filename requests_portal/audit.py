@@ -462,6 +462,7 @@ AUDIT_ACTION_GROUPS: tuple[tuple[str, Any, dict[str, Any]], ...] = (
             "document.download": gettext_lazy("書類のダウンロード"),
             "document.upload": gettext_lazy("書類のアップロード"),
             "document.discard": gettext_lazy("提出前の書類の削除"),
+            "document.mask": gettext_lazy("書類のマスキング"),
         },
     ),
     ("queue.", gettext_lazy("事案一覧の表示"), {"queue.view": gettext_lazy("事案一覧の表示")}),

@@ -290,6 +290,12 @@ def documents_for_member(user: object) -> QuerySet[Document]:
     return current.filter(package | (~Q(category=DocumentCategory.DISCLOSURE_PACKAGE) & Q(owner_id=own_pk)))
 
 
+def quarantined_documents() -> QuerySet[Document]:
+    """Documents that must be masked first and are not yet: nobody downloads, attaches or verifies
+    identity on them until a handler has masked them (健康保険法第194条の2; docs/legal.md)."""
+    return Document.objects.filter(requires_masking=True, masking_confirmed_at__isnull=True, purged_at__isnull=True)
+
+
 def documents_filed_by_others(user: object, dsr: DataSubjectRequest) -> int:
     """How many of the case's requester documents another party (the principal or the agent)
     submitted: the member's case page says they exist, without opening them."""

@@ -12,6 +12,14 @@ from .cases import DataSubjectRequest
 from .choices import DocumentCategory, LetterKind, LetterStatus
 
 
+class MaskingPurpose(models.TextChoices):
+    """Why parts of an identity document were blacked out (健康保険法第194条の2; 番号法第20条)."""
+
+    INSURER_NUMBER = "insurer_number", _("保険者番号等")
+    MY_NUMBER = "my_number", _("個人番号")
+    OTHER = "other", _("その他")
+
+
 class Document(models.Model):
     """An uploaded file, kept encrypted in private storage under a random name.
 
@@ -37,6 +45,8 @@ class Document(models.Model):
     masking_confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    masking_rectangles = models.PositiveSmallIntegerField(null=True, blank=True)
+    masking_purpose = models.CharField(max_length=20, blank=True, choices=MaskingPurpose.choices)
     uploaded_at = models.DateTimeField(default=timezone.now)
     purge_after = models.DateTimeField(null=True, blank=True)
     purged_at = models.DateTimeField(null=True, blank=True)

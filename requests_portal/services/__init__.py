@@ -31,8 +31,10 @@ from requests_portal.services.handling import (
     dsr_start_review,
 )
 from requests_portal.services.intake import dsr_submit, queue_for_kind
+from requests_portal.services.masking import MaskRectangle, dsr_mask_document
 
 __all__ = [
+    "MaskRectangle",
     "decision_payload",
     "disclosure_packages_follow_notice",
     "dsr_answer_amendment",
@@ -43,6 +45,7 @@ __all__ = [
     "dsr_draft_decision",
     "dsr_extend",
     "dsr_mark_notified",
+    "dsr_mask_document",
     "dsr_post_message",
     "dsr_record_file_download",
     "dsr_record_identity",

@@ -30,6 +30,7 @@ from requests_portal.models import (
 )
 from requests_portal.notifications import notify_member
 from requests_portal.permissions import can_handle_dsr, is_member_party
+from requests_portal.selectors import quarantined_documents
 from requests_portal.services.checks import reject_my_numbers, require_handler
 from requests_portal.text import normalize_line, normalize_text
 
@@ -111,6 +112,8 @@ def dsr_record_identity(
         raise DomainError(_("この状態では本人確認を記録できません。"))
     if locked.identity_by_reauth:
         raise DomainError(_("この請求はポータルでの再認証により本人確認済みです。改めて記録する必要はありません。"))
+    if result == IdentityResult.VERIFIED and quarantined_documents().filter(dsr=locked).exists():
+        raise DomainError(_("マスキングが済んでいない書類があります。先にマスキングをしてください。"))
     now = timezone.now()
     locked.identity_method, locked.identity_result, locked.id_doc_type = method, result, id_doc_type
     locked.identity_verified_at, locked.identity_verified_by = now, actor

@@ -1,7 +1,18 @@
 from django.urls import path
 
 from requests_portal.views import audit_log
-from requests_portal.views.staff import actions, case, documents, grants, grants_roles, intake, queue, reassign, roster
+from requests_portal.views.staff import (
+    actions,
+    case,
+    documents,
+    grants,
+    grants_roles,
+    intake,
+    masking,
+    queue,
+    reassign,
+    roster,
+)
 
 urlpatterns = [
     path("staff/", queue.staff_home, name="staff_home"),
@@ -24,6 +35,12 @@ urlpatterns = [
         path(f"staff/cases/<uuid:public_id>/{slug}/", view, name=f"staff_dsr_{slug}")
         for slug, view in actions.ACTION_VIEWS.items()
     ],
+    path("staff/documents/<uuid:public_id>/masking/", masking.staff_document_masking, name="staff_document_masking"),
+    path(
+        "staff/documents/<uuid:public_id>/masking/page/<int:page>.png",
+        masking.staff_document_masking_page,
+        name="staff_document_masking_page",
+    ),
     path("staff/reassign/", reassign.staff_reassign, name="staff_reassign"),
     path("staff/roster/", roster.staff_roster_import, name="staff_roster_import"),
     path("staff/role-grants/", grants_roles.staff_role_grants, name="staff_role_grants"),

@@ -63,6 +63,8 @@ def document_download(request: HttpRequest, public_id: str) -> HttpResponse:
         if is_staff_user(request.user)
         else documents_for_member(request.user)
     )
+    # A document awaiting masking is seen only on the masking screen (selectors.quarantined_documents).
+    reachable = reachable.exclude(requires_masking=True, masking_confirmed_at__isnull=True)
     documents = reachable.filter(public_id=public_id, dsr__in=_visible_cases(request))
     document = documents.select_related("dsr", "dsr__queue").first()
     if document is None:
