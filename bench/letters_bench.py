@@ -109,7 +109,7 @@ def make_cases(n: int, base: date, open_share: float) -> None:
         batch_size=2000,
     )  # fmt: skip
     open_statuses = [Status.SUBMITTED, Status.VERIFYING, Status.IN_REVIEW, Status.AWAITING_APPROVAL, Status.DECIDED,
-                     Status.AWAITING_REQUESTER]  # fmt: skip
+                     Status.AWAITING_AMENDMENT]  # fmt: skip
     # Most cases of a long-running portal are closed; `open_share` of them are in progress.
     open_slots = round(1000 * open_share)
     statuses = [open_statuses[i % len(open_statuses)] for i in range(open_slots)]
@@ -131,7 +131,7 @@ def make_cases(n: int, base: date, open_share: float) -> None:
                 received_at=received,
                 complete_at=received,
                 due_date=due,
-                paused_at=received + timedelta(days=2) if status == Status.AWAITING_REQUESTER else None,
+                paused_at=received + timedelta(days=2) if status == Status.AWAITING_AMENDMENT else None,
             )
         )
         if len(rows) == 5000:

@@ -102,7 +102,7 @@ STAFF_KINDS = (
 )
 MEMBER_KINDS = (ReminderKind.AMENDMENT_WAIT, ReminderKind.AMENDMENT_CLOSING)
 # A paused case (補正待ち) is not running against its target date.
-_RUNNING = sorted(UNANSWERED_STATUSES - {Status.AWAITING_REQUESTER})
+_RUNNING = sorted(UNANSWERED_STATUSES - {Status.AWAITING_AMENDMENT})
 
 
 @dataclass(frozen=True)
@@ -226,7 +226,7 @@ def _member_recipient(
 
 def _member_candidates(today: date) -> list[_Candidate]:
     waiting = (
-        DataSubjectRequest.objects.filter(status=Status.AWAITING_REQUESTER, paused_at__isnull=False)
+        DataSubjectRequest.objects.filter(status=Status.AWAITING_AMENDMENT, paused_at__isnull=False)
         .annotate(
             filer_is_staff=_is_role_holder("filed_by_id"),
             login=_member_login(),
@@ -442,7 +442,7 @@ def amendment_expiry_sweep(*, now: datetime | None = None) -> int:
         return 0
     today = timezone.localdate(now or timezone.now())
     expired = list(
-        DataSubjectRequest.objects.filter(status=Status.AWAITING_REQUESTER)
+        DataSubjectRequest.objects.filter(status=Status.AWAITING_AMENDMENT)
         .annotate(reply_due=_latest_reply_due())
         .filter(Q(reply_due__lte=today - timedelta(days=days)))
         .select_related("queue", "member")

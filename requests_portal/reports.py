@@ -81,7 +81,7 @@ DASHBOARD_TABLES = (
 STAGES = (
     Status.SUBMITTED,
     Status.VERIFYING,
-    Status.AWAITING_REQUESTER,
+    Status.AWAITING_AMENDMENT,
     Status.IN_REVIEW,
     Status.AWAITING_APPROVAL,
     Status.DECIDED,
@@ -731,7 +731,7 @@ def _open_by_stage(cases: QuerySet[DataSubjectRequest], today: date) -> Table:
 
 def _overdue_by_assignee(cases: QuerySet[DataSubjectRequest], today: date) -> Table:
     """Unanswered, not paused, past the target date: per assignee (1 query)."""
-    overdue_statuses = sorted(s for s in UNANSWERED_STATUSES if s != Status.AWAITING_REQUESTER)
+    overdue_statuses = sorted(s for s in UNANSWERED_STATUSES if s != Status.AWAITING_AMENDMENT)
     rows_in = (
         cases.filter(status__in=overdue_statuses, due_date__lt=today)
         .values("assignee_id", "assignee__display_name", "assignee__email")
@@ -786,7 +786,7 @@ def _extensions_and_pauses(
 ) -> Table:
     """Extensions and 補正 requests made per month (1 query on the timeline)."""
     is_extension = Q(event_type=EventType.EXTENDED)
-    is_pause = Q(event_type=EventType.STATUS_CHANGED, to_status=Status.AWAITING_REQUESTER)
+    is_pause = Q(event_type=EventType.STATUS_CHANGED, to_status=Status.AWAITING_AMENDMENT)
     # Only cases open at some point of the period can have events in it; narrowing the subquery
     # this way lets the (dsr, at) index do the work.
     active = cases.filter(

@@ -59,11 +59,11 @@ S, A = Status, Actor
 RULES: tuple[Rule, ...] = (
     _rule(S.SUBMITTED, S.VERIFYING, A.HANDLER),
     _rule(S.VERIFYING, S.IN_REVIEW, A.HANDLER),
-    _rule(S.VERIFYING, S.AWAITING_REQUESTER, A.HANDLER),
+    _rule(S.VERIFYING, S.AWAITING_AMENDMENT, A.HANDLER),
     _rule(S.VERIFYING, S.REJECTED, A.HANDLER, needs_note=True),
-    _rule(S.IN_REVIEW, S.AWAITING_REQUESTER, A.HANDLER),
-    _rule(S.AWAITING_REQUESTER, S.VERIFYING, A.MEMBER, A.HANDLER),
-    _rule(S.AWAITING_REQUESTER, S.IN_REVIEW, A.MEMBER, A.HANDLER),
+    _rule(S.IN_REVIEW, S.AWAITING_AMENDMENT, A.HANDLER),
+    _rule(S.AWAITING_AMENDMENT, S.VERIFYING, A.MEMBER, A.HANDLER),
+    _rule(S.AWAITING_AMENDMENT, S.IN_REVIEW, A.MEMBER, A.HANDLER),
     _rule(S.IN_REVIEW, S.AWAITING_APPROVAL, A.HANDLER),
     _rule(S.AWAITING_APPROVAL, S.DECIDED, A.APPROVER),
     _rule(S.AWAITING_APPROVAL, S.IN_REVIEW, A.APPROVER, needs_note=True),
@@ -75,7 +75,7 @@ RULES: tuple[Rule, ...] = (
     # when the co-op's policy says so.
     _rule(S.SUBMITTED, S.WITHDRAWN, A.MEMBER, A.HANDLER),
     _rule(S.VERIFYING, S.WITHDRAWN, A.MEMBER, A.HANDLER),
-    _rule(S.AWAITING_REQUESTER, S.WITHDRAWN, A.MEMBER, A.HANDLER, A.SYSTEM),
+    _rule(S.AWAITING_AMENDMENT, S.WITHDRAWN, A.MEMBER, A.HANDLER, A.SYSTEM),
     _rule(S.IN_REVIEW, S.WITHDRAWN, A.MEMBER, A.HANDLER),
     _rule(S.AWAITING_APPROVAL, S.WITHDRAWN, A.MEMBER, A.HANDLER),
 )
@@ -143,10 +143,10 @@ def _apply_clock(dsr: DataSubjectRequest, source: Status, target: Status, actor:
     """Pause, resume, close and reopen effects; returns the extra fields to save."""
     now = timezone.now()
     changed: list[str] = []
-    if target == Status.AWAITING_REQUESTER:
+    if target == Status.AWAITING_AMENDMENT:
         dsr.paused_at = now
         changed.append("paused_at")
-    if source == Status.AWAITING_REQUESTER and dsr.paused_at is not None:
+    if source == Status.AWAITING_AMENDMENT and dsr.paused_at is not None:
         days = deadlines.paused_days_between(timezone.localdate(dsr.paused_at), timezone.localdate(now))
         dsr.paused_days_total += days
         if dsr.extended_due_date is not None:

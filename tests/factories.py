@@ -113,7 +113,7 @@ def advance(dsr: DataSubjectRequest, target: str, *, handler: User, approver: Us
             dsr=dsr, actor=handler, method=IdentityMethod.PHONE, result=IdentityResult.NOT_VERIFIED
         )
         return services.dsr_reject_identity(dsr=dsr, actor=handler, reason="確認できませんでした")
-    if target == Status.AWAITING_REQUESTER:
+    if target == Status.AWAITING_AMENDMENT:
         return services.dsr_request_amendment(
             dsr=dsr,
             actor=handler,

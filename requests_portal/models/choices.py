@@ -66,7 +66,9 @@ class SuspensionGround(models.TextChoices):
 class Status(models.TextChoices):
     SUBMITTED = "submitted", _("受付済み")
     VERIFYING = "verifying", _("本人確認中")
-    AWAITING_REQUESTER = "awaiting_requester", _("補正待ち")
+    # 補正待ち. Stored as "awaiting_requester", the value from before the name: the append-only audit
+    # trail and old timeline events record it (docs/architecture.md#names).
+    AWAITING_AMENDMENT = "awaiting_requester", _("補正待ち")
     IN_REVIEW = "in_review", _("審査中")
     AWAITING_APPROVAL = "awaiting_approval", _("決裁待ち")
     DECIDED = "decided", _("決定済み")
@@ -77,7 +79,7 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = frozenset(
-    {Status.SUBMITTED, Status.VERIFYING, Status.AWAITING_REQUESTER, Status.IN_REVIEW, Status.AWAITING_APPROVAL}
+    {Status.SUBMITTED, Status.VERIFYING, Status.AWAITING_AMENDMENT, Status.IN_REVIEW, Status.AWAITING_APPROVAL}
 )
 # A case whose answer is decided but not yet sent still counts against the deadline.
 UNANSWERED_STATUSES = OPEN_STATUSES | {Status.DECIDED}

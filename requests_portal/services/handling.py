@@ -76,7 +76,7 @@ def dsr_start_review(*, dsr: DataSubjectRequest, actor: User) -> DataSubjectRequ
     Raises DomainError when identity is not yet complete."""
     require_handler(actor, dsr)
     # Checked under the row lock: a case that has meanwhile gone to 補正待ち must not leave it
-    # through this door (AWAITING_REQUESTER→IN_REVIEW is also a handler's move in the table).
+    # through this door (AWAITING_AMENDMENT→IN_REVIEW is also a handler's move in the table).
     locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
     if locked.status != Status.VERIFYING or not locked.identity_complete:
         raise DomainError(_("本人確認が完了していないため、審査を開始できません。"))
@@ -108,7 +108,7 @@ def dsr_record_identity(
     authority_doc_type = normalize_line(authority_doc_type)
     reject_my_numbers([authority_doc_type], where=pgettext("where a My Number was found", "書類の種類"))
     locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
-    if locked.status not in (Status.SUBMITTED, Status.VERIFYING, Status.AWAITING_REQUESTER):
+    if locked.status not in (Status.SUBMITTED, Status.VERIFYING, Status.AWAITING_AMENDMENT):
         raise DomainError(_("この状態では本人確認を記録できません。"))
     if locked.identity_by_reauth:
         raise DomainError(_("この請求はポータルでの再認証により本人確認済みです。改めて記録する必要はありません。"))
@@ -157,7 +157,7 @@ def dsr_request_amendment(
         dsr=dsr, author=actor, direction=MessageDirection.TO_MEMBER, body=message, reply_due_date=reply_due_date
     )
     event = workflow.transition(
-        dsr, to=Status.AWAITING_REQUESTER, actor=actor, extra={"message_id": msg.pk, "reply_due": str(reply_due_date)}
+        dsr, to=Status.AWAITING_AMENDMENT, actor=actor, extra={"message_id": msg.pk, "reply_due": str(reply_due_date)}
     )
     letter_create(
         dsr=dsr,
@@ -177,7 +177,7 @@ def dsr_request_amendment(
 
 def _resume_target(dsr: DataSubjectRequest) -> Status:
     paused = (
-        dsr.events.filter(event_type=EventType.STATUS_CHANGED, to_status=Status.AWAITING_REQUESTER)
+        dsr.events.filter(event_type=EventType.STATUS_CHANGED, to_status=Status.AWAITING_AMENDMENT)
         .order_by("-at", "-id")
         .values_list("from_status", flat=True)
         .first()

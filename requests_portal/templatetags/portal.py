@@ -18,7 +18,7 @@ _BADGE: dict[str, str] = {
     Status.VERIFYING: "open",
     Status.IN_REVIEW: "open",
     Status.AWAITING_APPROVAL: "open",
-    Status.AWAITING_REQUESTER: "waiting",
+    Status.AWAITING_AMENDMENT: "waiting",
     Status.DECIDED: "done",
     Status.NOTIFIED: "done",
     Status.CLOSED: "muted",

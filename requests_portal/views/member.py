@@ -74,7 +74,7 @@ def member_home(request: HttpRequest) -> HttpResponse:
     cases = dsr_list_for_member_home(request.user)
     page = Paginator(cases, MEMBER_HOME_PAGE_SIZE).get_page(request.GET.get("page"))
     # Every case waiting for the member, whichever page it is on.
-    waiting = list(cases.filter(status=Status.AWAITING_REQUESTER))
+    waiting = list(cases.filter(status=Status.AWAITING_AMENDMENT))
     context = {
         "cases": page.object_list,
         "page": page,
@@ -257,7 +257,7 @@ def dsr_submitted(request: HttpRequest, public_id: str) -> HttpResponse:
 STATUS_EXPLANATIONS: dict[str, StrOrPromise] = {
     Status.SUBMITTED: _("ご請求を受け付けました。担当者が内容を確認します。"),
     Status.VERIFYING: _("ご本人であること（代理人の場合は代理権）を確認しています。"),
-    Status.AWAITING_REQUESTER: _(
+    Status.AWAITING_AMENDMENT: _(
         "書類の追加などをお願いしています（補正）。下の「補正のお願い」をご確認ください。"
         "ご回答をいただくまで、回答予定日の計算は止まっています。"
     ),
@@ -316,7 +316,7 @@ def case_page_context(request: HttpRequest, dsr: DataSubjectRequest, **forms: ob
     # The co-op's disclosure packages get their own list, with the last day to download them.
     packages = [d for d in documents if d.category == DocumentCategory.DISCLOSURE_PACKAGE]
     documents = [d for d in documents if d.category != DocumentCategory.DISCLOSURE_PACKAGE]
-    awaiting = dsr.status == Status.AWAITING_REQUESTER
+    awaiting = dsr.status == Status.AWAITING_AMENDMENT
     amendment_form = forms.get("amendment_form") or (AmendmentReplyForm() if awaiting else None)
     return {
         "dsr": dsr,
@@ -374,7 +374,7 @@ def dsr_message(request: HttpRequest, public_id: str) -> HttpResponse:
 @member_required
 def dsr_amend(request: HttpRequest, public_id: str) -> HttpResponse:
     dsr = access_dsr_for_member(request.user, public_id)
-    if dsr.status != Status.AWAITING_REQUESTER:
+    if dsr.status != Status.AWAITING_AMENDMENT:
         messages.info(request, _("現在、補正のお願いはありません。"))
         return redirect("requests_portal:member_dsr_detail", public_id=dsr.public_id)
     data = request.POST.copy()

@@ -16,10 +16,10 @@ def test_moves_follow_the_table_and_report_the_guards(member, ga_staff):
     DataSubjectRequest.objects.filter(pk=dsr.pk).update(status=Status.VERIFYING, identity_result="")
     dsr.refresh_from_db()
     moves = allowed_moves(dsr, ga_staff)
-    assert set(moves) == {Status.IN_REVIEW, Status.AWAITING_REQUESTER, Status.REJECTED, Status.WITHDRAWN}
+    assert set(moves) == {Status.IN_REVIEW, Status.AWAITING_AMENDMENT, Status.REJECTED, Status.WITHDRAWN}
     assert moves[Status.IN_REVIEW] == "本人確認が完了していません。"
     assert moves[Status.REJECTED] is not None  # nothing recorded as unverifiable yet
-    assert moves[Status.AWAITING_REQUESTER] is None
+    assert moves[Status.AWAITING_AMENDMENT] is None
     DataSubjectRequest.objects.filter(pk=dsr.pk).update(identity_result=IdentityResult.VERIFIED)
     dsr.refresh_from_db()
     assert allowed_moves(dsr, ga_staff)[Status.IN_REVIEW] is None

@@ -109,7 +109,7 @@ def test_document_check_needs_document_type(dsr, ga_staff):
 
 
 def test_amendment_pauses_and_answer_resumes(member, ga_staff, supervisor):
-    dsr = advance(submit(member), Status.AWAITING_REQUESTER, handler=ga_staff, approver=supervisor)
+    dsr = advance(submit(member), Status.AWAITING_AMENDMENT, handler=ga_staff, approver=supervisor)
     assert dsr.paused_at is not None
     assert Letter.objects.filter(dsr=dsr, kind=LetterKind.AMENDMENT_REQUEST).count() == 1
     services.dsr_answer_amendment(dsr=dsr, actor=member, message="書類を送りました。")

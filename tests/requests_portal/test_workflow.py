@@ -61,7 +61,7 @@ def test_table_matches_architecture_diagram():
     assert TRANSITIONS[Status.SUBMITTED] == {Status.VERIFYING, Status.WITHDRAWN}
     assert TRANSITIONS[Status.AWAITING_APPROVAL] == {Status.DECIDED, Status.IN_REVIEW, Status.WITHDRAWN}
     assert TRANSITIONS[Status.WITHDRAWN] == frozenset()
-    for open_status in (Status.SUBMITTED, Status.VERIFYING, Status.AWAITING_REQUESTER, Status.IN_REVIEW):
+    for open_status in (Status.SUBMITTED, Status.VERIFYING, Status.AWAITING_AMENDMENT, Status.IN_REVIEW):
         assert Status.WITHDRAWN in TRANSITIONS[open_status]
 
 
@@ -112,7 +112,7 @@ def test_pause_moves_due_date_and_closing_stamps(member, ga_staff, supervisor, t
     time_machine.move_to("2026-01-05 10:00 +09:00", tick=False)
     dsr = advance(submit(member), Status.VERIFYING, handler=ga_staff, approver=supervisor)
     assert str(dsr.due_date) == "2026-01-19"
-    transition(dsr, to=Status.AWAITING_REQUESTER, actor=ga_staff)
+    transition(dsr, to=Status.AWAITING_AMENDMENT, actor=ga_staff)
     assert dsr.paused_at is not None
     time_machine.move_to("2026-01-08 15:00 +09:00", tick=False)
     transition(dsr, to=Status.VERIFYING, actor=member)

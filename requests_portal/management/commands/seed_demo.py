@@ -89,7 +89,7 @@ CASES = (
     DemoCase(RequestKind.DISCLOSURE, Status.SUBMITTED, 1, 0, summary="共済契約に関する記録の開示"),
     DemoCase(RequestKind.PURPOSE_NOTICE, Status.VERIFYING, 3, 1, summary="給与控除情報の利用目的"),
     DemoCase(
-        RequestKind.CORRECTION, Status.AWAITING_REQUESTER, 6, 2, RequesterType.APPOINTED_AGENT, summary="住所の訂正"
+        RequestKind.CORRECTION, Status.AWAITING_AMENDMENT, 6, 2, RequesterType.APPOINTED_AGENT, summary="住所の訂正"
     ),
     DemoCase(RequestKind.SUSPENSION, Status.IN_REVIEW, 9, 3, summary="ダイレクトメール送付の停止"),
     DemoCase(RequestKind.PROVISION_RECORDS, Status.AWAITING_APPROVAL, 11, 0, summary="職域への提供記録"),
@@ -281,7 +281,7 @@ class Command(BaseCommand):
                 dsr=dsr, actor=handler, reason="送付された書類の氏名が組合員名簿と一致しませんでした。"
             )
             return
-        if target == Status.AWAITING_REQUESTER:
+        if target == Status.AWAITING_AMENDMENT:
             services.dsr_request_amendment(
                 dsr=dsr,
                 actor=handler,

@@ -222,14 +222,14 @@ def _one_case(
                 actor=handler,
                 event_type=EventType.STATUS_CHANGED,
                 from_status=Status.IN_REVIEW,
-                to_status=Status.AWAITING_REQUESTER,
+                to_status=Status.AWAITING_AMENDMENT,
             )
         )
         events.append(
             RequestEvent(
                 at=paused_at + timedelta(days=paused_days),
                 event_type=EventType.STATUS_CHANGED,
-                from_status=Status.AWAITING_REQUESTER,
+                from_status=Status.AWAITING_AMENDMENT,
                 to_status=Status.IN_REVIEW,
             )
         )

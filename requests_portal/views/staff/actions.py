@@ -193,7 +193,7 @@ CASE_ACTIONS: dict[str, CaseAction] = {
             offered_when=lambda dsr, can: (
                 can.can_handle
                 and not dsr.identity_by_reauth
-                and dsr.status in (Status.SUBMITTED, Status.VERIFYING, Status.AWAITING_REQUESTER)
+                and dsr.status in (Status.SUBMITTED, Status.VERIFYING, Status.AWAITING_AMENDMENT)
             ),
             perform=_perform_identity,
             success=gettext_lazy("本人確認の結果を記録しました。"),
@@ -220,7 +220,7 @@ CASE_ACTIONS: dict[str, CaseAction] = {
             button=gettext_lazy("補正をお願いする（期限を停止）"),
             access=Access.HANDLE,
             form_class=AmendmentRequestForm,
-            moves=_moves(Status.AWAITING_REQUESTER),
+            moves=_moves(Status.AWAITING_AMENDMENT),
             perform=lambda dsr, user, form: services.dsr_request_amendment(
                 dsr=dsr,
                 actor=user,

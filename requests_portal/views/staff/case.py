@@ -27,9 +27,9 @@ def _deadline_history(events: list[RequestEvent]) -> list[dict]:
     """Pauses (補正待ち) and extensions, in order, from the timeline."""
     history = []
     for event in events:
-        if event.event_type == EventType.STATUS_CHANGED and event.to_status == Status.AWAITING_REQUESTER:
+        if event.event_type == EventType.STATUS_CHANGED and event.to_status == Status.AWAITING_AMENDMENT:
             history.append({"kind": "pause", "at": event.at, "actor": event.actor, "note": event.note})
-        elif event.event_type == EventType.STATUS_CHANGED and event.from_status == Status.AWAITING_REQUESTER:
+        elif event.event_type == EventType.STATUS_CHANGED and event.from_status == Status.AWAITING_AMENDMENT:
             history.append({"kind": "resume", "at": event.at, "actor": event.actor, "note": event.note})
         elif event.event_type == EventType.EXTENDED and (event.extra or {}).get("to"):
             extra = event.extra

@@ -47,7 +47,7 @@ RUNNING_STATUSES = (
     Status.AWAITING_APPROVAL,
     Status.DECIDED,
 )
-STATUS_CYCLE = (*RUNNING_STATUSES, Status.AWAITING_REQUESTER, Status.NOTIFIED, Status.CLOSED)
+STATUS_CYCLE = (*RUNNING_STATUSES, Status.AWAITING_AMENDMENT, Status.NOTIFIED, Status.CLOSED)
 
 
 def make_cases(n: int, *, base: date, staff: Staff) -> list[DataSubjectRequest]:
@@ -77,7 +77,7 @@ def make_cases(n: int, *, base: date, staff: Staff) -> list[DataSubjectRequest]:
             assignee = staff.auditor  # may read, not work, the case: never reminded as assignee
         else:
             assignee = staff.handlers[i % 4]
-        paused = at(base + timedelta(days=i % 5), 11) if status == Status.AWAITING_REQUESTER else None
+        paused = at(base + timedelta(days=i % 5), 11) if status == Status.AWAITING_AMENDMENT else None
         number = next(_references)
         rows.append(
             DataSubjectRequest(

@@ -97,7 +97,7 @@ def test_no_deadline_mail_at_night(member, ga_staff, supervisor, settings):
 @pytest.mark.django_db
 def test_paused_and_answered_cases_get_no_deadline_reminders(member, ga_staff, supervisor):
     paused = submit(member)
-    advance(paused, Status.AWAITING_REQUESTER, handler=ga_staff, approver=supervisor)
+    advance(paused, Status.AWAITING_AMENDMENT, handler=ga_staff, approver=supervisor)
     answered = submit(member)
     advance(answered, Status.NOTIFIED, handler=ga_staff, approver=supervisor)
     for dsr in (paused, answered):
@@ -139,7 +139,7 @@ def test_art39_mark_passing_without_a_decision_alerts_supervisors_once(member, g
 @pytest.mark.django_db
 def test_member_is_reminded_seven_days_into_a_correction_wait(member, ga_staff, supervisor):
     dsr = submit(member)
-    advance(dsr, Status.AWAITING_REQUESTER, handler=ga_staff, approver=supervisor)
+    advance(dsr, Status.AWAITING_AMENDMENT, handler=ga_staff, approver=supervisor)
     _move(dsr, paused_at=at(date(2026, 6, 1), 14))
     _sweep_on(date(2026, 6, 7))
     assert not _keys(recipient=member)
@@ -155,7 +155,7 @@ def test_member_is_reminded_seven_days_into_a_correction_wait(member, ga_staff, 
 @pytest.mark.django_db
 def test_closing_reminder_and_withdrawal_only_when_the_policy_enables_them(member, ga_staff, supervisor, settings):
     dsr = submit(member)
-    advance(dsr, Status.AWAITING_REQUESTER, handler=ga_staff, approver=supervisor)
+    advance(dsr, Status.AWAITING_AMENDMENT, handler=ga_staff, approver=supervisor)
     _move(dsr, paused_at=at(date(2026, 6, 1), 14))
     Message.objects.filter(dsr=dsr, direction=MessageDirection.TO_MEMBER).update(reply_due_date=date(2026, 6, 10))
     with time_machine.travel(at(date(2026, 6, 30)), tick=False):
@@ -234,7 +234,7 @@ def _expected(cases: list[DataSubjectRequest], days: list[date], staff) -> set[t
         ga.pk: {u.pk for u in [*staff.handlers, *staff.supervisors]},
         my_number.pk: {u.pk for u in staff.officers},
     }
-    open_statuses = {*RUNNING_STATUSES, Status.AWAITING_REQUESTER} - {Status.DECIDED}
+    open_statuses = {*RUNNING_STATUSES, Status.AWAITING_AMENDMENT} - {Status.DECIDED}
     expected = set()
     for case in cases:
         running = case.status in RUNNING_STATUSES
@@ -252,7 +252,7 @@ def _expected(cases: list[DataSubjectRequest], days: list[date], staff) -> set[t
             if case.status in open_statuses and case.kind in ART39_KINDS and day > mark:
                 expected |= {(case.pk, ReminderKind.ART39, mark, a) for a in approvers[case.queue_id]}
             nudge = timezone.localdate(case.paused_at) + timedelta(days=7) if case.paused_at else None
-            if case.status == Status.AWAITING_REQUESTER and case.filed_by_id and day >= nudge:
+            if case.status == Status.AWAITING_AMENDMENT and case.filed_by_id and day >= nudge:
                 expected.add((case.pk, ReminderKind.AMENDMENT_WAIT, nudge, case.filed_by_id))
     return expected
 

@@ -76,7 +76,7 @@ def test_empty_message_is_an_error_on_the_page(client, member):
 
 def test_amendment_panel_and_answer_with_a_document_resume_the_clock(client, member, ga_staff, supervisor):
     dsr = submit(member)
-    advance(dsr, Status.AWAITING_REQUESTER, handler=ga_staff, approver=supervisor)
+    advance(dsr, Status.AWAITING_AMENDMENT, handler=ga_staff, approver=supervisor)
     client.force_login(member)
     page = client.get(_url(dsr)).content.decode()
     assert "補正のお願い" in page
@@ -97,7 +97,7 @@ def test_amendment_panel_and_answer_with_a_document_resume_the_clock(client, mem
 
 def test_amendment_with_a_rejected_file_keeps_the_message_and_the_pause(client, member, ga_staff, supervisor):
     dsr = submit(member)
-    advance(dsr, Status.AWAITING_REQUESTER, handler=ga_staff, approver=supervisor)
+    advance(dsr, Status.AWAITING_AMENDMENT, handler=ga_staff, approver=supervisor)
     client.force_login(member)
     bad = SimpleUploadedFile("a.pdf", files.pdf(password="x"), content_type="application/pdf")
     good = SimpleUploadedFile("b.jpg", files.jpeg(), content_type="image/jpeg")
@@ -108,12 +108,12 @@ def test_amendment_with_a_rejected_file_keeps_the_message_and_the_pause(client, 
     assert "送付します。" in page
     assert "b.jpg" in page  # the accepted one stays listed, ready to send
     dsr.refresh_from_db()
-    assert dsr.status == Status.AWAITING_REQUESTER
+    assert dsr.status == Status.AWAITING_AMENDMENT
 
 
 def test_amendment_needs_a_message_or_a_file(client, member, ga_staff, supervisor):
     dsr = submit(member)
-    advance(dsr, Status.AWAITING_REQUESTER, handler=ga_staff, approver=supervisor)
+    advance(dsr, Status.AWAITING_AMENDMENT, handler=ga_staff, approver=supervisor)
     client.force_login(member)
     response = client.post(_url(dsr, "member_dsr_amend"), {"message": ""})
     assert "メッセージを入力するか、書類を添付してください。" in response.content.decode()
@@ -196,7 +196,7 @@ def test_case_page_query_count_does_not_grow_with_the_timeline(client, member, g
 
 def test_home_lists_cases_with_links_and_flags_amendments(client, member, ga_staff, supervisor):
     waiting = submit(member)
-    advance(waiting, Status.AWAITING_REQUESTER, handler=ga_staff, approver=supervisor)
+    advance(waiting, Status.AWAITING_AMENDMENT, handler=ga_staff, approver=supervisor)
     client.force_login(member)
     page = client.get(reverse("requests_portal:member_home")).content.decode()
     assert _url(waiting) in page

@@ -25,7 +25,7 @@ def _home_queries(client, **params) -> tuple[int, object]:
 
 def test_home_is_paged_open_cases_first_and_counts_cover_every_page(client, member, ga_staff, supervisor):
     assert MEMBER_HOME_PAGE_SIZE == 20
-    oldest_waiting = advance(submit(member), Status.AWAITING_REQUESTER, handler=ga_staff, approver=supervisor)
+    oldest_waiting = advance(submit(member), Status.AWAITING_AMENDMENT, handler=ga_staff, approver=supervisor)
     middle = [submit(member) for _ in range(20)]
     finished = [submit(member) for _ in range(2)]  # the newest, but no longer open
     for dsr in finished:

@@ -150,7 +150,7 @@ def test_export_uses_the_queue_filters(supervisor, ga_staff, case_maker, roster_
     overdue = case_maker(received_at=jst(2026, 1, 5), due_date=today - timedelta(days=1), assignee=ga_staff)
     due_today = case_maker(received_at=jst(2026, 2, 24), due_date=today, assignee=supervisor)
     paused = case_maker(
-        received_at=jst(2026, 1, 7), due_date=today - timedelta(days=3), status=Status.AWAITING_REQUESTER,
+        received_at=jst(2026, 1, 7), due_date=today - timedelta(days=3), status=Status.AWAITING_AMENDMENT,
         paused_at=jst(2026, 2, 20),
     )  # fmt: skip
     agent = case_maker(

@@ -84,7 +84,7 @@ def fixture_cases(frozen, case_maker, ga_staff, supervisor):
             received_at=jst(2026, 1, 26), due_date=d(2026, 2, 9), status=Status.IN_REVIEW, assignee=ga_staff
         ),
         "I": case_maker(
-            received_at=jst(2026, 2, 2), due_date=d(2026, 2, 16), status=Status.AWAITING_REQUESTER,
+            received_at=jst(2026, 2, 2), due_date=d(2026, 2, 16), status=Status.AWAITING_AMENDMENT,
             paused_at=jst(2026, 2, 5), assignee=ga_staff,
         ),
         "J": case_maker(
@@ -95,11 +95,11 @@ def fixture_cases(frozen, case_maker, ga_staff, supervisor):
     RequestEvent.objects.create(dsr=cases["C"], at=jst(2026, 1, 15), event_type=EventType.EXTENDED)
     RequestEvent.objects.create(
         dsr=cases["E"], at=jst(2026, 1, 10), event_type=EventType.STATUS_CHANGED,
-        from_status=Status.IN_REVIEW, to_status=Status.AWAITING_REQUESTER,
+        from_status=Status.IN_REVIEW, to_status=Status.AWAITING_AMENDMENT,
     )  # fmt: skip
     RequestEvent.objects.create(
         dsr=cases["I"], at=jst(2026, 2, 5), event_type=EventType.STATUS_CHANGED,
-        from_status=Status.VERIFYING, to_status=Status.AWAITING_REQUESTER,
+        from_status=Status.VERIFYING, to_status=Status.AWAITING_AMENDMENT,
     )  # fmt: skip
     return cases
 
@@ -165,7 +165,7 @@ def test_open_cases_by_stage_and_age_and_overdue_by_assignee(fixture_cases, supe
     # Ages on 02-16: C 41 days (31+), H 21 (15–30), I 14 (8–14).
     assert row(stages, str(Status.DECIDED.label))[1:] == [0, 0, 0, 1, 1]
     assert row(stages, str(Status.IN_REVIEW.label))[1:] == [0, 0, 1, 0, 1]
-    assert row(stages, str(Status.AWAITING_REQUESTER.label))[1:] == [0, 1, 0, 0, 1]
+    assert row(stages, str(Status.AWAITING_AMENDMENT.label))[1:] == [0, 1, 0, 0, 1]
     assert stages.totals[1:] == [0, 1, 1, 1, 3]
     overdue = report.table("overdue")
     # C (target 01-30, decided but not yet notified) and H (02-09); I is paused.

@@ -88,7 +88,7 @@ def _add_my_number_cases(case_maker, officer, officer2):
     overdue = case_maker(**mn, received_at=jst(2026, 1, 12), due_date=d(2026, 1, 26), assignee=officer)
     RequestEvent.objects.create(dsr=overdue, at=jst(2026, 1, 20), event_type=EventType.EXTENDED)
     case_maker(
-        **mn, received_at=jst(2026, 2, 1), due_date=d(2026, 2, 16), status=Status.AWAITING_REQUESTER,
+        **mn, received_at=jst(2026, 2, 1), due_date=d(2026, 2, 16), status=Status.AWAITING_AMENDMENT,
         paused_at=jst(2026, 2, 3),
     )  # fmt: skip
     # Past retention: would appear in the purge preview.

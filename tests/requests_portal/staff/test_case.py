@@ -264,7 +264,7 @@ def test_amendment_pauses_the_clock_and_tells_the_member(
         )
     assert response.status_code == 302
     in_review.refresh_from_db()
-    assert in_review.status == Status.AWAITING_REQUESTER
+    assert in_review.status == Status.AWAITING_AMENDMENT
     assert in_review.paused_at is not None
     assert in_review.letters.filter(kind=LetterKind.AMENDMENT_REQUEST).exists()
     assert Message.objects.get(dsr=in_review).reply_due_date.isoformat() == due
