@@ -455,8 +455,34 @@ INCIDENT_ROWS: list[Row] = [
     )
 ]
 
+# --- role grants and masking: walked principal by principal in their own tests (named in the
+# note) until the main walk learns their objects; listed here so every pattern has a row.
+SEPARATELY_WALKED_ROWS: list[Row] = [
+    *[
+        Row(f"requests_portal:{name}", Audience.STAFF, GET, note="tests/requests_portal/staff/test_role_grants.py")
+        for name in (
+            "staff_role_grants",
+            "staff_role_grant_decide",
+            "staff_handler_register_csv",
+            "staff_handler_register_pdf",
+        )
+    ],
+    *[
+        Row(f"requests_portal:{name}", Audience.STAFF, GET, note="tests/requests_portal/test_masking.py")
+        for name in ("staff_document_masking", "staff_document_masking_page")
+    ],
+]
+
 ROWS: dict[str, Row] = {
-    row.key: row for row in [*ALL_PORTAL_ROWS, *API_ROWS, *INCIDENT_ROWS, *ACCOUNT_ROWS, *admin_rows()]
+    row.key: row
+    for row in [
+        *ALL_PORTAL_ROWS,
+        *API_ROWS,
+        *INCIDENT_ROWS,
+        *SEPARATELY_WALKED_ROWS,
+        *ACCOUNT_ROWS,
+        *admin_rows(),
+    ]
 }
 
 
