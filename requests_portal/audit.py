@@ -577,6 +577,12 @@ AUDIT_ACTION_GROUPS: tuple[tuple[str, Any, dict[str, Any]], ...] = (
         {
             "staff.account_created": gettext_lazy("職員アカウントの作成"),
             "staff.account_changed": gettext_lazy("職員アカウントの変更"),
+            "staff.role_grant_requested": gettext_lazy("役割の付与・解除の申請"),
+            "staff.role_granted": gettext_lazy("役割の付与（承認）"),
+            "staff.role_revoked": gettext_lazy("役割の解除（承認）"),
+            "staff.role_grant_refused": gettext_lazy("役割の付与・解除の申請の却下"),
+            "staff.role_grant_expired": gettext_lazy("役割の期限切れによる解除"),
+            "staff.handler_register_read": gettext_lazy("事務取扱担当者の名簿の出力"),
             "staff.account_deactivated": gettext_lazy("職員アカウントの無効化"),
         },
     ),

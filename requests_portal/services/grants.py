@@ -68,7 +68,7 @@ def pending_for(actor: User) -> QuerySet[RoleGrantRequest]:
     )
 
 
-def _audit(action: str, *, actor: User | None, grant_request: RoleGrantRequest) -> None:
+def _audit_grant(action: str, *, actor: User | None, grant_request: RoleGrantRequest) -> None:
     audit.record(
         action=action,
         actor=actor,
@@ -134,7 +134,7 @@ def dsr_role_grant_request(
         valid_until=valid_until if kind == Kind.GRANT else None,
         requested_by=actor,
     )
-    _audit("staff.role_grant_requested", actor=actor, grant_request=grant_request)
+    _audit_grant("staff.role_grant_requested", actor=actor, grant_request=grant_request)
     _mail_approvers(grant_request)
     return grant_request
 
@@ -164,13 +164,13 @@ def dsr_role_grant_approve(*, actor: User, grant_request: RoleGrantRequest) -> R
     locked.save(update_fields=["outcome", "decided_by", "decided_at"])
     if locked.kind == Kind.GRANT:
         grant_role(locked.user, locked.role)
-        _audit("staff.role_granted", actor=actor, grant_request=locked)
+        _audit_grant("staff.role_granted", actor=actor, grant_request=locked)
     else:
         revoke_role(locked.user, locked.role)
         _end_current_grants(locked.user, locked.role, outcome=Outcome.REVOKED)
         locked.ended_at = locked.decided_at
         locked.save(update_fields=["ended_at"])
-        _audit("staff.role_revoked", actor=actor, grant_request=locked)
+        _audit_grant("staff.role_revoked", actor=actor, grant_request=locked)
     return locked
 
 
@@ -184,7 +184,7 @@ def dsr_role_grant_refuse(*, actor: User, grant_request: RoleGrantRequest) -> Ro
     locked.decided_by = actor
     locked.decided_at = timezone.now()
     locked.save(update_fields=["outcome", "decided_by", "decided_at"])
-    _audit("staff.role_grant_refused", actor=actor, grant_request=locked)
+    _audit_grant("staff.role_grant_refused", actor=actor, grant_request=locked)
     return locked
 
 
@@ -201,6 +201,6 @@ def role_grants_expire(*, today: datetime.date | None = None) -> int:
             grant_request.outcome = Outcome.EXPIRED
             grant_request.ended_at = timezone.now()
             grant_request.save(update_fields=["outcome", "ended_at"])
-            _audit("staff.role_grant_expired", actor=None, grant_request=grant_request)
+            _audit_grant("staff.role_grant_expired", actor=None, grant_request=grant_request)
         ended += 1
     return ended
