@@ -178,7 +178,7 @@ def dsr_mask_document(*, actor: User, document: Document, rectangles: list[MaskR
     require_handler(actor, document.dsr)
     if purpose not in MaskingPurpose.values:
         raise DomainError(_("塗りつぶす理由を選んでください。"))
-    locked = Document.objects.select_for_update().select_related("dsr").get(pk=document.pk)
+    locked = Document.objects.select_for_update(of=("self",)).select_related("dsr").get(pk=document.pk)
     if locked.purged_at is not None:
         raise DomainError(_("この書類はすでに削除されています。"))
     if not locked.requires_masking or locked.masking_confirmed_at is not None:
