@@ -6,6 +6,7 @@ The Redis here is our own on port 6391 (never the shared one on 6379).
 """
 
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -23,9 +24,11 @@ from tests.integration.conftest import ROOT, require_services, wait_for, worker_
 
 pytestmark = [pytest.mark.integration]
 
-PORT = 6391
+# Another port through DSR_DRILL_REDIS_PORT, so two checkouts on one machine can run the drill at once.
+PORT = int(os.environ.get("DSR_DRILL_REDIS_PORT", "6391"))
 URL = f"redis://127.0.0.1:{PORT}/0"
-RESTARTS = 5
+RESTARTS = int(os.environ.get("DSR_DRILL_REDIS_RESTARTS", "12"))
+BURST = 40
 
 
 def _redis_cli(*args: str) -> subprocess.CompletedProcess:
@@ -38,7 +41,7 @@ def _start_redis() -> None:
          "--save", "", "--appendonly", "no", "--daemonize", "yes"],
         check=True, capture_output=True,
     )  # fmt: skip
-    wait_for(lambda: _redis_cli("ping").stdout.strip() == "PONG", timeout=20, what="private redis on 6391")
+    wait_for(lambda: _redis_cli("ping").stdout.strip() == "PONG", timeout=20, what=f"private redis on {PORT}")
 
 
 def _stop_redis() -> None:
@@ -143,11 +146,20 @@ def test_the_worker_survives_repeated_redis_restarts_and_keeps_working(drill_wor
     assert "letter renderer warmed up" in log  # in the main process, before the pool forked
     _proves_working(drill_worker, tmp_path, "before any restart")
     for round_number in range(1, RESTARTS + 1):
+        # Under load: a stream of short late-acknowledged tasks, so that when Redis goes the
+        # worker is as likely to be acknowledging one (or receiving the next) as waiting in
+        # BRPOP. The crash this drill guards against needs exactly that: the lost connection
+        # noticed by an acknowledgement while the consuming channel still has a BRPOP in flight.
+        received_before = _sleeps_received(drill_worker)
         producer = _producer()
-        for i in range(4):  # two running and two reserved: all unacknowledged when Redis goes
-            producer.send_task("drill.sleep", args=[2.5, f"round {round_number} #{i}"])
-        wait_for(lambda n=4 * round_number: _sleeps_received(drill_worker) >= n, timeout=30, what="tasks received")
-        time.sleep(0.8)
+        for i in range(BURST):
+            producer.send_task("drill.sleep", args=[0.05, f"round {round_number} #{i}"])
+        wait_for(
+            lambda n=received_before + BURST // 4: _sleeps_received(drill_worker) >= n,
+            timeout=30,
+            what="tasks received",
+        )
+        time.sleep(random.uniform(0, 0.3))
         _stop_redis()
         # Down long enough that redis-py's own reconnect-and-retry cannot hide the restart.
         time.sleep(2)
