@@ -188,6 +188,8 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; the portal never 
 # Security headers and cookies (secure unless DEBUG)
 # ------------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+# The container health check asks over plain HTTP from inside the container.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
@@ -464,6 +466,13 @@ DSR_LETTER_MAX_ATTEMPTS = env.int("DSR_LETTER_MAX_ATTEMPTS", default=5)
 DSR_LETTERS_TO_APPOINTED_AGENT = env.bool("DSR_LETTERS_TO_APPOINTED_AGENT", default=False)
 # A fresh outbox row is left to its own send task this long before the sweep rings again.
 DSR_OUTBOX_SWEEP_GRACE_SECONDS = env.int("DSR_OUTBOX_SWEEP_GRACE_SECONDS", default=120)
+# A letter or mail whose message was queued less than this long ago is left to that message by the
+# sweeps; after it the message counts as lost and is queued again (docs/reliability.md#sweep-window).
+DSR_SWEEP_VISIBILITY_SECONDS = env.int("DSR_SWEEP_VISIBILITY_SECONDS", default=600)
+# /healthz answers 503 when a watched sweep (outbox, letters, reminders) has not run for this long.
+DSR_HEALTH_SWEEP_OVERDUE_SECONDS = env.int("DSR_HEALTH_SWEEP_OVERDUE_SECONDS", default=900)
+# Supervisors and administrators see a banner when no sweep has run for this long.
+DSR_HEALTH_BANNER_SILENT_SECONDS = env.int("DSR_HEALTH_BANNER_SILENT_SECONDS", default=600)
 # Deadline reminders are sent from this local hour on (no deadline mail at night).
 DSR_REMINDER_FROM_HOUR = env.int("DSR_REMINDER_FROM_HOUR", default=7)
 # [policy] Days after a 補正 reply date after which the wait counts as withdrawn; 0 = never.

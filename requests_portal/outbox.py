@@ -12,19 +12,20 @@ mask before it is stored.
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from requests_portal.models import DataSubjectRequest, OutboundMail, User
 from requests_portal.mynumber import mask_my_numbers
-from requests_portal.queueing import enqueue_on_commit
+from requests_portal.queueing import enqueue, enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +47,17 @@ def _language_for(to_user: User | None, language: str | None) -> str:
     return language if language in SUPPORTED_LANGUAGES else "ja"
 
 
+SEND_TASK = "requests_portal.outbound_mail_send"
+
+
+def _not_queued(mail_id: int) -> Callable[[], object]:
+    return lambda: OutboundMail.objects.filter(pk=mail_id, sent_at__isnull=True).update(enqueued_at=None)
+
+
 def _ring_on_commit(mail_ids: Sequence[int]) -> None:
+    """Ring the send task for rows written with `enqueued_at` set (a message is on its way)."""
     for mail_id in mail_ids:
-        enqueue_on_commit("requests_portal.outbound_mail_send", mail_id)
+        enqueue_on_commit(SEND_TASK, mail_id, if_not_published=_not_queued(mail_id))
 
 
 def mail_enqueue(
@@ -78,6 +87,7 @@ def mail_enqueue(
             "body": body,
             "dsr": dsr,
             "restricted": bool(dsr is not None and dsr.is_restricted),
+            "enqueued_at": timezone.now(),
         },
     )
     if created:
@@ -118,6 +128,7 @@ def mail_enqueue_many(specs: Sequence[MailSpec]) -> dict[str, int]:
                 subject=subject,
                 body=body,
                 restricted=spec.restricted,
+                enqueued_at=timezone.now(),
             )
         )
     if not rows:
@@ -141,12 +152,16 @@ def mail_send(*, mail_id: int) -> bool:
         mail = OutboundMail.objects.select_for_update(skip_locked=True).filter(pk=mail_id).first()
         if mail is None or mail.sent_at is not None:
             return False
+        # This task has taken the row's message: from now on only the sweep rings for it.
+        mail.enqueued_at = None
         message = EmailMessage(
             subject=mail.subject,
             body=mail.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[mail.to_email],
-            headers={"Auto-Submitted": "auto-generated"},
+            # The row's own Message-ID, the same on every attempt: a copy sent again after a crash
+            # between the SMTP server's acceptance and our commit is recognisably the same mail.
+            headers={"Auto-Submitted": "auto-generated", "Message-ID": mail.message_id},
         )
         try:
             message.send(fail_silently=False)
@@ -154,7 +169,7 @@ def mail_send(*, mail_id: int) -> bool:
             mail.attempts += 1
             mail.next_attempt_at = timezone.now() + retry_delay(mail.attempts)
             mail.last_error = mask_my_numbers(f"{type(exc).__name__}: {exc}")[:1000]
-            mail.save(update_fields=["attempts", "next_attempt_at", "last_error"])
+            mail.save(update_fields=["attempts", "next_attempt_at", "last_error", "enqueued_at"])
             if mail.attempts >= MAX_ATTEMPTS:
                 logger.error("outbound mail %s given up after %s attempts; kept unsent", mail.pk, mail.attempts)
             else:
@@ -163,17 +178,38 @@ def mail_send(*, mail_id: int) -> bool:
         mail.sent_at = timezone.now()
         mail.attempts += 1
         mail.last_error = ""
-        mail.save(update_fields=["sent_at", "attempts", "last_error"])
+        mail.save(update_fields=["sent_at", "attempts", "last_error", "enqueued_at"])
         return True
 
 
 def unsent_mail_ids(*, limit: int = 500) -> list[int]:
-    """Unsent rows due for a try, oldest first. A row just written is left to its own send
-    task for a grace period, so the sweep does not ring every fresh mail twice."""
+    """Unsent rows due for a try whose message is not (or no longer believed to be) queued,
+    oldest first.
+
+    A row just written is left to its own send task for a grace period; a row whose message
+    was queued less than DSR_SWEEP_VISIBILITY_SECONDS ago is left to that message, so a
+    stalled worker or a long queue does not collect a copy per sweep
+    (docs/reliability.md#sweep-window)."""
     now = timezone.now()
     fresh = now - timedelta(seconds=settings.DSR_OUTBOX_SWEEP_GRACE_SECONDS)
+    lost = now - timedelta(seconds=settings.DSR_SWEEP_VISIBILITY_SECONDS)
     return list(
         OutboundMail.objects.filter(sent_at__isnull=True, next_attempt_at__lte=fresh, attempts__lt=MAX_ATTEMPTS)
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=lost))
         .order_by("next_attempt_at")
         .values_list("id", flat=True)[:limit]
     )
+
+
+def outbox_sweep() -> int:
+    """Ring the send task again for every unsent mail whose message is missing; returns how many.
+
+    `enqueued_at` is written before publishing (a send task that takes the message at once then
+    clears it after us, never before), and cleared again for a message the broker refused, so
+    an outage leaves those rows to the next sweep."""
+    ids = unsent_mail_ids()
+    OutboundMail.objects.filter(pk__in=ids).update(enqueued_at=timezone.now())
+    refused = [mail_id for mail_id in ids if not enqueue(SEND_TASK, mail_id)]
+    if refused:
+        OutboundMail.objects.filter(pk__in=refused, sent_at__isnull=True).update(enqueued_at=None)
+    return len(ids) - len(refused)

@@ -8,6 +8,7 @@ restarted, worker killed) is found again by the sweeps.
 """
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from celery import Task
@@ -31,24 +32,36 @@ def registered_task(task_name: str) -> Task:
     return app.tasks[task_name]
 
 
-def enqueue(task_name: str, *args: Any, **options: Any) -> None:
+def enqueue(task_name: str, *args: Any, **options: Any) -> bool:
     """Ring the task `task_name` with `args` now (a sweep re-ringing work already committed);
     `options` go to `apply_async` (countdown, queue…).
 
     If the broker is unreachable the failure is logged and swallowed: the business change is
     already committed and the sweep will ring again, so a web request never fails (or shows an
-    error) because Redis is down.
+    error) because Redis is down. Returns whether the broker took the message.
     """
     task = registered_task(task_name)
     try:
         task.apply_async(args=args, **options)
     except BrokerError:
         logger.warning("broker unavailable: %s%r left for the sweep", task_name, args)
+        return False
+    return True
 
 
-def enqueue_on_commit(task_name: str, *args: Any, **options: Any) -> None:
+def enqueue_on_commit(
+    task_name: str, *args: Any, if_not_published: Callable[[], object] | None = None, **options: Any
+) -> None:
     """Ring the task `task_name` with `args` once the current transaction commits (at once when
     there is none), as `enqueue` does. The task is looked up now, so a misspelt name fails the
-    change that asked for it."""
+    change that asked for it.
+
+    `if_not_published` runs when the broker refused the message: a row that recorded the message
+    as queued (`enqueued_at`) says otherwise, so the next sweep rings at once."""
     registered_task(task_name)
-    transaction.on_commit(lambda: enqueue(task_name, *args, **options))
+
+    def publish() -> None:
+        if not enqueue(task_name, *args, **options) and if_not_published is not None:
+            if_not_published()
+
+    transaction.on_commit(publish)

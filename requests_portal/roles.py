@@ -61,6 +61,7 @@ class Capability(enum.StrEnum):
     APPROVE_ROLE_GRANTS = "approve_role_grants"  # approve or refuse a request to grant or revoke a role
     APPROVE_MY_NUMBER_ROLE_GRANTS = "approve_my_number_role_grants"  # the same for My Number roles
     READ_HANDLER_REGISTER = "read_handler_register"  # the register of designated My Number handlers
+    SEE_SYSTEM_HEALTH = "see_system_health"  # the banner when the worker or beat has gone silent
 
 
 C = Capability
@@ -71,6 +72,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             *(C.WORK_QUEUES, C.HANDLE_CASES, C.REASSIGN, C.EXPORT, C.OVERSEE, C.LEGAL_HOLD, C.RECEIVE_CASE_GRANT),
             *(C.READ_INCIDENTS, C.APPROVE_INCIDENT_REPORTS),
             C.APPROVE_ROLE_GRANTS,
+            C.SEE_SYSTEM_HEALTH,
         }
     ),
     # My Number officers read only the My Number trail, and no individual grant reaches them: the
@@ -84,7 +86,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.AUDITOR: frozenset(
         {C.WORK_QUEUES, C.EXPORT, C.OVERSEE, C.READ_AUDIT_TRAIL, C.RECEIVE_CASE_GRANT, C.READ_INCIDENTS}
     ),
-    Role.ADMIN: frozenset({C.IMPORT_ROSTER, C.ADMINISTER}),
+    Role.ADMIN: frozenset({C.IMPORT_ROSTER, C.ADMINISTER, C.SEE_SYSTEM_HEALTH}),
     # The 情報セキュリティ管理者 files and runs the general incidents; holds no queue.
     Role.INCIDENT_MANAGER: frozenset({C.READ_INCIDENTS, C.RUN_INCIDENTS}),
     # 個人番号事務取扱責任者: decides who handles My Numbers (番号法第12条 and the guideline's
@@ -97,7 +99,7 @@ del C
 
 # Capabilities that change nothing about who reaches personal data: every other capability
 # widens it, so granting or revoking a role holding one needs a second person's approval.
-NARROW_CAPABILITIES = frozenset({Capability.IMPORT_ROSTER})
+NARROW_CAPABILITIES = frozenset({Capability.IMPORT_ROSTER, Capability.SEE_SYSTEM_HEALTH})
 
 
 def role_widens_access(role: str) -> bool:

@@ -11,7 +11,7 @@ import logging
 
 from celery import shared_task
 
-from requests_portal import audit, outbox, reminders
+from requests_portal import audit, health, outbox, reminders
 from requests_portal.letters import services as letters
 from requests_portal.letters.renderer import LetterContentError
 from requests_portal.models import Letter
@@ -54,10 +54,9 @@ def letter_render_task(self, letter_id: int) -> str:
 @shared_task(name="requests_portal.letter_sweep")
 def letter_sweep_task() -> int:
     """Ring the render task again for PENDING letters whose message was lost or is overdue."""
-    ids = letters.pending_letter_ids()
-    for letter_id in ids:
-        letter_render_task.delay(letter_id)
-    return len(ids)
+    count = letters.letter_sweep()
+    health.record_sweep_run("letters", count)
+    return count
 
 
 # --- mail -----------------------------------------------------------------------
@@ -78,10 +77,9 @@ def outbound_mail_send_task(mail_id: int) -> bool:
 @shared_task(name="requests_portal.outbox_sweep")
 def outbox_sweep_task() -> int:
     """Ring the send task again for every unsent mail that is due (lost messages, failures)."""
-    ids = outbox.unsent_mail_ids()
-    for mail_id in ids:
-        outbound_mail_send_task.delay(mail_id)
-    return len(ids)
+    count = outbox.outbox_sweep()
+    health.record_sweep_run("outbox", count)
+    return count
 
 
 # --- reminders ----------------------------------------------------------------------
@@ -90,7 +88,10 @@ def outbox_sweep_task() -> int:
 @shared_task(name="requests_portal.reminder_sweep", soft_time_limit=240, time_limit=300)
 def reminder_sweep_task() -> int:
     """Create the deadline reminders due now and queue one digest mail per recipient."""
-    return reminders.reminder_sweep().reminders
+    created = reminders.reminder_sweep().reminders
+    # Also when another sweep held the lock: the worker and beat are alive either way.
+    health.record_sweep_run("reminders", created)
+    return created
 
 
 @shared_task(name="requests_portal.amendment_expiry_sweep", soft_time_limit=240, time_limit=300)

@@ -1,9 +1,12 @@
 """Creating `Letter` rows. Rendering them is the renderer's job (a task, after commit)."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from requests_portal.models import DataSubjectRequest, EventType, Letter, LetterKind, RequestEvent, User
 from requests_portal.queueing import enqueue_on_commit
+
+RENDER_TASK = "requests_portal.letter_render"
 
 
 def letter_create(
@@ -34,6 +37,7 @@ def letter_create(
             "payload": payload or {},
             "by_post": supersedes.by_post if supersedes is not None else dsr.notify_by_post,
             "supersedes": supersedes,
+            "enqueued_at": timezone.now(),
         },
     )
     if created:
@@ -48,5 +52,10 @@ def letter_create(
             note=note,
             extra=extra,
         )
-        enqueue_on_commit("requests_portal.letter_render", letter.pk)
+        letter_id = letter.pk
+        enqueue_on_commit(
+            RENDER_TASK,
+            letter_id,
+            if_not_published=lambda: Letter.objects.filter(pk=letter_id).update(enqueued_at=None),
+        )
     return letter

@@ -25,13 +25,14 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from requests_portal import audit, storage
 from requests_portal.exceptions import DomainError
 from requests_portal.letters.kinds import notice_for
-from requests_portal.letters.records import letter_create
+from requests_portal.letters.records import RENDER_TASK, letter_create
 from requests_portal.letters.renderer import render_pdf
 from requests_portal.letters.sources import load_source, needs_provision_records, provision_records_snapshot
 from requests_portal.models import (
@@ -50,6 +51,7 @@ from requests_portal.mynumber import contains_my_number, mask_my_numbers
 from requests_portal.notifications import decision_notice_delivered, notify_member
 from requests_portal.numbering import allocate_number, fiscal_year
 from requests_portal.permissions import can_handle_dsr
+from requests_portal.queueing import enqueue
 from requests_portal.selectors import disclosure_download_until
 from requests_portal.text import normalize_text
 
@@ -116,7 +118,9 @@ def _claim_attempt(letter_id: int) -> str:
             return FAILED
         letter.attempts += 1
         letter.next_attempt_at = timezone.now() + retry_delay(letter.attempts)
-        letter.save(update_fields=["attempts", "next_attempt_at"])
+        # This task has taken the letter's message: from now on only a retry or the sweep rings.
+        letter.enqueued_at = None
+        letter.save(update_fields=["attempts", "next_attempt_at", "enqueued_at"])
     return ""
 
 
@@ -327,10 +331,26 @@ def disclosure_packages_follow_notice(dsr: DataSubjectRequest) -> int:
 
 
 def pending_letter_ids(*, limit: int = 500) -> list[int]:
-    """PENDING letters whose task should have run by now (lost message, dead worker), oldest first."""
-    cutoff = timezone.now() - timedelta(seconds=settings.DSR_LETTER_SWEEP_GRACE_SECONDS)
+    """PENDING letters whose task should have run by now (lost message, dead worker), oldest
+    first; a letter whose message was queued less than DSR_SWEEP_VISIBILITY_SECONDS ago is left
+    to that message (docs/reliability.md#sweep-window)."""
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.DSR_LETTER_SWEEP_GRACE_SECONDS)
+    lost = now - timedelta(seconds=settings.DSR_SWEEP_VISIBILITY_SECONDS)
     return list(
         Letter.objects.filter(status=LetterStatus.PENDING, next_attempt_at__lte=cutoff)
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=lost))
         .order_by("next_attempt_at", "id")
         .values_list("id", flat=True)[:limit]
     )
+
+
+def letter_sweep() -> int:
+    """Ring the render task again for the PENDING letters whose message is missing; returns how
+    many (as outbox.outbox_sweep does for mail)."""
+    ids = pending_letter_ids()
+    Letter.objects.filter(pk__in=ids).update(enqueued_at=timezone.now())
+    refused = [letter_id for letter_id in ids if not enqueue(RENDER_TASK, letter_id)]
+    if refused:
+        Letter.objects.filter(pk__in=refused, status=LetterStatus.PENDING).update(enqueued_at=None)
+    return len(ids) - len(refused)

@@ -52,7 +52,7 @@ from .config import (
     RetentionPolicy,
     SavedFilter,
 )
-from .documents import Document, Letter, OutboundMail, Reminder
+from .documents import Document, Letter, OutboundMail, Reminder, SweepHeartbeat
 from .request_kinds import (
     ART39_KINDS,
     DECISIONS_BY_KIND,
@@ -127,6 +127,7 @@ __all__ = [
     "StatutoryGround",
     "SuspensionGround",
     "SuspensionMeasure",
+    "SweepHeartbeat",
     "User",
     "UserManager",
     "spec_for",

@@ -1,6 +1,7 @@
 """Uploaded files and generated letters, the outbox and the reminder log."""
 
 import uuid
+from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
 from django.db import models
@@ -96,6 +97,10 @@ class Letter(models.Model):
     # When the sweep may ring the render task again (after a failure: the backoff).
     next_attempt_at = models.DateTimeField(default=timezone.now)
     last_error = models.TextField(blank=True)
+    # When a render message was last queued for this letter; None once a render task has taken it
+    # (or its publication failed). The sweep re-queues only letters whose message may be lost
+    # (docs/reliability.md#sweep-window).
+    enqueued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知書")
@@ -121,6 +126,14 @@ class Letter(models.Model):
         return self.document_number or f"{self.get_kind_display()} ({self.get_status_display()})"
 
 
+def new_message_id() -> str:
+    """A Message-ID for one outbox row, fixed when the row is written, so that every delivery
+    attempt of that row carries the same one (docs/reliability.md#outbox)."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    domain = address.rpartition("@")[2] or "keiseikyo.invalid"
+    return make_msgid(domain=domain)
+
+
 class OutboundMail(models.Model):
     """The outbox: every mail is a row written in the business transaction, then sent by a task.
 
@@ -144,6 +157,10 @@ class OutboundMail(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     last_error = models.TextField(blank=True)
+    # When a send message was last queued for this mail; None once a send task has taken it (or
+    # its publication failed). See Letter.enqueued_at.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=200, default=new_message_id, editable=False)
 
     class Meta:
         verbose_name = _("送信メール")
@@ -175,3 +192,19 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.due_date} → {self.recipient_id}"
+
+
+class SweepHeartbeat(models.Model):
+    """The last run of each periodic sweep, written by the sweep itself: /healthz and the staff
+    banner read it to tell a silent worker or beat (docs/reliability.md#heartbeats)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    last_run_at = models.DateTimeField()
+    last_count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("定期処理の実行記録")
+        verbose_name_plural = _("定期処理の実行記録")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_run_at:%Y-%m-%d %H:%M:%S}"

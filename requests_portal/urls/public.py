@@ -1,8 +1,10 @@
 from django.urls import path
 
-from requests_portal.views import public
+from requests_portal.views import health, public
 
 urlpatterns = [
     path("", public.home, name="home"),
     path("procedures/", public.procedures, name="procedures"),
+    # For container health checks and monitoring: no sign-in, no personal data.
+    path("healthz", health.healthz, name="healthz"),
 ]

@@ -233,6 +233,7 @@ _ACTIONS = {
 PORTAL_ROWS: list[Row] = [
     public("requests_portal:home"),
     public("requests_portal:procedures", GET),
+    public("requests_portal:healthz", GET),
     Row("requests_portal:member_home", Audience.MEMBER, GET),
     # The member portal.
     Row("requests_portal:member_dsr_new", Audience.MEMBER, GET),
