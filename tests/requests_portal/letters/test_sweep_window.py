@@ -131,7 +131,8 @@ def test_a_mail_sent_again_after_a_crash_carries_the_same_message_id(member, set
     assert len(mail.outbox) == 2
     first, second = (message.message()["Message-ID"] for message in mail.outbox)
     assert first == second == row.message_id
-    assert row.message_id.startswith("<") and row.message_id.endswith(">")
+    assert row.message_id.startswith("<")
+    assert row.message_id.endswith(">")
 
 
 def test_every_mail_has_its_own_message_id(member, other_member):
