@@ -125,3 +125,14 @@ def test_the_banner_costs_one_query_and_only_for_those_who_see_it(client, superv
             client.get(page, follow=True)
         heartbeat_reads = [q for q in queries.captured_queries if "sweepheartbeat" in q["sql"].lower()]
         assert len(heartbeat_reads) == expected, heartbeat_reads
+
+
+def test_check_sweeps_fails_while_a_sweep_is_overdue(with_worker):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="overdue"):
+        call_command("check_sweeps")
+    _run_sweeps()
+    call_command("check_sweeps")
+    with time_machine.travel(timezone.now() + timedelta(seconds=901)), pytest.raises(CommandError):
+        call_command("check_sweeps")
