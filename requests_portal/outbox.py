@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 
 from requests_portal.models import DataSubjectRequest, OutboundMail, User
 from requests_portal.mynumber import mask_my_numbers
-from requests_portal.queueing import enqueue, enqueue_on_commit
+from requests_portal.queueing import enqueue, enqueue_on_commit, waiting_messages
 
 logger = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ def mail_send(*, mail_id: int) -> bool:
         return True
 
 
-def unsent_mail_ids(*, limit: int = 500) -> list[int]:
+def unsent_mail_ids(*, limit: int = 500, queue_empty: bool = False) -> list[int]:
     """Unsent rows due for a try whose message is not (or no longer believed to be) queued,
     oldest first.
 
@@ -192,7 +192,9 @@ def unsent_mail_ids(*, limit: int = 500) -> list[int]:
     (docs/reliability.md#sweep-window)."""
     now = timezone.now()
     fresh = now - timedelta(seconds=settings.DSR_OUTBOX_SWEEP_GRACE_SECONDS)
-    lost = now - timedelta(seconds=settings.DSR_SWEEP_VISIBILITY_SECONDS)
+    # With nothing waiting in the queue, a message marked as queued is lost (Redis restarted
+    # empty) or is already running (and then the task steps aside): no need to wait the window.
+    lost = now if queue_empty else now - timedelta(seconds=settings.DSR_SWEEP_VISIBILITY_SECONDS)
     return list(
         OutboundMail.objects.filter(sent_at__isnull=True, next_attempt_at__lte=fresh, attempts__lt=MAX_ATTEMPTS)
         .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=lost))
@@ -207,7 +209,7 @@ def outbox_sweep() -> int:
     `enqueued_at` is written before publishing (a send task that takes the message at once then
     clears it after us, never before), and cleared again for a message the broker refused, so
     an outage leaves those rows to the next sweep."""
-    ids = unsent_mail_ids()
+    ids = unsent_mail_ids(queue_empty=waiting_messages(SEND_TASK) == 0)
     OutboundMail.objects.filter(pk__in=ids).update(enqueued_at=timezone.now())
     refused = [mail_id for mail_id in ids if not enqueue(SEND_TASK, mail_id)]
     if refused:

@@ -14,6 +14,7 @@ from typing import Any
 from celery import Task
 from kombu.exceptions import OperationalError as BrokerError
 
+from django.conf import settings
 from django.db import transaction
 
 from keiseikyo.celery import app
@@ -65,3 +66,24 @@ def enqueue_on_commit(
             if_not_published()
 
     transaction.on_commit(publish)
+
+
+def waiting_messages(task_name: str) -> int | None:
+    """How many messages wait in the broker queue that `task_name` is routed to; None when that
+    cannot be known (tasks run in-process, or the broker does not answer).
+
+    A queue that Redis does not know is empty: Redis drops an empty list, and a restarted Redis
+    without persistence has lost them all."""
+    if app.conf.task_always_eager:
+        return None
+    queue = settings.CELERY_TASK_ROUTES.get(task_name, {}).get("queue", settings.CELERY_TASK_DEFAULT_QUEUE)
+    connection = app.connection_for_write()
+    try:
+        with connection:
+            connection.ensure_connection(max_retries=1)
+            try:
+                return connection.default_channel.queue_declare(queue=queue, passive=True).message_count
+            except connection.channel_errors:
+                return 0
+    except (BrokerError, *connection.connection_errors):
+        return None

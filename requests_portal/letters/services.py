@@ -51,7 +51,7 @@ from requests_portal.mynumber import contains_my_number, mask_my_numbers
 from requests_portal.notifications import decision_notice_delivered, notify_member
 from requests_portal.numbering import allocate_number, fiscal_year
 from requests_portal.permissions import can_handle_dsr
-from requests_portal.queueing import enqueue
+from requests_portal.queueing import enqueue, waiting_messages
 from requests_portal.selectors import disclosure_download_until
 from requests_portal.text import normalize_text
 
@@ -330,13 +330,15 @@ def disclosure_packages_follow_notice(dsr: DataSubjectRequest) -> int:
     return moved
 
 
-def pending_letter_ids(*, limit: int = 500) -> list[int]:
+def pending_letter_ids(*, limit: int = 500, queue_empty: bool = False) -> list[int]:
     """PENDING letters whose task should have run by now (lost message, dead worker), oldest
     first; a letter whose message was queued less than DSR_SWEEP_VISIBILITY_SECONDS ago is left
     to that message (docs/reliability.md#sweep-window)."""
     now = timezone.now()
     cutoff = now - timedelta(seconds=settings.DSR_LETTER_SWEEP_GRACE_SECONDS)
-    lost = now - timedelta(seconds=settings.DSR_SWEEP_VISIBILITY_SECONDS)
+    # With nothing waiting in the queue, a message marked as queued is lost (Redis restarted
+    # empty) or is already running (and then the task steps aside): no need to wait the window.
+    lost = now if queue_empty else now - timedelta(seconds=settings.DSR_SWEEP_VISIBILITY_SECONDS)
     return list(
         Letter.objects.filter(status=LetterStatus.PENDING, next_attempt_at__lte=cutoff)
         .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=lost))
@@ -348,7 +350,7 @@ def pending_letter_ids(*, limit: int = 500) -> list[int]:
 def letter_sweep() -> int:
     """Ring the render task again for the PENDING letters whose message is missing; returns how
     many (as outbox.outbox_sweep does for mail)."""
-    ids = pending_letter_ids()
+    ids = pending_letter_ids(queue_empty=waiting_messages(RENDER_TASK) == 0)
     Letter.objects.filter(pk__in=ids).update(enqueued_at=timezone.now())
     refused = [letter_id for letter_id in ids if not enqueue(RENDER_TASK, letter_id)]
     if refused:
