@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.integration]
 # Another port through DSR_DRILL_REDIS_PORT, so two checkouts on one machine can run the drill at once.
 PORT = int(os.environ.get("DSR_DRILL_REDIS_PORT", "6391"))
 URL = f"redis://127.0.0.1:{PORT}/0"
-RESTARTS = int(os.environ.get("DSR_DRILL_REDIS_RESTARTS", "12"))
+RESTARTS = int(os.environ.get("DSR_DRILL_REDIS_RESTARTS", "8"))
 BURST = 40
 
 
