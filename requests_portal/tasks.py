@@ -97,7 +97,9 @@ def reminder_sweep_task() -> int:
 @shared_task(name="requests_portal.amendment_expiry_sweep", soft_time_limit=240, time_limit=300)
 def amendment_expiry_task() -> int:
     """Treat 補正 waits past the policy's limit as withdrawn (only when the co-op enables it)."""
-    return reminders.amendment_expiry_sweep()
+    count = reminders.amendment_expiry_sweep()
+    health.record_sweep_run("amendment_expiry", count)
+    return count
 
 
 # --- audit ------------------------------------------------------------------------------

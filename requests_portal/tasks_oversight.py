@@ -9,7 +9,7 @@ its own continuation, so none runs into the worker's time limit.
 
 from celery import shared_task
 
-from requests_portal import jobs, retention
+from requests_portal import health, jobs, retention
 
 PURGE_TIME_BUDGET = 60
 
@@ -36,4 +36,6 @@ def bulk_job_run_task(job_id: int) -> bool:
 @shared_task(name="requests_portal.bulk_job_sweep")
 def bulk_job_sweep_task() -> int:
     """Ring the runner again for jobs whose message or worker was lost."""
-    return jobs.job_sweep()
+    count = jobs.job_sweep()
+    health.record_sweep_run("bulk_jobs", count)
+    return count
