@@ -284,3 +284,50 @@ def publishing_to(url: str) -> Iterator[None]:
 def report(line: str) -> None:
     """Print a drill's figures (shown with `pytest -s`, and with the output of a failing test)."""
     print(line, flush=True)  # noqa: T201 - the drill's measurements are its report
+
+
+def ring_sweeps_until_done(done: Callable[[], bool], *, timeout: float = 150, every: float = 3) -> float:
+    """Ring the letter, outbox and reminder sweeps, as beat does every minute, until `done()`;
+    returns the seconds it took. Fails the test after `timeout`."""
+    from requests_portal.tasks import letter_sweep_task, outbox_sweep_task, reminder_sweep_task
+
+    started = time.monotonic()
+    while not done():
+        if time.monotonic() - started > timeout:
+            pytest.fail(f"not recovered after {timeout} s")
+        for task in (letter_sweep_task, outbox_sweep_task, reminder_sweep_task):
+            with suppress(Exception):  # the broker may still be coming back: ring on the next round
+                task.delay()
+        time.sleep(every)
+    return time.monotonic() - started
+
+
+def due_today_for(handler, cases) -> None:
+    """Make `cases` due today and worked by `handler`: the reminder sweep owes one reminder each,
+    in one digest mail to `handler`."""
+    from django.utils import timezone
+
+    from requests_portal.models import DataSubjectRequest
+
+    DataSubjectRequest.objects.filter(pk__in=[c.pk for c in cases]).update(
+        assignee=handler, due_date=timezone.localdate()
+    )
+
+
+def assert_each_effect_once(mail_folder: Path, handler, cases, reminded) -> None:
+    """Every case: one letter numbered without gaps, one mail of its own; `handler`: one digest
+    naming every case in `reminded`, and one reminder row per such case."""
+    from requests_portal.models import Letter, LetterStatus, Reminder
+
+    total = len(cases)
+    assert Letter.objects.filter(status=LetterStatus.RENDERED).count() == total
+    assert sorted(Letter.objects.values_list("serial", flat=True)) == list(range(1, total + 1))
+    assert Reminder.objects.count() == len(reminded)
+    assert set(Reminder.objects.values_list("recipient_id", flat=True)) == {handler.pk}
+    mails = read_mail_files(mail_folder)
+    digests = [m for m in mails if handler.email in m["to"]]
+    assert len(digests) == 1
+    assert all(case.reference in digests[0]["body"] for case in reminded)
+    for case in cases:
+        assert sum(case.reference in m["body"] for m in mails if handler.email not in m["to"]) == 1
+    assert len(mails) == total + 1
