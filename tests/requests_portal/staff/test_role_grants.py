@@ -343,3 +343,24 @@ def test_grant_screens_are_404_without_a_granting_capability(client, ga_staff, o
     for person in (ga_staff, officer, auditor):
         client.force_login(person)
         assert client.get(reverse("requests_portal:staff_role_grants")).status_code == 404
+
+
+def test_pending_list_names_the_role_in_the_readers_language(client, admin_user, manager, ga_staff):
+    grants.dsr_role_grant_request(actor=admin_user, user=ga_staff, role=Role.MY_NUMBER_OFFICER, reason="担当替え")
+    client.force_login(manager)
+    page = reverse("requests_portal:staff_role_grants")
+    japanese = client.get(page, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "<td>マイナンバー事務取扱担当者</td>" in japanese
+    assert "mynumber_officer</td>" not in japanese
+    english = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<td>My Number officer</td>" in english
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_nav_links_the_grant_pages_exactly_for_those_who_may_open_them(client, role):
+    client.force_login(staff_user(role, is_staff=True))
+    home = client.get(reverse("requests_portal:staff_home")).content.decode()
+    for name in ("staff_role_grants", "staff_handler_register_pdf"):
+        url = reverse(f"requests_portal:{name}")
+        opens = client.get(url).status_code == 200
+        assert (f'href="{url}"' in home) == opens, (role, name)
