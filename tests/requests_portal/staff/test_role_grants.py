@@ -2,8 +2,10 @@
 admin; grants are asked for by one person and decided by another; each step is audited."""
 
 import datetime
+import io
 
 import pytest
+from pypdf import PdfReader
 
 from django.contrib.auth.models import Group
 from django.urls import reverse
@@ -11,6 +13,7 @@ from django.utils import timezone
 
 from requests_portal import workspace
 from requests_portal.exceptions import DomainError
+from requests_portal.letters.renderer import FONT_FAMILY
 from requests_portal.models import AuditEntry, OutboundMail, RoleGrantRequest, User
 from requests_portal.roles import (
     ROLE_CAPABILITIES,
@@ -310,6 +313,15 @@ def test_register_lists_officers_with_periods(client, admin_user, manager, ga_st
     pdf = client.get(reverse("requests_portal:staff_handler_register_pdf"))
     assert pdf.status_code == 200
     assert pdf.content.startswith(b"%PDF")
+    # Printed in the embedded font, never a font the server happens to have (or lack).
+    reader = PdfReader(io.BytesIO(pdf.content))
+    fonts = {
+        str(font.get_object()["/BaseFont"]).split("+", 1)[-1]
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert fonts
+    assert all(font.startswith(FONT_FAMILY) for font in fonts), fonts
     reads = AuditEntry.objects.filter(action="staff.handler_register_read")
     assert reads.count() == 2
     assert all(entry.restricted for entry in reads)
