@@ -362,10 +362,10 @@ def test_pending_list_names_the_role_in_the_readers_language(client, admin_user,
     client.force_login(manager)
     page = reverse("requests_portal:staff_role_grants")
     japanese = client.get(page, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
-    assert "<td>マイナンバー事務取扱担当者</td>" in japanese
+    assert '<td data-label="役割">マイナンバー事務取扱担当者</td>' in japanese
     assert "mynumber_officer</td>" not in japanese
     english = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "<td>My Number officer</td>" in english
+    assert '<td data-label="Role">My Number officer</td>' in english
 
 
 @pytest.mark.parametrize("role", list(Role))
