@@ -346,6 +346,9 @@ CELERY_BEAT_SCHEDULE = {
     "reminder-sweep": {"task": "requests_portal.reminder_sweep", "schedule": crontab(minute="*/5")},
     # https://crontab.guru/#15_6_*_*_* : expire 補正 waits, when the co-op's policy enables it.
     "amendment-expiry": {"task": "requests_portal.amendment_expiry_sweep", "schedule": crontab(minute=15, hour=6)},
+    # https://crontab.guru/#5_*_*_*_* : end role grants past their end date (hourly, so a beat
+    # that was down at midnight still ends them within the hour after it is back).
+    "role-grants-expire": {"task": "requests_portal.role_grants_expire", "schedule": crontab(minute=5)},
 }
 
 # ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from requests_portal.letters import services as letters
 from requests_portal.letters.renderer import LetterContentError
 from requests_portal.models import Letter
 from requests_portal.retention import DisposalCategory, retention_purge
+from requests_portal.services import grants
 
 logger = logging.getLogger(__name__)
 
@@ -121,3 +122,12 @@ def unattached_uploads_purge_task() -> int:
     """
     result = retention_purge(job_label="unattached_uploads_purge", categories={DisposalCategory.UNATTACHED_UPLOAD})
     return result.total
+
+
+# --- role grants ------------------------------------------------------------------------------
+
+
+@shared_task(name="requests_portal.role_grants_expire")
+def role_grants_expire_task() -> int:
+    """End the role grants whose end date has passed (hourly from beat; a repeated run ends nothing twice)."""
+    return grants.role_grants_expire()

@@ -189,14 +189,23 @@ def dsr_role_grant_refuse(*, actor: User, grant_request: RoleGrantRequest) -> Ro
 
 
 def role_grants_expire(*, today: datetime.date | None = None) -> int:
-    """End every approved grant whose end date has passed (the daily sweep); returns how many."""
+    """End every approved grant whose end date has passed (the hourly sweep); returns how many.
+
+    Safe to run twice or in two workers at once: each grant is locked and re-read before it is
+    ended, so a grant another run has already ended is skipped, never revoked or audited twice.
+    """
     today = today or timezone.localdate()
-    ended = 0
     due = RoleGrantRequest.objects.filter(
         kind=Kind.GRANT, outcome=Outcome.APPROVED, ended_at__isnull=True, valid_until__lt=today
-    ).select_related("user")
-    for grant_request in due:
+    )
+    ended = 0
+    for grant_request_id in due.values_list("pk", flat=True):
         with transaction.atomic():
+            grant_request = (
+                due.select_for_update(of=("self",)).select_related("user").filter(pk=grant_request_id).first()
+            )
+            if grant_request is None:
+                continue
             revoke_role(grant_request.user, grant_request.role)
             grant_request.outcome = Outcome.EXPIRED
             grant_request.ended_at = timezone.now()

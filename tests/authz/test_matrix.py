@@ -5,7 +5,8 @@
 - Every row × method is tried by every principal (anonymous, member A, member B, GA staff,
   supervisor, My Number officer, auditor, admin, deactivated staff, staff without a second
   factor, an officer moved to GA staff) against A's case, B's case, A's My Number case, a
-  missing id and a closed case (or the letter, document, saved filter or bulk job of each),
+  missing id and a closed case (or the letter, document, document awaiting masking, saved
+  filter, bulk job or role-grant request of each),
   and for every alternative of the other URL arguments (every dashboard table).
 - 0 mismatches, 0 server errors; a hidden object answers exactly like a missing one (status,
   templates, headers and body after masking the CSRF token, the CSP nonce and the id); every
@@ -33,7 +34,9 @@ from tests.authz.matrix import (
     ALL_PORTAL_ROWS,
     API_ROWS,
     DASHBOARD_TABLES,
+    GRANT_ROWS,
     LETTER_ROWS,
+    MASKING_ROWS,
     OVERSIGHT_ROWS,
     PORTAL_ROWS,
     ROWS,
@@ -123,6 +126,18 @@ def quiet_refusals():
     logger.setLevel(level)
 
 
+def cells(rows: list[Row]) -> int:
+    """How many requests the walk of `rows` makes (row × URL arguments × principal × object
+    variant × method): the size of the matrix, known without walking it."""
+    return sum(
+        len(methods_for(row, variant, first_kwargs=number == 0))
+        for row in rows
+        for _who in Who
+        for number, _extra in enumerate(row.kwargs)
+        for variant in variants_for(row)
+    )
+
+
 def walk(world: World, rows: list[Row]) -> tuple[list[str], list[str], int]:
     routes = url_patterns()
     mismatches: list[str] = []
@@ -177,7 +192,18 @@ PORTAL_GROUPS = {
     "case workspace 2/2": (_CASE_ROWS[len(_CASE_ROWS) // 2 :], 1500),
     "letters": (LETTER_ROWS, 450),
     "oversight": (OVERSIGHT_ROWS, 1400),
+    "role grants and masking": ([*GRANT_ROWS, *MASKING_ROWS], 600),
 }
+WALKED_ROWS = [*ALL_PORTAL_ROWS, *API_ROWS, *ACCOUNT_ROWS, *admin_rows()]
+
+
+def test_the_matrix_size_is_known(capsys):
+    """The number of cells the walks below try (printed; the walks check they tried exactly these)."""
+    total = cells(WALKED_ROWS)
+    with capsys.disabled():
+        print(f"\nauthorisation matrix: {len(WALKED_ROWS)} rows, {total} cells")  # noqa: T201 - a figure to quote
+    assert cells(ALL_PORTAL_ROWS) == sum(cells(rows) for rows, _minimum in PORTAL_GROUPS.values())
+    assert total > 8000
 
 
 def test_the_groups_hold_every_portal_row_once():
@@ -191,6 +217,7 @@ def test_portal_urls_answer_as_the_matrix_says(world, group):
     rows, minimum = PORTAL_GROUPS[group]
     mismatches, leaks, tried = walk(world, rows)
     assert tried > minimum  # the walk really ran (every principal, variant and method)
+    assert tried == cells(rows)
     assert not mismatches, "\n".join(mismatches[:80]) + f"\n({len(mismatches)} mismatches)"
     assert not leaks, "\n".join(leaks[:80]) + f"\n({len(leaks)} existence leaks)"
 
@@ -200,20 +227,23 @@ def test_api_urls_answer_as_the_matrix_says(world):
     """Sessions never open the core-system API (401, never data); its docs are the admin's."""
     mismatches, leaks, tried = walk(world, API_ROWS)
     assert tried > 500
+    assert tried == cells(API_ROWS)
     assert not mismatches, "\n".join(mismatches[:80]) + f"\n({len(mismatches)} mismatches)"
     assert not leaks
 
 
 @pytest.mark.usefixtures("quiet_refusals")
 def test_account_urls_answer_as_the_matrix_says(world):
-    mismatches, leaks, _tried = walk(world, ACCOUNT_ROWS)
+    mismatches, leaks, tried = walk(world, ACCOUNT_ROWS)
+    assert tried == cells(ACCOUNT_ROWS)
     assert not mismatches, "\n".join(mismatches) + f"\n({len(mismatches)} mismatches)"
     assert not leaks
 
 
 @pytest.mark.usefixtures("quiet_refusals")
 def test_admin_urls_answer_as_the_matrix_says(world):
-    mismatches, leaks, _tried = walk(world, admin_rows())
+    mismatches, leaks, tried = walk(world, admin_rows())
+    assert tried == cells(admin_rows())
     assert not mismatches, "\n".join(mismatches[:80]) + f"\n({len(mismatches)} mismatches)"
     assert not leaks
 

@@ -2,11 +2,14 @@
 object variant, and the helpers that build URLs and classify answers (tests/authz)."""
 
 import copy
+import io
 import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from PIL import Image
 
 from django.db import transaction
 from django.test import Client
@@ -21,11 +24,13 @@ from requests_portal.models import (
     DocumentCategory,
     LetterStatus,
     RequestKind,
+    RoleGrantRequest,
     SavedFilter,
     Status,
     User,
 )
 from requests_portal.roles import Role, grant_role
+from requests_portal.services import grants
 from tests.authz.matrix import JOB_OWNER, Obj, Outcome, Row, Variant, Who
 from tests.factories import advance, member_user, staff_user, submit
 from tests.staff_login import login_without_mfa
@@ -75,6 +80,8 @@ class World:
     jobs: dict[Variant, uuid.UUID]
     revoked_export: uuid.UUID  # the revoked officer's export of the My Number queue
     references: dict[Variant, str]
+    quarantined: dict[Variant, uuid.UUID]  # an identity document awaiting masking, per case
+    role_grants: dict[Variant, int]  # the role-grant requests of matrix.ROLE_GRANT_REQUESTS
 
 
 def _rendered_letter(dsr: DataSubjectRequest) -> uuid.UUID:
@@ -99,6 +106,42 @@ def _document(dsr: DataSubjectRequest, owner: User) -> uuid.UUID:
         sha256=storage.sha256_hex(content),
         storage_name=storage.save(content),
     ).public_id
+
+
+def _quarantined_document(dsr: DataSubjectRequest, owner: User) -> uuid.UUID:
+    """A health-insurance card image that must be masked before anyone may download it."""
+    out = io.BytesIO()
+    Image.new("RGB", (64, 40), (255, 255, 255)).save(out, format="PNG")
+    content = out.getvalue()
+    return Document.objects.create(
+        dsr=dsr,
+        owner=owner,
+        category=DocumentCategory.IDENTITY,
+        original_name="保険証.png",
+        content_type="image/png",
+        size_bytes=len(content),
+        sha256=storage.sha256_hex(content),
+        storage_name=storage.save(content),
+        requires_masking=True,
+    ).public_id
+
+
+def _role_grant_requests(users: dict[Who, User]) -> dict[Variant, int]:
+    """The requests matrix.ROLE_GRANT_REQUESTS describes, made through the real service."""
+    admin, supervisor, ga = users[Who.ADMIN], users[Who.SUPERVISOR], users[Who.GA]
+
+    def ask(actor: User, user: User, role: str) -> RoleGrantRequest:
+        return grants.dsr_role_grant_request(actor=actor, user=user, role=role, reason="マトリクス")
+
+    refused = ask(admin, users[Who.AUDITOR], Role.INCIDENT_MANAGER)
+    grants.dsr_role_grant_refuse(actor=staff_user(Role.GA_SUPERVISOR), grant_request=refused)
+    return {
+        Variant.A: ask(admin, ga, Role.AUDITOR).pk,
+        Variant.B: ask(supervisor, ga, Role.INCIDENT_MANAGER).pk,
+        Variant.MY_NUMBER: ask(admin, ga, Role.MY_NUMBER_OFFICER).pk,
+        Variant.CLOSED: refused.pk,
+        Variant.MISSING: MISSING_PK,
+    }
 
 
 def finished_export(owner: User) -> uuid.UUID:
@@ -162,6 +205,7 @@ def build_world(*, my_number_summary: str, my_number_description: str) -> World:
     User.objects.filter(pk=users[Who.DEACTIVATED].pk).update(is_active=False)
     # The revoked officer started an export of the My Number queue while still an officer (their
     # session was live all along), then moved to General Affairs.
+    role_grants = _role_grant_requests(users)
     revoked = users[Who.REVOKED]
     revoked_export = finished_export(revoked)
     revoked.groups.clear()
@@ -176,6 +220,8 @@ def build_world(*, my_number_summary: str, my_number_description: str) -> World:
         jobs={variant: finished_export(users[who]) for variant, who in JOB_OWNER.items()},
         revoked_export=revoked_export,
         references={**{variant: dsr.reference for variant, dsr in cases.items()}, Variant.MISSING: MISSING_REFERENCE},
+        quarantined={variant: _quarantined_document(dsr, owner[variant]) for variant, dsr in cases.items()},
+        role_grants=role_grants,
     )
 
 
@@ -195,6 +241,8 @@ _PLAIN_KWARGS = {
 def _object_id(world: World, row: Row, variant: Variant) -> object:
     if row.obj == Obj.SAVED_FILTER:
         return world.filters[variant]
+    if row.obj == Obj.ROLE_GRANT:
+        return world.role_grants[variant]
     if variant == Variant.MISSING:
         return MISSING_UUID
     if row.obj == Obj.CASE:
@@ -203,6 +251,8 @@ def _object_id(world: World, row: Row, variant: Variant) -> object:
         return world.letters[variant]
     if row.obj == Obj.JOB:
         return world.jobs[variant]
+    if row.obj == Obj.QUARANTINED_DOCUMENT:
+        return world.quarantined[variant]
     return world.documents[variant]
 
 

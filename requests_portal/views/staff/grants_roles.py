@@ -116,7 +116,7 @@ def _register_rows() -> list[list[str]]:
                 grant.user.email,
                 str(Role(grant.role).label),
                 format_wareki(start) if start else "",
-                format_wareki(end) if end else (_("（在任中）") if not grant.valid_until else ""),
+                format_wareki(end) if end else _("（在任中）"),
                 format_wareki(grant.valid_until) if grant.valid_until else "",
                 grant.decided_by.email if grant.decided_by else "",
             ]

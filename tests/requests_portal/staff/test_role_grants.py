@@ -2,8 +2,10 @@
 admin; grants are asked for by one person and decided by another; each step is audited."""
 
 import datetime
+import io
 
 import pytest
+from pypdf import PdfReader
 
 from django.contrib.auth.models import Group
 from django.urls import reverse
@@ -11,6 +13,7 @@ from django.utils import timezone
 
 from requests_portal import workspace
 from requests_portal.exceptions import DomainError
+from requests_portal.letters.renderer import FONT_FAMILY
 from requests_portal.models import AuditEntry, OutboundMail, RoleGrantRequest, User
 from requests_portal.roles import (
     ROLE_CAPABILITIES,
@@ -158,6 +161,101 @@ def test_end_date_ends_access(client, admin_user, manager, ga_staff, my_number_d
     assert AuditEntry.objects.get(action="staff.role_grant_expired").restricted
 
 
+def _approved_officer_grant_ending(admin_user, manager, ga_staff, valid_until: datetime.date) -> RoleGrantRequest:
+    grant_request = grants.dsr_role_grant_request(
+        actor=admin_user, user=ga_staff, role=Role.MY_NUMBER_OFFICER, reason="繁忙期", valid_until=valid_until
+    )
+    return grants.dsr_role_grant_approve(actor=manager, grant_request=grant_request)
+
+
+def test_beat_runs_the_expiry_task_by_its_pinned_name(settings):
+    from keiseikyo.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "requests_portal.role_grants_expire" in scheduled
+    assert "requests_portal.role_grants_expire" in app.tasks
+
+
+def test_expiry_task_run_twice_revokes_once(client, admin_user, manager, ga_staff, my_number_dsr, time_machine):
+    from requests_portal.tasks import role_grants_expire_task
+
+    time_machine.move_to("2026-03-31 17:00 +09:00", tick=False)
+    grant_request = _approved_officer_grant_ending(admin_user, manager, ga_staff, timezone.localdate())
+    assert role_grants_expire_task.delay().get() == 0  # still the last day of the grant
+    assert has_role(User.objects.get(pk=ga_staff.pk), Role.MY_NUMBER_OFFICER)
+
+    time_machine.move_to("2026-04-01 00:05 +09:00", tick=False)
+    assert role_grants_expire_task.delay().get() == 1
+    assert role_grants_expire_task.delay().get() == 0  # a second run (a duplicated beat) ends nothing
+
+    assert not has_role(User.objects.get(pk=ga_staff.pk), Role.MY_NUMBER_OFFICER)
+    grant_request.refresh_from_db()
+    assert grant_request.outcome == RoleGrantRequest.Outcome.EXPIRED
+    assert timezone.localdate(grant_request.ended_at) == datetime.date(2026, 4, 1)
+    expired = AuditEntry.objects.filter(action="staff.role_grant_expired")
+    assert expired.count() == 1
+    assert expired.get().restricted
+    assert expired.get().data["valid_until"] == "2026-03-31"
+    client.force_login(User.objects.get(pk=ga_staff.pk))
+    assert client.get(_case_page(my_number_dsr)).status_code == 404
+
+
+def test_expiry_leaves_open_ended_and_refused_grants_alone(admin_user, manager, supervisor, ga_staff, time_machine):
+    time_machine.move_to("2026-03-31 17:00 +09:00", tick=False)
+    open_ended = grants.dsr_role_grant_request(actor=admin_user, user=ga_staff, role=Role.AUDITOR, reason="監査応援")
+    grants.dsr_role_grant_approve(actor=supervisor, grant_request=open_ended)
+    refused = grants.dsr_role_grant_request(
+        actor=admin_user, user=ga_staff, role=Role.MY_NUMBER_OFFICER, reason="x", valid_until=timezone.localdate()
+    )
+    grants.dsr_role_grant_refuse(actor=manager, grant_request=refused)
+    time_machine.move_to("2027-04-01 09:00 +09:00", tick=False)
+    assert grants.role_grants_expire() == 0
+    assert has_role(User.objects.get(pk=ga_staff.pk), Role.AUDITOR)
+    assert not AuditEntry.objects.filter(action="staff.role_grant_expired").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_expiry_runs_end_a_grant_once(time_machine):
+    """Two workers running the sweep at the same moment (PostgreSQL, separate connections)."""
+    import threading
+
+    from django.db import close_old_connections, connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency needs PostgreSQL (SQLite serialises every writer)")
+    time_machine.move_to("2026-03-31 17:00 +09:00", tick=False)
+    requester, manager, clerks = staff_user(Role.ADMIN), staff_user(Role.MY_NUMBER_MANAGER), []
+    for _ in range(5):
+        clerk = staff_user(Role.GA_STAFF)
+        _approved_officer_grant_ending(requester, manager, clerk, timezone.localdate())
+        clerks.append(clerk)
+    time_machine.move_to("2026-04-01 00:05 +09:00", tick=False)
+    barrier = threading.Barrier(2)
+    results: list[object] = []
+
+    def sweep() -> None:
+        try:
+            barrier.wait()
+            results.append(grants.role_grants_expire())
+        except BaseException as exc:  # reported by the assertions below
+            results.append(exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(isinstance(result, int) for result in results), results
+    assert sum(results) == 5
+    assert AuditEntry.objects.filter(action="staff.role_grant_expired").count() == 5
+    assert RoleGrantRequest.objects.filter(outcome=RoleGrantRequest.Outcome.EXPIRED).count() == 5
+    assert not any(has_role(User.objects.get(pk=clerk.pk), Role.MY_NUMBER_OFFICER) for clerk in clerks)
+
+
 def test_revocation_is_two_person_too(admin_user, manager, officer):
     grant_request = grants.dsr_role_grant_request(
         actor=admin_user, user=officer, role=Role.MY_NUMBER_OFFICER, kind="revoke", reason="異動"
@@ -215,6 +313,15 @@ def test_register_lists_officers_with_periods(client, admin_user, manager, ga_st
     pdf = client.get(reverse("requests_portal:staff_handler_register_pdf"))
     assert pdf.status_code == 200
     assert pdf.content.startswith(b"%PDF")
+    # Printed in the embedded font, never a font the server happens to have (or lack).
+    reader = PdfReader(io.BytesIO(pdf.content))
+    fonts = {
+        str(font.get_object()["/BaseFont"]).split("+", 1)[-1]
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert fonts
+    assert all(font.startswith(FONT_FAMILY) for font in fonts), fonts
     reads = AuditEntry.objects.filter(action="staff.handler_register_read")
     assert reads.count() == 2
     assert all(entry.restricted for entry in reads)
@@ -248,3 +355,24 @@ def test_grant_screens_are_404_without_a_granting_capability(client, ga_staff, o
     for person in (ga_staff, officer, auditor):
         client.force_login(person)
         assert client.get(reverse("requests_portal:staff_role_grants")).status_code == 404
+
+
+def test_pending_list_names_the_role_in_the_readers_language(client, admin_user, manager, ga_staff):
+    grants.dsr_role_grant_request(actor=admin_user, user=ga_staff, role=Role.MY_NUMBER_OFFICER, reason="担当替え")
+    client.force_login(manager)
+    page = reverse("requests_portal:staff_role_grants")
+    japanese = client.get(page, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert '<td data-label="役割">マイナンバー事務取扱担当者</td>' in japanese
+    assert "mynumber_officer</td>" not in japanese
+    english = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<td data-label="Role">My Number officer</td>' in english
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_nav_links_the_grant_pages_exactly_for_those_who_may_open_them(client, role):
+    client.force_login(staff_user(role, is_staff=True))
+    home = client.get(reverse("requests_portal:staff_home")).content.decode()
+    for name in ("staff_role_grants", "staff_handler_register_pdf"):
+        url = reverse(f"requests_portal:{name}")
+        opens = client.get(url).status_code == 200
+        assert (f'href="{url}"' in home) == opens, (role, name)
