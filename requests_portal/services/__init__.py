@@ -29,6 +29,7 @@ from requests_portal.services.handling import (
     dsr_record_identity,
     dsr_request_amendment,
     dsr_start_review,
+    dsr_take_over,
 )
 from requests_portal.services.intake import dsr_submit, queue_for_kind
 from requests_portal.services.masking import MaskRectangle, dsr_mask_document
@@ -55,6 +56,7 @@ __all__ = [
     "dsr_return_decision",
     "dsr_start_review",
     "dsr_submit",
+    "dsr_take_over",
     "dsr_withdraw",
     "queue_for_kind",
 ]
