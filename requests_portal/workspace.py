@@ -214,7 +214,7 @@ class BulkAssignJob(jobs.JobHandler):
         if params.get("from_assignee_id") is not None:
             # Handing over someone's cases takes each one over: the reason is required.
             if not cleaned["reason"].strip():
-                raise DomainError(_("引継ぎの理由を入力してください。"))
+                raise DomainError(_("引き継ぎの理由を入力してください。"))
             cleaned["from_assignee_id"] = int(params["from_assignee_id"])
         else:
             public_ids = [str(value) for value in dict.fromkeys(params.get("public_ids") or [])]

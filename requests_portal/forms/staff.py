@@ -192,10 +192,10 @@ class AssignForm(forms.Form):
 
 def _takeover_reason_field(*, required: bool = True, help_text: StrOrPromise = "") -> forms.CharField:
     return LongTextField(
-        label=_("引継ぎの理由"),
+        label=_("引き継ぎの理由"),
         required=required,
         help_text=help_text or _("経過と監査ログに記録されます（請求者には示されません）。"),
-        error_messages={"required": _("引継ぎの理由を入力してください。")},
+        error_messages={"required": _("引き継ぎの理由を入力してください。")},
     )
 
 

@@ -23,6 +23,7 @@ from requests_portal.services.disclosure import dsr_attach_disclosure_package
 from requests_portal.services.handling import (
     dsr_answer_amendment,
     dsr_assign,
+    dsr_claim,
     dsr_extend,
     dsr_post_message,
     dsr_record_file_download,
@@ -42,6 +43,7 @@ __all__ = [
     "dsr_approve_decision",
     "dsr_assign",
     "dsr_attach_disclosure_package",
+    "dsr_claim",
     "dsr_close",
     "dsr_draft_decision",
     "dsr_extend",

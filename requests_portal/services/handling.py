@@ -132,6 +132,13 @@ def dsr_assign(*, dsr: DataSubjectRequest, assignee: User | None, actor: User) -
     return True
 
 
+def dsr_claim(*, dsr: DataSubjectRequest, actor: User) -> bool:
+    """Take an unassigned case for oneself (dsr_assign's compare-and-set). True when the actor
+    got it now, False when they already held it (nothing written); CaseHeldByOther when a
+    colleague holds it."""
+    return dsr_assign(dsr=dsr, assignee=actor, actor=actor)
+
+
 @transaction.atomic
 def dsr_take_over(
     *, dsr: DataSubjectRequest, actor: User, assignee: User | None, reason: str, expected_assignee_id: int | None
@@ -145,11 +152,11 @@ def dsr_take_over(
     actor is told who holds it now. Returns whether anything changed.
     """
     if not can_take_over_dsr(actor, dsr):
-        raise DomainError(_("担当の引継ぎは、この事案を決裁できる監督者のみが行えます。"))
+        raise DomainError(_("担当の引き継ぎは、この事案を決裁できる監督者のみが行えます。"))
     reason = normalize_text(reason) if isinstance(reason, str) else ""
     if not reason:
-        raise DomainError(_("引継ぎの理由を入力してください。"))
-    reject_my_numbers([reason], where=pgettext("where a My Number was found", "引継ぎの理由"))
+        raise DomainError(_("引き継ぎの理由を入力してください。"))
+    reject_my_numbers([reason], where=pgettext("where a My Number was found", "引き継ぎの理由"))
     if assignee is not None and not can_handle_dsr(assignee, dsr):
         raise DomainError(_("この職員はこの事案を担当できません。"))
     if DataSubjectRequest.objects.filter(pk=dsr.pk, status__in=TERMINAL_STATUSES).exists():

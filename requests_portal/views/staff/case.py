@@ -102,7 +102,7 @@ def staff_dsr_claim(request: HttpRequest, public_id: str) -> HttpResponse:
     """Take an unassigned case for oneself; a case someone holds stays theirs (the message says whose)."""
     dsr = access_dsr_for_staff(request.user, public_id, Access.HANDLE)
     try:
-        changed = services.dsr_assign(dsr=dsr, assignee=signed_in_user(request), actor=signed_in_user(request))
+        changed = services.dsr_claim(dsr=dsr, actor=signed_in_user(request))
     except DomainError as error:
         messages.error(request, str(error))
     else:

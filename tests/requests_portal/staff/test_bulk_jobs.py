@@ -55,7 +55,7 @@ def test_supervisor_hands_over_everything_a_colleague_holds(
     # Each case is taken from a colleague: without a reason nothing starts, and the choice stays.
     refused = client.post(url, choice)
     assert refused.status_code == 400
-    assert "引継ぎの理由を入力してください。" in refused.content.decode()
+    assert "引き継ぎの理由を入力してください。" in refused.content.decode()
     assert refused.context["form"]["from_assignee"].value() == str(ga_staff.pk)
     assert not BulkJob.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
