@@ -16,7 +16,14 @@ from django.utils.translation import gettext as _
 from requests_portal import audit
 from requests_portal.exceptions import DomainError
 from requests_portal.models import Channel, DataSubjectRequest, EventType, RequestEvent, User
-from requests_portal.roles import CASE_GRANT_PERMISSION, CASE_PERMISSIONS, Access, Capability, has_capability, is_staff_user
+from requests_portal.roles import (
+    CASE_GRANT_PERMISSION,
+    CASE_PERMISSIONS,
+    Access,
+    Capability,
+    has_capability,
+    is_staff_user,
+)
 from requests_portal.selectors import dsr_list_for_member, dsr_visible_to_staff
 
 __all__ = [

@@ -15,6 +15,7 @@ from requests_portal import audit, deadlines, workflow
 from requests_portal.exceptions import CaseHeldByOther, DomainError
 from requests_portal.letters import letter_create
 from requests_portal.models import (
+    TERMINAL_STATUSES,
     DataSubjectRequest,
     Document,
     EventType,
@@ -25,7 +26,6 @@ from requests_portal.models import (
     LetterKind,
     Message,
     MessageDirection,
-    TERMINAL_STATUSES,
     RequestEvent,
     Status,
     User,

@@ -225,7 +225,9 @@ def test_takeover_needs_a_reason_and_keeps_what_was_typed(member, ga_staff, ga_s
     assert _writes(dsr) == before
     # The service refuses it too, whoever calls it.
     with pytest.raises(DomainError, match="引き継ぎの理由"):
-        services.dsr_take_over(dsr=dsr, actor=supervisor, assignee=ga_staff2, reason="", expected_assignee_id=ga_staff.pk)
+        services.dsr_take_over(
+            dsr=dsr, actor=supervisor, assignee=ga_staff2, reason="", expected_assignee_id=ga_staff.pk
+        )
 
     response = client.post(
         url, {"assignee": str(ga_staff2.pk), "reason": "担当者が長期休暇のため", "expected_assignee": ga_staff.pk}
@@ -247,6 +249,7 @@ def test_takeover_needs_a_reason_and_keeps_what_was_typed(member, ga_staff, ga_s
     # Staff business: the requester is not mailed.
     assert _writes(dsr)[2] == before[2]
 
+
 @pytest.mark.django_db
 def test_takeover_of_a_case_that_changed_hands_meanwhile_is_refused(member, ga_staff, ga_staff2, supervisor, client):
     dsr = advance(submit(member), Status.VERIFYING, handler=ga_staff, approver=supervisor)
@@ -254,7 +257,9 @@ def test_takeover_of_a_case_that_changed_hands_meanwhile_is_refused(member, ga_s
     url = reverse("requests_portal:staff_dsr_take_over", args=[dsr.public_id])
     client.get(url)
     services.dsr_assign(dsr=dsr, assignee=ga_staff2, actor=ga_staff)  # while the form was open
-    response = client.post(url, {"assignee": str(supervisor.pk), "reason": "急ぎのため", "expected_assignee": ga_staff.pk})
+    response = client.post(
+        url, {"assignee": str(supervisor.pk), "reason": "急ぎのため", "expected_assignee": ga_staff.pk}
+    )
     assert response.status_code == 200
     assert f"この事案の担当者は既に変わっています（現在：{ga_staff2}）" in response.content.decode()
     assert "急ぎのため" in response.content.decode()  # what was typed is still there
