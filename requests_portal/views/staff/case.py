@@ -104,7 +104,8 @@ def staff_dsr_claim(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
         changed = services.dsr_claim(dsr=dsr, actor=signed_in_user(request))
     except DomainError as error:
-        messages.error(request, str(error))
+        # Named by its reference: the claim may come from the queue, among many cases.
+        messages.error(request, _("%(reference)s：%(message)s") % {"reference": dsr.reference, "message": error})
     else:
         if changed:
             messages.success(request, _("%(reference)s を自分の担当にしました。") % {"reference": dsr.reference})

@@ -190,7 +190,7 @@ def test_a_colleagues_case_cannot_be_claimed_or_reassigned_by_a_clerk(member, ga
     client.force_login(ga_staff2)
     response = client.post(reverse("requests_portal:staff_dsr_claim", args=[dsr.public_id]), follow=True)
     assert response.status_code == 200
-    assert f"この事案は既に{ga_staff}さんが担当しています。" in response.content.decode()
+    assert f"{dsr.reference}：この事案は既に{ga_staff}さんが担当しています。" in response.content.decode()
     client.post(reverse("requests_portal:staff_dsr_assign", args=[dsr.public_id]), {"assignee": str(ga_staff2.pk)})
     dsr.refresh_from_db()
     assert dsr.assignee == ga_staff
