@@ -31,7 +31,7 @@ from requests_portal.models import (
     User,
 )
 from requests_portal.mynumber import contains_my_number
-from requests_portal.permissions import access_dsr_for_staff
+from requests_portal.permissions import access_dsr_for_staff, can_take_over_dsr
 from requests_portal.roles import Access, Capability, roles_with
 from requests_portal.selectors import case_grant_holders, dsr_visible_to_staff, queues_for_user, staff_holding
 
@@ -144,10 +144,10 @@ def dsr_bulk_assign(
     does not undo the others. Cases the actor cannot reach count as not found.
 
     The rule of single cases holds here too (docs/architecture.md#assignment): an unassigned
-    case, or one the actor holds, is assigned; a case a colleague holds is taken over only when
-    a `reason` is given (services.dsr_take_over, for those who may), and otherwise skipped and
-    listed. With `from_assignee_id` (handing over one person's cases) only cases still held by
-    that person are changed.
+    case, or one the actor holds, is assigned; a case a colleague holds is taken over when a
+    `reason` is given by someone who may take it over (services.dsr_take_over), and otherwise
+    skipped and listed. With `from_assignee_id` (handing over one person's cases) only cases
+    still held by that person are changed.
     """
     result = BulkResult()
     for public_id in dict.fromkeys(public_ids):
@@ -161,7 +161,7 @@ def dsr_bulk_assign(
             result.held.append(dsr.reference)
             continue
         held_by_other = holder_id is not None and holder_id != actor.pk
-        if held_by_other and not reason:
+        if held_by_other and not (reason and can_take_over_dsr(actor, dsr)):
             result.held.append(dsr.reference)
             continue
         try:

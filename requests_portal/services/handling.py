@@ -125,7 +125,7 @@ def dsr_assign(*, dsr: DataSubjectRequest, assignee: User | None, actor: User) -
         if holder_id == target_id:
             dsr.assignee_id = holder_id
             return False
-        if holder_id is not None:
+        if holder_id not in (None, actor.pk):
             raise _held_by_other(holder_id)
         raise DomainError(_("担当者が変わったところです。画面を更新してからやり直してください。"))
     _record_assignment(dsr=dsr, actor=actor, previous_id=current_id, assignee=assignee)

@@ -315,10 +315,12 @@ def test_bulk_claim_skips_cases_held_by_others_and_names_them(member, ga_staff, 
     assert theirs.assignee == ga_staff2
     assert _assignments(mine) == 1
     # A clerk's reason does not make it a takeover: only those who may take over can.
-    client.post(
+    response = client.post(
         reverse("requests_portal:staff_queue_bulk_assign"),
-        {"cases": [str(theirs.public_id)], "assignee": str(ga_staff.pk), "reason": "まとめて処理"},
+        {"cases": [str(theirs.public_id)], "assignee": str(ga_staff.pk), "reason": "まとめて処理", "next": queue},
+        follow=True,
     )
+    assert f"1 件は他の職員が担当しているため変更しませんでした：{theirs.reference}" in response.content.decode()
     theirs.refresh_from_db()
     assert theirs.assignee == ga_staff2
     # A supervisor's reassignment in bulk is a takeover with a reason.
