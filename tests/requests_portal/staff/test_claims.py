@@ -203,6 +203,7 @@ def test_a_colleagues_case_cannot_be_claimed_or_reassigned_by_a_clerk(member, ga
     assert reverse("requests_portal:staff_dsr_claim", args=[dsr.public_id]) not in page
     assert reverse("requests_portal:staff_dsr_assign", args=[dsr.public_id]) not in page
     assert reverse("requests_portal:staff_dsr_take_over", args=[dsr.public_id]) not in page
+    assert "担当の変更は、担当者本人か監督者に依頼してください。" in page
     # The takeover page is not theirs: it answers like a missing case.
     assert client.get(reverse("requests_portal:staff_dsr_take_over", args=[dsr.public_id])).status_code == 404
     # The holder may pass it on.
