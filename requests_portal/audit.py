@@ -432,6 +432,7 @@ AUDIT_ACTION_GROUPS: tuple[tuple[str, Any, dict[str, Any]], ...] = (
             "dsr.create": gettext_lazy("事案の登録"),
             "dsr.transition": gettext_lazy("状態の変更"),
             "dsr.assign": gettext_lazy("担当者の変更"),
+            "dsr.take_over": gettext_lazy("担当の引き継ぎ（理由つき）"),
             "dsr.identity": gettext_lazy("本人確認の記録"),
             "dsr.amendment_answer": gettext_lazy("補正への回答"),
             "dsr.extend": gettext_lazy("期限の延長"),

@@ -11,3 +11,11 @@ class TransitionNotAllowed(DomainError):
 
 class DeadlineError(DomainError):
     """An impossible deadline operation (e.g. an extension to an earlier date, or no reason)."""
+
+
+class CaseHeldByOther(DomainError):
+    """The case is held by someone else: claiming or assigning it needs an explicit takeover."""
+
+    def __init__(self, message: str, *, holder_id: int | None) -> None:
+        super().__init__(message)
+        self.holder_id = holder_id

@@ -16,7 +16,14 @@ from django.utils.translation import gettext as _
 from requests_portal import audit
 from requests_portal.exceptions import DomainError
 from requests_portal.models import Channel, DataSubjectRequest, EventType, RequestEvent, User
-from requests_portal.roles import CASE_GRANT_PERMISSION, CASE_PERMISSIONS, Access, is_staff_user
+from requests_portal.roles import (
+    CASE_GRANT_PERMISSION,
+    CASE_PERMISSIONS,
+    Access,
+    Capability,
+    has_capability,
+    is_staff_user,
+)
 from requests_portal.selectors import dsr_list_for_member, dsr_visible_to_staff
 
 __all__ = [
@@ -25,6 +32,7 @@ __all__ = [
     "access_dsr_for_staff",
     "can_approve_dsr",
     "can_handle_dsr",
+    "can_take_over_dsr",
     "can_view_dsr",
     "deny_case_file",
     "grant_case_access",
@@ -134,3 +142,10 @@ def revoke_case_access(*, dsr: DataSubjectRequest, user: User, actor: User) -> N
     for codename in CASE_PERMISSIONS[Access.VIEW]:
         remove_perm(codename, user, dsr)
     audit.record(action="dsr.revoke", actor=actor, obj=dsr, data={"user_id": user.pk})
+
+
+def can_take_over_dsr(user: object, dsr: DataSubjectRequest) -> bool:
+    """Whether `user` may take a case away from the colleague holding it (docs/architecture.md#assignment):
+    the reassigning capability, and the right to approve the case's decisions, so only the
+    person answerable for the case's queue moves work between people."""
+    return has_capability(user, Capability.REASSIGN) and _staff_can(user, dsr, Access.APPROVE)

@@ -43,7 +43,9 @@ class Capability(enum.StrEnum):
 
     WORK_QUEUES = "work_queues"  # open the case queue (事案一覧)
     HANDLE_CASES = "handle_cases"  # register paper requests, check letters
-    REASSIGN = "reassign"  # hand one person's open cases to another
+    # Take over a case a colleague holds, or hand all of one person's open cases to another,
+    # always with a reason; together with approving the case (docs/architecture.md#assignment).
+    REASSIGN = "reassign"
     EXPORT = "export"  # download the queue as CSV
     OVERSEE = "oversee"  # the dashboard, statistics, retention and disposal records
     LEGAL_HOLD = "legal_hold"  # set or lift a legal hold (保存命令)

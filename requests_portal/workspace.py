@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from requests_portal import audit, deadlines, jobs, services
-from requests_portal.exceptions import DomainError
+from requests_portal.exceptions import CaseHeldByOther, DomainError
 from requests_portal.models import (
     ART39_KINDS,
     OPEN_STATUSES,
@@ -31,7 +31,7 @@ from requests_portal.models import (
     User,
 )
 from requests_portal.mynumber import contains_my_number
-from requests_portal.permissions import access_dsr_for_staff
+from requests_portal.permissions import access_dsr_for_staff, can_take_over_dsr
 from requests_portal.roles import Access, Capability, roles_with
 from requests_portal.selectors import case_grant_holders, dsr_visible_to_staff, queues_for_user, staff_holding
 
@@ -125,12 +125,30 @@ def saved_filter_delete(*, user: User, pk: int) -> None:
 class BulkResult:
     assigned: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    # Held by a colleague and left alone (no reason for a takeover was given, or the case changed
+    # hands after the selection was made).
+    held: list[str] = field(default_factory=list)
+    unchanged: int = 0
     not_found: int = 0
 
 
-def dsr_bulk_assign(*, actor: User, public_ids: Iterable[str], assignee: User | None) -> BulkResult:
+def dsr_bulk_assign(
+    *,
+    actor: User,
+    public_ids: Iterable[str],
+    assignee: User | None,
+    reason: str = "",
+    from_assignee_id: int | None = None,
+) -> BulkResult:
     """Assign each case the actor may work; each case in its own transaction, so one refusal
-    does not undo the others. Cases the actor cannot reach count as not found."""
+    does not undo the others. Cases the actor cannot reach count as not found.
+
+    The rule of single cases holds here too (docs/architecture.md#assignment): an unassigned
+    case, or one the actor holds, is assigned; a case a colleague holds is taken over when a
+    `reason` is given by someone who may take it over (services.dsr_take_over), and otherwise
+    skipped and listed. With `from_assignee_id` (handing over one person's cases) only cases
+    still held by that person are changed.
+    """
     result = BulkResult()
     for public_id in dict.fromkeys(public_ids):
         try:
@@ -138,12 +156,30 @@ def dsr_bulk_assign(*, actor: User, public_ids: Iterable[str], assignee: User | 
         except Http404:
             result.not_found += 1
             continue
+        holder_id = dsr.assignee_id
+        if from_assignee_id is not None and holder_id != from_assignee_id:
+            result.held.append(dsr.reference)
+            continue
+        held_by_other = holder_id is not None and holder_id != actor.pk
+        if held_by_other and not (reason and can_take_over_dsr(actor, dsr)):
+            result.held.append(dsr.reference)
+            continue
         try:
-            services.dsr_assign(dsr=dsr, assignee=assignee, actor=actor)
+            if held_by_other:
+                changed = services.dsr_take_over(
+                    dsr=dsr, actor=actor, assignee=assignee, reason=reason, expected_assignee_id=holder_id
+                )
+            else:
+                changed = services.dsr_assign(dsr=dsr, assignee=assignee, actor=actor)
+        except CaseHeldByOther:
+            result.held.append(dsr.reference)
         except DomainError:
             result.refused.append(dsr.reference)
         else:
-            result.assigned.append(dsr.reference)
+            if changed:
+                result.assigned.append(dsr.reference)
+            else:
+                result.unchanged += 1
     return result
 
 
@@ -159,7 +195,8 @@ class BulkAssignJob(jobs.JobHandler):
 
     The cases are fixed when the job starts: the selected ones, or the open cases of one
     person. Each chunk re-checks, for the job's creator, that every case may still be worked
-    and that the new assignee may work it (dsr_bulk_assign through the visibility selector).
+    and that the new assignee may work it (dsr_bulk_assign through the visibility selector);
+    a case a colleague holds is taken over only with the job's reason.
     """
 
     kind = "bulk_assign"
@@ -173,8 +210,11 @@ class BulkAssignJob(jobs.JobHandler):
         assignee_id = params.get("assignee_id")
         if assignee_id is not None and not User.objects.filter(pk=assignee_id, is_active=True).exists():
             raise DomainError(_("担当者が見つかりません。"))
-        cleaned: dict = {"assignee_id": assignee_id}
+        cleaned: dict = {"assignee_id": assignee_id, "reason": str(params.get("reason") or "")}
         if params.get("from_assignee_id") is not None:
+            # Handing over someone's cases takes each one over: the reason is required.
+            if not cleaned["reason"].strip():
+                raise DomainError(_("引き継ぎの理由を入力してください。"))
             cleaned["from_assignee_id"] = int(params["from_assignee_id"])
         else:
             public_ids = [str(value) for value in dict.fromkeys(params.get("public_ids") or [])]
@@ -191,7 +231,10 @@ class BulkAssignJob(jobs.JobHandler):
             ids = [str(value) for value in cases.order_by("due_date", "id").values_list("public_id", flat=True)]
         else:
             ids = list(job.params["public_ids"])
-        job.result = {"ids": ids, "cursor": 0, "assigned": 0, "refused": [], "refused_count": 0, "not_found": 0}
+        job.result = {
+            **{"ids": ids, "cursor": 0, "assigned": 0, "unchanged": 0, "not_found": 0},
+            **{"refused": [], "refused_count": 0, "held": [], "held_count": 0},
+        }
         return len(ids)
 
     def run_chunk(self, job: BulkJob) -> int:
@@ -200,15 +243,26 @@ class BulkAssignJob(jobs.JobHandler):
         if not chunk:
             return 0
         assignee = User.objects.filter(pk=job.params["assignee_id"]).first() if job.params["assignee_id"] else None
-        outcome = dsr_bulk_assign(actor=job.created_by, public_ids=chunk, assignee=assignee)
+        outcome = dsr_bulk_assign(
+            actor=job.created_by,
+            public_ids=chunk,
+            assignee=assignee,
+            reason=job.params.get("reason", ""),
+            from_assignee_id=job.params.get("from_assignee_id"),
+        )
         refused = list(job.result["refused"])
         refused += outcome.refused[: max(0, _KEPT_REFERENCES - len(refused))]
+        held = list(job.result.get("held", []))
+        held += outcome.held[: max(0, _KEPT_REFERENCES - len(held))]
         job.result = {
             **job.result,
             "cursor": cursor + len(chunk),
             "assigned": int(job.result["assigned"]) + len(outcome.assigned),
+            "unchanged": int(job.result.get("unchanged", 0)) + outcome.unchanged,
             "refused": refused,
             "refused_count": int(job.result["refused_count"]) + len(outcome.refused),
+            "held": held,
+            "held_count": int(job.result.get("held_count", 0)) + len(outcome.held),
             "not_found": int(job.result["not_found"]) + outcome.not_found,
         }
         return len(chunk)
@@ -222,6 +276,12 @@ class BulkAssignJob(jobs.JobHandler):
             shown = "、".join(job.result.get("refused", []))
             count = _("%(n)s件") % {"n": f"{refused:,}"}
             lines.append((str(_("担当できない職員のため変更しなかった事案")), f"{count} ({shown})"))
+        if held := int(job.result.get("held_count", 0)):
+            shown = "、".join(job.result.get("held", []))
+            count = _("%(n)s件") % {"n": f"{held:,}"}
+            lines.append((str(_("他の職員が担当しているため変更しなかった事案")), f"{count} ({shown})"))
+        if unchanged := int(job.result.get("unchanged", 0)):
+            lines.append((str(_("既にその担当者だった事案")), _("%(n)s件") % {"n": f"{unchanged:,}"}))
         if missing := int(job.result.get("not_found", 0)):
             lines.append((str(_("処理できなくなっていた事案")), _("%(n)s件") % {"n": f"{missing:,}"}))
         return lines

@@ -190,8 +190,18 @@ class AssignForm(forms.Form):
         return None if value == "none" else self.handlers[value]
 
 
-class ReassignAllForm(forms.Form):
-    """Move every open case of one person to another (or to nobody), e.g. when someone leaves."""
+def _takeover_reason_field(*, required: bool = True, help_text: StrOrPromise = "") -> forms.CharField:
+    return LongTextField(
+        label=_("引き継ぎの理由"),
+        required=required,
+        help_text=help_text or _("経過と監査ログに記録されます（請求者には示されません）。"),
+        error_messages={"required": _("引き継ぎの理由を入力してください。")},
+    )
+
+
+class ReassignAllForm(StaffForm):
+    """Move every open case of one person to another (or to nobody), e.g. when someone leaves:
+    a takeover of each case, so it needs a reason (services.dsr_take_over)."""
 
     def __init__(self, *args: Any, handlers: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -201,6 +211,7 @@ class ReassignAllForm(forms.Form):
             label=_("現在の担当者"), choices=[("", _("選んでください")), *people]
         )
         self.fields["assignee"] = AssigneeChoiceField(handlers=handlers, label=_("新しい担当者"))
+        self.fields["reason"] = _takeover_reason_field()
 
     def clean(self) -> dict:
         cleaned = cast("dict[str, Any]", super().clean())  # Form.clean() returns cleaned_data
@@ -228,6 +239,35 @@ class RosterUploadForm(forms.Form):
         return upload
 
 
+class TakeOverForm(StaffForm):
+    """Taking over a case a colleague holds: for whom, and why (services.dsr_take_over).
+
+    `expected_assignee` carries the holder the page showed, so a case that changed hands while
+    the form was open is not taken from the wrong person.
+    """
+
+    expected_assignee = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, handlers: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.handlers = {str(person.pk): person for person in handlers}
+        self.fields["assignee"] = AssigneeChoiceField(handlers=handlers, label=_("新しい担当者"))
+        self.fields["reason"] = _takeover_reason_field()
+        self.order_fields(["assignee", "reason", "expected_assignee"])
+
+    def clean_assignee(self) -> User | None:
+        value = self.cleaned_data["assignee"]
+        return None if value == "none" else self.handlers[value]
+
+    def clean_expected_assignee(self) -> int | None:
+        value = self.cleaned_data["expected_assignee"]
+        if not value:
+            return None
+        if not value.isdigit():
+            raise ValidationError(_("画面を更新してからやり直してください。"))
+        return int(value)
+
+
 class BulkAssignForm(AssignForm):
     MAX_CASES = 100
 
@@ -237,6 +277,9 @@ class BulkAssignForm(AssignForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Given only by those who may take over: the cases a colleague holds are then taken over
+        # with it; without it they are skipped and listed.
+        self.fields["reason"] = _takeover_reason_field(required=False)
         # The ids are checked one by one against the visible set by the view; here only their shape.
         cast(forms.ChoiceField, self.fields["cases"]).choices = [
             (value, value) for value in cast(QueryDict, self.data).getlist("cases")

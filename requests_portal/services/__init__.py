@@ -23,12 +23,14 @@ from requests_portal.services.disclosure import dsr_attach_disclosure_package
 from requests_portal.services.handling import (
     dsr_answer_amendment,
     dsr_assign,
+    dsr_claim,
     dsr_extend,
     dsr_post_message,
     dsr_record_file_download,
     dsr_record_identity,
     dsr_request_amendment,
     dsr_start_review,
+    dsr_take_over,
 )
 from requests_portal.services.intake import dsr_submit, queue_for_kind
 from requests_portal.services.masking import MaskRectangle, dsr_mask_document
@@ -41,6 +43,7 @@ __all__ = [
     "dsr_approve_decision",
     "dsr_assign",
     "dsr_attach_disclosure_package",
+    "dsr_claim",
     "dsr_close",
     "dsr_draft_decision",
     "dsr_extend",
@@ -55,6 +58,7 @@ __all__ = [
     "dsr_return_decision",
     "dsr_start_review",
     "dsr_submit",
+    "dsr_take_over",
     "dsr_withdraw",
     "queue_for_kind",
 ]

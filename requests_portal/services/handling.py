@@ -6,14 +6,16 @@ from datetime import date
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from requests_portal import audit, deadlines, workflow
-from requests_portal.exceptions import DomainError
+from requests_portal.exceptions import CaseHeldByOther, DomainError
 from requests_portal.letters import letter_create
 from requests_portal.models import (
+    TERMINAL_STATUSES,
     DataSubjectRequest,
     Document,
     EventType,
@@ -29,29 +31,68 @@ from requests_portal.models import (
     User,
 )
 from requests_portal.notifications import notify_member
-from requests_portal.permissions import can_handle_dsr, is_member_party
+from requests_portal.permissions import can_handle_dsr, can_take_over_dsr, is_member_party
 from requests_portal.selectors import quarantined_documents
 from requests_portal.services.checks import reject_my_numbers, require_handler
 from requests_portal.text import normalize_line, normalize_text
 
 
-@transaction.atomic
-def dsr_assign(*, dsr: DataSubjectRequest, assignee: User | None, actor: User) -> DataSubjectRequest:
-    """Assign (or unassign, with None) a case; the assignee must be able to work it."""
-    require_handler(actor, dsr)
-    if assignee is not None and not can_handle_dsr(assignee, dsr):
-        raise DomainError(_("この職員はこの事案を担当できません。"))
-    locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
-    previous = locked.assignee_id
-    locked.assignee = assignee
-    locked.save(update_fields=["assignee", "updated_at"])
-    RequestEvent.objects.create(
-        dsr=locked,
-        actor=actor,
-        event_type=EventType.ASSIGNED,
-        extra={"from": previous, "to": assignee.pk if assignee else None},
+def _holder_id(dsr: DataSubjectRequest) -> int | None:
+    """Who holds the case now, read afresh (a new statement sees every committed change)."""
+    return DataSubjectRequest.objects.filter(pk=dsr.pk).values_list("assignee_id", flat=True).get()
+
+
+def _holder_name(holder_id: int | None) -> str:
+    holder = User.objects.filter(pk=holder_id).first() if holder_id is not None else None
+    return str(holder) if holder is not None else ""
+
+
+def _held_by_other(holder_id: int) -> CaseHeldByOther:
+    return CaseHeldByOther(
+        _("この事案は既に%(name)sさんが担当しています。") % {"name": _holder_name(holder_id)}, holder_id=holder_id
     )
-    audit.record(action="dsr.assign", actor=actor, obj=locked, data={"assignee_id": assignee.pk if assignee else None})
+
+
+def _compare_and_set_assignee(*, dsr: DataSubjectRequest, expected_id: int | None, assignee: User | None) -> bool:
+    """Give the case to `assignee` only while `expected_id` (None: nobody) still holds it.
+
+    One conditional UPDATE (docs/reliability.md#claims). On PostgreSQL a second writer waits for
+    the first one's row lock and then re-checks the WHERE clause against the committed row, so
+    of many simultaneous claims exactly one matches; the others change nothing.
+    """
+    still_held = Q(assignee__isnull=True) if expected_id is None else Q(assignee_id=expected_id)
+    changed = DataSubjectRequest.objects.filter(still_held, pk=dsr.pk).update(
+        assignee=assignee, updated_at=timezone.now()
+    )
+    return changed == 1
+
+
+def _record_assignment(
+    *, dsr: DataSubjectRequest, actor: User, previous_id: int | None, assignee: User | None, reason: str = ""
+) -> None:
+    """The timeline event and audit entry of a change of assignee, and the first step of a
+    case that was waiting to be picked up. The row is already locked by the UPDATE."""
+    locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
+    target_id = assignee.pk if assignee else None
+    extra = {
+        "from": previous_id,
+        "to": target_id,
+        # Kept with the event so the timeline names the people as they were called then.
+        "from_name": _holder_name(previous_id),
+        "to_name": str(assignee) if assignee else "",
+    }
+    if reason:
+        extra["takeover"] = True
+    RequestEvent.objects.create(dsr=locked, actor=actor, event_type=EventType.ASSIGNED, note=reason, extra=extra)
+    if reason:
+        audit.record(
+            action="dsr.take_over",
+            actor=actor,
+            obj=locked,
+            data={"from": previous_id, "to": target_id, "reason": reason},
+        )
+    else:
+        audit.record(action="dsr.assign", actor=actor, obj=locked, data={"assignee_id": target_id})
     dsr.assignee = assignee
     if locked.status == Status.SUBMITTED:
         workflow.transition(dsr, to=Status.VERIFYING, actor=actor, member_visible=True)
@@ -59,7 +100,83 @@ def dsr_assign(*, dsr: DataSubjectRequest, assignee: User | None, actor: User) -
         # still 受付): nothing is left to verify. Read from the locked row, not the caller's copy.
         if locked.identity_complete:
             _start_review(dsr, actor=actor)
-    return dsr
+
+
+@transaction.atomic
+def dsr_assign(*, dsr: DataSubjectRequest, assignee: User | None, actor: User) -> bool:
+    """Claim an unassigned case (`assignee` is the actor), give it to a colleague, or pass on or
+    release (None) a case the actor holds. Returns whether anything changed.
+
+    Compare-and-set (docs/architecture.md#assignment): it succeeds only while the case is
+    unassigned or held by the actor. A case already held by `assignee` is left alone and
+    nothing is written; a case someone else holds raises CaseHeldByOther, and taking it over
+    is `dsr_take_over`, with a reason.
+    """
+    require_handler(actor, dsr)
+    if assignee is not None and not can_handle_dsr(assignee, dsr):
+        raise DomainError(_("この職員はこの事案を担当できません。"))
+    target_id = assignee.pk if assignee else None
+    current_id = _holder_id(dsr)
+    if current_id != target_id and current_id not in (None, actor.pk):
+        raise _held_by_other(current_id)
+    if current_id == target_id or not _compare_and_set_assignee(dsr=dsr, expected_id=current_id, assignee=assignee):
+        # Already so, or someone changed it between the read and the UPDATE: look again.
+        holder_id = _holder_id(dsr)
+        if holder_id == target_id:
+            dsr.assignee_id = holder_id
+            return False
+        if holder_id not in (None, actor.pk):
+            raise _held_by_other(holder_id)
+        raise DomainError(_("担当者が変わったところです。画面を更新してからやり直してください。"))
+    _record_assignment(dsr=dsr, actor=actor, previous_id=current_id, assignee=assignee)
+    return True
+
+
+def dsr_claim(*, dsr: DataSubjectRequest, actor: User) -> bool:
+    """Take an unassigned case for oneself (dsr_assign's compare-and-set). True when the actor
+    got it now, False when they already held it (nothing written); CaseHeldByOther when a
+    colleague holds it."""
+    return dsr_assign(dsr=dsr, assignee=actor, actor=actor)
+
+
+@transaction.atomic
+def dsr_take_over(
+    *, dsr: DataSubjectRequest, actor: User, assignee: User | None, reason: str, expected_assignee_id: int | None
+) -> bool:
+    """Take a case away from the colleague holding it: for the actor, for someone else, or back
+    to nobody (None), with a reason that the timeline and the audit trail keep.
+
+    Only those who may approve the case's decisions and hold the reassigning capability may
+    (permissions.can_take_over_dsr, docs/architecture.md#assignment). `expected_assignee_id` is
+    the holder the actor saw: if the case has changed hands since, nothing is changed and the
+    actor is told who holds it now. Returns whether anything changed.
+    """
+    if not can_take_over_dsr(actor, dsr):
+        raise DomainError(_("担当の引き継ぎは、この事案を決裁できる監督者のみが行えます。"))
+    reason = normalize_text(reason) if isinstance(reason, str) else ""
+    if not reason:
+        raise DomainError(_("引き継ぎの理由を入力してください。"))
+    reject_my_numbers([reason], where=pgettext("where a My Number was found", "引き継ぎの理由"))
+    if assignee is not None and not can_handle_dsr(assignee, dsr):
+        raise DomainError(_("この職員はこの事案を担当できません。"))
+    if DataSubjectRequest.objects.filter(pk=dsr.pk, status__in=TERMINAL_STATUSES).exists():
+        raise DomainError(_("終了した事案の担当者は変更できません。"))
+    target_id = assignee.pk if assignee else None
+    if expected_assignee_id == target_id or not _compare_and_set_assignee(
+        dsr=dsr, expected_id=expected_assignee_id, assignee=assignee
+    ):
+        holder_id = _holder_id(dsr)
+        if holder_id == target_id:
+            dsr.assignee_id = holder_id
+            return False
+        name = _holder_name(holder_id) or _("未割当て")
+        raise CaseHeldByOther(
+            _("この事案の担当者は既に変わっています（現在：%(name)s）。確認してからやり直してください。")
+            % {"name": name},
+            holder_id=holder_id,
+        )
+    _record_assignment(dsr=dsr, actor=actor, previous_id=expected_assignee_id, assignee=assignee, reason=reason)
+    return True
 
 
 def _start_review(dsr: DataSubjectRequest, *, actor: User) -> None:

@@ -79,12 +79,25 @@ _EVENT_TEXT: dict[str, StrOrPromise] = {
 }
 
 
+def _assignment_summary(extra: dict) -> str:
+    """Who handed the case to whom; a takeover says so (its reason is the event's note)."""
+    if "to_name" not in extra:  # written before the names were kept with the event
+        return str(_EVENT_TEXT[EventType.ASSIGNED])
+    nobody = _("未割当て")
+    names = {"old": extra.get("from_name") or nobody, "new": extra.get("to_name") or nobody}
+    if extra.get("takeover"):
+        return str(_("担当を引き継ぎ：%(old)s → %(new)s") % names)
+    return f"{names['old']} → {names['new']}"
+
+
 @register.simple_tag
 def event_summary(event: RequestEvent) -> str:
     """A short sentence for a timeline entry."""
     if event.event_type == EventType.STATUS_CHANGED and event.to_status:
         before = Status(event.from_status).label if event.from_status else ""
         return f"{before} → {Status(event.to_status).label}" if before else str(Status(event.to_status).label)
+    if event.event_type == EventType.ASSIGNED:
+        return _assignment_summary(event.extra or {})
     if event.event_type == EventType.EXTENDED:
         extra = event.extra or {}
         return str(_("期限を %(old)s から %(new)s に延長") % {"old": extra.get("from", ""), "new": extra.get("to", "")})

@@ -24,6 +24,7 @@ urlpatterns = [
     path("staff/cases/<uuid:public_id>/", case.staff_dsr_detail, name="staff_dsr_detail"),
     path("staff/cases/<uuid:public_id>/claim/", case.staff_dsr_claim, name="staff_dsr_claim"),
     path("staff/cases/<uuid:public_id>/assign/", case.staff_dsr_assign, name="staff_dsr_assign"),
+    path("staff/cases/<uuid:public_id>/take-over/", case.staff_dsr_take_over, name="staff_dsr_take_over"),
     path("staff/cases/<uuid:public_id>/access/", grants.staff_dsr_access, name="staff_dsr_access"),
     path(
         "staff/cases/<uuid:public_id>/disclosure-package/",

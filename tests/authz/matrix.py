@@ -285,6 +285,9 @@ PORTAL_ROWS: list[Row] = [
     case("requests_portal:staff_dsr_detail", Access.VIEW, GET),
     case("requests_portal:staff_dsr_claim", Access.HANDLE, POST),
     case("requests_portal:staff_dsr_assign", Access.HANDLE, POST),
+    # Taking over a colleague's case: whoever approves the case's decisions (the matrix posts an
+    # empty form, which the page answers with its errors).
+    case("requests_portal:staff_dsr_take_over", Access.APPROVE, FORM, roles=HOLDERS),
     case("requests_portal:staff_dsr_access", Access.APPROVE, FORM),
     case("requests_portal:staff_dsr_access_revoke", Access.APPROVE, POST),
     *[case(f"requests_portal:staff_dsr_{slug}", access, FORM) for slug, access in _ACTIONS.items()],

@@ -153,8 +153,9 @@ def test_staff_pages_pass_the_automatic_accessibility_checks(page, login):
     ]
     problems = [problem for path in paths for problem in _audit(page, path)]
     login(page, staff_user(Role.GA_SUPERVISOR))
-    for name in ("oversight_dashboard", "oversight_retention", "oversight_queue_export"):
+    for name in ("oversight_dashboard", "oversight_retention", "oversight_queue_export", "staff_queue"):
         problems += _audit(page, reverse(f"requests_portal:{name}"))
+    problems += _audit(page, reverse("requests_portal:staff_dsr_take_over", args=case))
     login(page, staff_user(Role.AUDITOR))
     problems += _audit(page, reverse("requests_portal:staff_audit_log"))
     assert problems == []

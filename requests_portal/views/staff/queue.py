@@ -16,7 +16,7 @@ from requests_portal.exceptions import DomainError
 from requests_portal.filters import ALL_FILTER, SORT_LABELS, QueueFilter
 from requests_portal.forms.staff import BulkAssignForm, SavedFilterForm
 from requests_portal.models import OPEN_STATUSES, Status
-from requests_portal.roles import Access
+from requests_portal.roles import Access, Capability, has_capability
 from requests_portal.selectors import dsr_status_counts, dsr_visible_to_staff, queues_for_user
 from requests_portal.views.access import signed_in_user, staff_required
 from requests_portal.views.staff.common import safe_next
@@ -92,6 +92,8 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
         "saved_filter_form": SavedFilterForm(initial={"query": request.GET.urlencode()}),
         "bulk_handlers": workspace.handlers_for_queues(handle_queue_ids) if handle_queue_ids else [],
         "can_handle": bool(handle_queue_ids),
+        # The bulk form's reason field, for those who may take over a colleague's cases.
+        "can_take_over": has_capability(user, Capability.REASSIGN),
         "page_sizes": settings.DSR_QUEUE_PAGE_SIZES,
         "sort_labels": SORT_LABELS,
         "current_query": request.GET.urlencode(),
@@ -115,16 +117,27 @@ def staff_queue_bulk_assign(request: HttpRequest) -> HttpResponse:
                 messages.error(request, str(message))
         return HttpResponseRedirect(queue_url)
     selected, assignee = form.cleaned_data["cases"], form.cleaned_data["assignee"]
+    reason = form.cleaned_data["reason"]
     if len(selected) > workspace.BULK_ASSIGN_INLINE_LIMIT:
         job = jobs.job_start(
             kind=workspace.BulkAssignJob.kind,
             actor=signed_in_user(request),
-            params={"public_ids": selected, "assignee_id": assignee.pk if assignee else None},
+            params={"public_ids": selected, "assignee_id": assignee.pk if assignee else None, "reason": reason},
         )
         return redirect("requests_portal:oversight_job", public_id=job.public_id)
-    result = workspace.dsr_bulk_assign(actor=signed_in_user(request), public_ids=selected, assignee=assignee)
+    result = workspace.dsr_bulk_assign(
+        actor=signed_in_user(request), public_ids=selected, assignee=assignee, reason=reason
+    )
     if result.assigned:
         messages.success(request, _("%(count)d 件の担当者を変更しました。") % {"count": len(result.assigned)})
+    if result.unchanged:
+        messages.info(request, _("%(count)d 件は既にその担当者でした。") % {"count": result.unchanged})
+    if result.held:
+        messages.warning(
+            request,
+            _("%(count)d 件は他の職員が担当しているため変更しませんでした：%(refs)s")
+            % {"count": len(result.held), "refs": "、".join(result.held)},
+        )
     if result.refused or result.not_found:
         messages.warning(
             request,

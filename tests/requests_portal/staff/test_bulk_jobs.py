@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from requests_portal import storage
-from requests_portal.models import BulkJob, DataSubjectRequest, Member, Status
+from requests_portal.models import BulkJob, DataSubjectRequest, EventType, Member, Status
 from requests_portal.roles import Role
 from tests.factories import advance, member_user, staff_user, submit
 
@@ -51,12 +51,22 @@ def test_supervisor_hands_over_everything_a_colleague_holds(
     client.force_login(supervisor)
     url = reverse("requests_portal:staff_reassign")
     assert client.get(url).status_code == 200
+    choice = {"from_assignee": str(ga_staff.pk), "assignee": str(ga_staff2.pk)}
+    # Each case is taken from a colleague: without a reason nothing starts, and the choice stays.
+    refused = client.post(url, choice)
+    assert refused.status_code == 400
+    assert "引き継ぎの理由を入力してください。" in refused.content.decode()
+    assert refused.context["form"]["from_assignee"].value() == str(ga_staff.pk)
+    assert not BulkJob.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, {"from_assignee": str(ga_staff.pk), "assignee": str(ga_staff2.pk)})
+        response = client.post(url, {**choice, "reason": "異動のため"})
     assert response.status_code == 302
     assert set(DataSubjectRequest.objects.filter(assignee=ga_staff2).values_list("pk", flat=True)) == {
         dsr.pk for dsr in held
     }
+    for dsr in held:
+        takeover = dsr.events.filter(event_type=EventType.ASSIGNED, actor=supervisor).get()
+        assert (takeover.note, takeover.extra["from"], takeover.extra["takeover"]) == ("異動のため", ga_staff.pk, True)
     closed.refresh_from_db()
     assert closed.assignee == ga_staff  # finished cases keep their history
 

@@ -451,7 +451,7 @@ def test_approval_creates_the_decision_letter(client, awaiting_approval, supervi
 
 def test_drafter_cannot_approve_or_return_their_own_decision(client, member, supervisor, ga_staff):
     dsr = advance(submit(member), Status.IN_REVIEW, handler=ga_staff, approver=supervisor)
-    services.dsr_assign(dsr=dsr, assignee=supervisor, actor=supervisor)
+    services.dsr_assign(dsr=dsr, assignee=supervisor, actor=ga_staff)  # the holder hands it on
     client.force_login(supervisor)
     rows = [{"item": "他の組合員の氏名", "ground": StatutoryGround.ART33_2_1}]
     client.post(
@@ -578,10 +578,11 @@ def test_a_my_number_in_a_message_is_refused_and_not_echoed(client, member, ga_s
 # --- individual grants -------------------------------------------------------------------------
 
 
-def test_supervisor_grants_and_revokes_access_to_one_case(client, in_review, supervisor, auditor):
+def test_supervisor_grants_and_revokes_access_to_one_case(client, in_review, supervisor, auditor, ga_staff):
     client.force_login(supervisor)
     response = client.post(url("access", in_review), {"user": auditor.pk, "access": "handle"})
     assert response.status_code == 302
+    services.dsr_assign(dsr=in_review, assignee=None, actor=ga_staff)  # released, so it may be claimed
     client.force_login(auditor)
     assert client.post(url("claim", in_review)).status_code == 302
     in_review.refresh_from_db()
