@@ -6,9 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt | sha256sum | cut -c1-16)
 UV_VERSION := 0.13.9
 # Runtime libraries (WeasyPrint: Pango and HarfBuzz subsetting; python-magic: libmagic),
-# poppler-utils for looking at PDFs, gettext for translations, chromium for browser tests.
+# poppler-utils for looking at PDFs, gettext for translations, chromium for browser tests
+# (with a Japanese system font, so that their screenshots can be read).
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libmagic1 poppler-utils gettext
-TEST_SYSTEM_PACKAGES := chromium
+TEST_SYSTEM_PACKAGES := chromium fonts-ipafont-gothic
 DEMO_ENV := DJANGO_DEBUG=1
 
 .DEFAULT_GOAL := help
