@@ -31,6 +31,7 @@ from requests_portal.services.handling import (
     dsr_start_review,
 )
 from requests_portal.services.intake import dsr_submit, queue_for_kind
+from requests_portal.services.links import dsr_link, dsr_record_possible_duplicates, dsr_unlink
 from requests_portal.services.masking import MaskRectangle, dsr_mask_document
 
 __all__ = [
@@ -44,17 +45,20 @@ __all__ = [
     "dsr_close",
     "dsr_draft_decision",
     "dsr_extend",
+    "dsr_link",
     "dsr_mark_notified",
     "dsr_mask_document",
     "dsr_post_message",
     "dsr_record_file_download",
     "dsr_record_identity",
+    "dsr_record_possible_duplicates",
     "dsr_reject_identity",
     "dsr_reopen",
     "dsr_request_amendment",
     "dsr_return_decision",
     "dsr_start_review",
     "dsr_submit",
+    "dsr_unlink",
     "dsr_withdraw",
     "queue_for_kind",
 ]
