@@ -45,9 +45,8 @@ def _link_event(dsr: DataSubjectRequest, *, actor: User, link: CaseLink, event_t
         member_visible=False,
         extra={"link_id": link.pk, "other": other.reference, "other_public_id": str(other.public_id), "role": role},
     )
-    action = "dsr.link" if event_type == EventType.LINKED else "dsr.unlink"
     audit.record(
-        action=action,
+        action="dsr.link" if event_type == EventType.LINKED else "dsr.unlink",
         actor=actor,
         obj=dsr,
         data={"link": link.pk, "type": link.link_type, "role": role, "other": other.reference},

@@ -95,7 +95,8 @@ def event_summary(event: RequestEvent) -> str:
         before = Status(event.from_status).label if event.from_status else ""
         moved = f"{before} → {Status(event.to_status).label}" if before else str(Status(event.to_status).label)
         if primary := (event.extra or {}).get("duplicate_of"):
-            return f"{moved}（{_('%(reference)s の重複') % {'reference': primary}}）"
+            duplicate_of = _("%(reference)s の重複") % {"reference": primary}
+            return f"{moved}（{duplicate_of}）"
         return moved
     if event.event_type in (EventType.LINKED, EventType.UNLINKED):
         extra = event.extra or {}
