@@ -2,11 +2,14 @@
 what each reader is shown of it, linking and unlinking, closing a duplicate with its notice,
 the audit trail and timelines of both cases, and the My Number wall."""
 
+import re
 from datetime import timedelta
 
 import pytest
 
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -32,7 +35,7 @@ from requests_portal.selectors import (
     dsr_ids_with_duplicate_candidates,
     dsr_possible_duplicates_of_filing,
 )
-from tests.factories import advance, submit
+from tests.factories import advance, member_user, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -152,23 +155,30 @@ def test_my_number_candidates_are_shown_to_officers_only(member, ga_staff, super
 # --- linking -------------------------------------------------------------------------------------
 
 
-def test_linking_a_duplicate_closes_it_with_a_notice_naming_the_primary(member, ga_staff, django_capture_on_commit_callbacks):
+def test_linking_a_duplicate_closes_it_with_a_notice_naming_the_primary(
+    member, ga_staff, django_capture_on_commit_callbacks
+):
     primary, duplicate = disclosure(member), disclosure(member)
     with django_capture_on_commit_callbacks(execute=True):
         link = services.dsr_link(actor=ga_staff, primary=primary, secondary=duplicate, link_type=CaseLinkType.DUPLICATE)
     duplicate.refresh_from_db()
     primary.refresh_from_db()
-    assert duplicate.status == Status.CLOSED and duplicate.closed_at is not None
+    assert duplicate.status == Status.CLOSED
+    assert duplicate.closed_at is not None
     assert primary.status == Status.SUBMITTED
     letter = Letter.objects.get(dsr=duplicate, kind=LetterKind.DUPLICATE_CLOSED)
     assert letter.payload["primary_reference"] == primary.reference
     notice = notice_for(load_source(letter, issued_on=timezone.localdate()))
     text = "".join(notice.body()) + "".join(line for item in notice.items() for line in item.paragraphs)
-    assert primary.reference in text and duplicate.reference in text
+    assert primary.reference in text
+    assert duplicate.reference in text
     assert letter.status in ("rendered", "delivered")  # the eager worker rendered it
     sent = [m for m in mail.outbox if duplicate.reference in m.body and primary.reference in m.body]
-    assert len(sent) == 1 and sent[0].to == [member.email]
-    assert link.primary == primary and link.secondary == duplicate and link.is_live
+    assert len(sent) == 1
+    assert sent[0].to == [member.email]
+    assert link.primary == primary
+    assert link.secondary == duplicate
+    assert link.is_live
 
 
 def test_linking_is_audited_and_shown_in_both_timelines(member, ga_staff):
@@ -178,12 +188,16 @@ def test_linking_is_audited_and_shown_in_both_timelines(member, ga_staff):
     )
     for case, role in ((first, "primary"), (second, "duplicate")):
         event = case.events.get(event_type=EventType.LINKED)
-        assert event.extra["role"] == role and event.extra["link_id"] == link.pk
-        assert event.actor == ga_staff and not event.member_visible and event.note == "同じ内容"
+        assert event.extra["role"] == role
+        assert event.extra["link_id"] == link.pk
+        assert event.actor == ga_staff
+        assert not event.member_visible
+        assert event.note == "同じ内容"
         entry = AuditEntry.objects.get(action="dsr.link", object_ref=case.reference)
         assert entry.data["other"] == link.other(case).reference
     closing = second.events.get(event_type=EventType.STATUS_CHANGED, to_status=Status.CLOSED)
-    assert closing.member_visible and closing.extra["duplicate_of"] == first.reference
+    assert closing.member_visible
+    assert closing.extra["duplicate_of"] == first.reference
 
 
 def test_a_related_link_closes_nothing(member, ga_staff):
@@ -253,7 +267,9 @@ def test_unlinking_needs_a_reason_and_is_recorded_on_both_cases(member, ga_staff
         services.dsr_unlink(actor=ga_staff, link=link, reason="  ")
     services.dsr_unlink(actor=ga_staff, link=link, reason="別の請求でした")
     link.refresh_from_db()
-    assert not link.is_live and link.unlinked_by == ga_staff and link.unlink_reason == "別の請求でした"
+    assert not link.is_live
+    assert link.unlinked_by == ga_staff
+    assert link.unlink_reason == "別の請求でした"
     for case in (first, second):
         assert case.events.get(event_type=EventType.UNLINKED).note == "別の請求でした"
         assert AuditEntry.objects.filter(action="dsr.unlink", object_ref=case.reference).count() == 1
@@ -293,9 +309,10 @@ def test_the_case_page_shows_the_candidate_and_the_queue_a_badge(client, member,
     first, second = disclosure(member), disclosure(member)
     client.force_login(ga_staff)
     page = client.get(reverse("requests_portal:staff_dsr_detail", args=[second.public_id])).content.decode()
-    assert "重複の可能性" in page and first.reference in page
+    assert "重複の可能性" in page
+    assert first.reference in page
     queue = client.get(reverse("requests_portal:staff_queue")).content.decode()
-    assert queue.count(f'#links">重複の可能性') == 2
+    assert queue.count('#links">重複の可能性') == 2
 
 
 def test_linking_through_the_page(client, member, ga_staff):
@@ -305,7 +322,8 @@ def test_linking_through_the_page(client, member, ga_staff):
     assert response.status_code == 302
     assert DataSubjectRequest.objects.get(pk=duplicate.pk).status == Status.CLOSED
     page = client.get(reverse("requests_portal:staff_dsr_detail", args=[primary.public_id])).content.decode()
-    assert duplicate.reference in page and "重複（この事案が主）" in page
+    assert duplicate.reference in page
+    assert "重複（この事案が主）" in page
 
 
 def test_a_hidden_case_answers_like_a_missing_one(client, member, ga_staff):
@@ -318,8 +336,6 @@ def test_a_hidden_case_answers_like_a_missing_one(client, member, ga_staff):
 
     def masked(response, reference):
         body = response.content.decode().replace(reference, "<ref>")
-        import re
-
         return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", body)
 
     assert masked(hidden, restricted.reference) == masked(missing, "MN-2099-99999")
@@ -337,3 +353,24 @@ def test_the_unlink_page_refuses_a_link_of_another_case(client, member, ga_staff
     assert client.post(ok, {"link": link.pk, "reason": ""}).status_code == 200  # the reason is required
     assert client.post(ok, {"link": link.pk, "reason": "誤り"}).status_code == 302
     assert not CaseLink.objects.get(pk=link.pk).is_live
+
+
+def _queue_queries(client) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("requests_portal:staff_queue"), {"per_page": 50})
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_queue_badge_costs_the_same_for_any_number_of_rows(client, member, ga_staff):
+    client.force_login(ga_staff)
+    disclosure(member), disclosure(member)
+    client.get(reverse("requests_portal:staff_queue"))  # warm the per-process caches
+    few = _queue_queries(client)
+    for _ in range(6):
+        disclosure(member)
+        disclosure(member_user())  # one case each: nothing to repeat
+    many = _queue_queries(client)
+    page = client.get(reverse("requests_portal:staff_queue"), {"per_page": 50}).content.decode()
+    assert page.count('#links">重複の可能性') == 8  # every case of `member`, and no other
+    assert many == few
