@@ -3,6 +3,7 @@ what each reader is shown of it, linking and unlinking, closing a duplicate with
 the audit trail and timelines of both cases, and the My Number wall."""
 
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -374,3 +375,33 @@ def test_the_queue_badge_costs_the_same_for_any_number_of_rows(client, member, g
     page = client.get(reverse("requests_portal:staff_queue"), {"per_page": 50}).content.decode()
     assert page.count('#links">重複の可能性') == 8  # every case of `member`, and no other
     assert many == few
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_clerks_linking_the_same_pair_at_once_make_one_link(member, ga_staff, ga_staff2):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    primary, duplicate = disclosure(member), disclosure(member)
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def link(actor):
+        try:
+            barrier.wait()
+            outcomes.append(
+                services.dsr_link(actor=actor, primary=primary, secondary=duplicate, link_type=CaseLinkType.DUPLICATE)
+            )
+        except DomainError as error:
+            outcomes.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=link, args=(actor,)) for actor in (ga_staff, ga_staff2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["CaseLink", "DomainError"]
+    assert CaseLink.objects.count() == 1
+    assert Letter.objects.filter(kind=LetterKind.DUPLICATE_CLOSED).count() == 1
+    assert DataSubjectRequest.objects.get(pk=duplicate.pk).status == Status.CLOSED
