@@ -3,6 +3,7 @@ cases (a duplicate is closed with a notice naming the primary) and undoing a lin
 (docs/architecture.md#duplicates)."""
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -116,7 +117,7 @@ def dsr_link(
     return link
 
 
-def _check_duplicate(primary: DataSubjectRequest, secondary: DataSubjectRequest, live) -> None:
+def _check_duplicate(primary: DataSubjectRequest, secondary: DataSubjectRequest, live: QuerySet[CaseLink]) -> None:
     if primary.kind != secondary.kind:
         raise DomainError(_("重複として関連付けられるのは、同じ種類の請求だけです。"))
     if primary.is_terminal:
