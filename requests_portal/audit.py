@@ -442,6 +442,8 @@ AUDIT_ACTION_GROUPS: tuple[tuple[str, Any, dict[str, Any]], ...] = (
             "dsr.revoke": gettext_lazy("個別の権限の取消し"),
             "dsr.letters.view": gettext_lazy("通知書の作成状況の閲覧"),
             "dsr.disclosure_package": gettext_lazy("開示データの添付"),
+            "dsr.link": gettext_lazy("事案の関連付け"),
+            "dsr.unlink": gettext_lazy("関連付けの解除"),
         },
     ),
     (

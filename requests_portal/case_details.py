@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from requests_portal.models.request_kinds import CORRECTION_ACTIONS, SHOWN_DETAILS, TOOL_MARKERS, Shape
 from requests_portal.mynumber import mask_my_numbers
+from requests_portal.text import normalize_line
 
 LIST_SEPARATOR = "、"
 
@@ -99,3 +100,22 @@ def detail_rows(details: object, *, for_member: bool = False) -> list[DetailRow]
         if text:
             rows.append(DetailRow(name, label, text))
     return rows
+
+
+def category_names(details: Mapping | None) -> frozenset[str]:
+    """The data categories a case names, NFKC-normalised for comparison: the wizard stores
+    {"id", "name"} rows, the paper intake plain names, older cases the legacy key."""
+    names = set()
+    for key in ("data_categories", "categories"):
+        values = (details or {}).get(key) or []
+        for value in values if isinstance(values, list) else []:
+            name = value.get("name", "") if isinstance(value, Mapping) else value
+            if isinstance(name, str) and (normalized := normalize_line(name)):
+                names.add(normalized)
+    return frozenset(names)
+
+
+def categories_overlap(first: frozenset[str], second: frozenset[str]) -> bool:
+    """Whether two requests may concern the same data. A request naming no category concerns
+    whatever its description says, so it may overlap anything (docs/architecture.md#duplicates)."""
+    return not first or not second or bool(first & second)

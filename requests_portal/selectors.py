@@ -19,16 +19,19 @@ from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from requests_portal.case_details import categories_overlap, category_names
 from requests_portal.decisions import PAPER_COMBINABLE
 from requests_portal.models import (
     OPEN_STATUSES,
     AuditEntry,
+    CaseLink,
     Channel,
     DataSubjectRequest,
     DisclosureMethod,
     Document,
     DocumentCategory,
     DsrUserObjectPermission,
+    DuplicateCandidate,
     Letter,
     LetterKind,
     LetterStatus,
@@ -367,3 +370,92 @@ def disclosure_package_check(dsr: DataSubjectRequest) -> tuple[str | None, date 
 def disclosure_package_refusal(dsr: DataSubjectRequest) -> str | None:
     """Why no disclosure package may be attached to `dsr` now, or None when one may."""
     return disclosure_package_check(dsr)[0]
+
+
+# --- duplicates and linked cases (docs/architecture.md#duplicates) --------------------------------
+
+# How far back a new filing looks for the open case it may repeat.
+DUPLICATE_WINDOW = timedelta(days=90)
+
+
+def dsr_possible_duplicates_of_filing(dsr: DataSubjectRequest) -> list[DataSubjectRequest]:
+    """The open cases `dsr`, just filed, may repeat: the same member and kind, received at most
+    the window before it, naming overlapping data categories. A system read at filing time (the
+    filer may be the member); each staff reader sees a pair only through
+    `dsr_duplicate_candidates`, which applies their visibility."""
+    earlier = (
+        DataSubjectRequest.objects.filter(
+            member_id=dsr.member_id,
+            kind=dsr.kind,
+            status__in=OPEN_STATUSES,
+            # Every case already there was filed before this one, though a paper request's
+            # arrival date may be earlier than an online case typed in before it.
+            received_at__gte=dsr.received_at - DUPLICATE_WINDOW,
+        )
+        .exclude(pk=dsr.pk)
+        .only("pk", "details")
+        .order_by("received_at", "pk")
+    )
+    names = category_names(dsr.details)
+    return [case for case in earlier if categories_overlap(names, category_names(case.details))]
+
+
+def _unresolved_pairs(visible: QuerySet[DataSubjectRequest]) -> Q:
+    """Candidate pairs whose other side the reader sees, is still open and is not linked yet."""
+    live_link = CaseLink.objects.filter(unlinked_at__isnull=True)
+    linked_forward = live_link.filter(primary_id=OuterRef("dsr_id"), secondary_id=OuterRef("earlier_id"))
+    linked_back = live_link.filter(primary_id=OuterRef("earlier_id"), secondary_id=OuterRef("dsr_id"))
+    return ~Exists(linked_forward) & ~Exists(linked_back) & Q(dsr__in=visible) & Q(earlier__in=visible)
+
+
+def dsr_duplicate_candidates(dsr: DataSubjectRequest, user: object) -> list[DataSubjectRequest]:
+    """The open cases `user` may see that may be the same request as `dsr` (either filed
+    before or after it), not yet linked to it."""
+    visible = dsr_visible_to_staff(user)
+    pairs = (
+        DuplicateCandidate.objects.filter(Q(dsr=dsr) | Q(earlier=dsr))
+        .filter(_unresolved_pairs(visible))
+        .values_list("dsr_id", "earlier_id")
+    )
+    other_ids = {later if earlier == dsr.pk else earlier for later, earlier in pairs}
+    return list(
+        visible.filter(pk__in=other_ids, status__in=OPEN_STATUSES).select_related("queue").order_by("received_at", "pk")
+    )
+
+
+def dsr_ids_with_duplicate_candidates(user: object, dsr_ids: Iterable[int]) -> set[int]:
+    """Which of `dsr_ids` have an open, unlinked possible duplicate `user` may see: one query
+    for a whole page of the queue, however long the page."""
+    ids = list(dsr_ids)
+    if not ids:
+        return set()
+    visible = dsr_visible_to_staff(user)
+    open_visible = visible.filter(status__in=OPEN_STATUSES)
+    pairs = (
+        DuplicateCandidate.objects.filter(
+            Q(dsr_id__in=ids, earlier__in=open_visible) | Q(earlier_id__in=ids, dsr__in=open_visible)
+        )
+        .filter(_unresolved_pairs(visible))
+        .values_list("dsr_id", "earlier_id")
+    )
+    wanted = set(ids)
+    return {case_id for pair in pairs for case_id in pair if case_id in wanted}
+
+
+def dsr_links(dsr: DataSubjectRequest, user: object, *, live_only: bool = False) -> list[CaseLink]:
+    """The links of `dsr` whose other case `user` may see, newest first."""
+    visible = dsr_visible_to_staff(user)
+    links = CaseLink.objects.filter(
+        (Q(primary=dsr) & Q(secondary__in=visible)) | (Q(secondary=dsr) & Q(primary__in=visible))
+    )
+    if live_only:
+        links = links.filter(unlinked_at__isnull=True)
+    return list(
+        links.select_related("primary", "secondary", "created_by", "unlinked_by").order_by("-created_at", "-pk")
+    )
+
+
+def dsr_visible_by_reference(user: object, reference: str, access: Access) -> DataSubjectRequest | None:
+    """The case `user` may reach with `access` under 受付番号 `reference`; None for a missing
+    and for a hidden case alike."""
+    return dsr_visible_to_staff(user, access).filter(reference=reference).select_related("queue").first()

@@ -5,6 +5,7 @@
                    ▼   │         ▼  │              └─► in_review (returned for rework)
             awaiting_requester (補正待ち: the clock is paused)
     any open state ─► withdrawn          verifying ─► rejected (本人確認不能)
+    any state before a decision ─► closed (only a case linked as another's duplicate)
     closed ─► in_review, rejected ─► verifying (reopened by a supervisor, with a reason)
 
 The clock lives here too: entering 補正待ち pauses it, leaving adds the paused calendar days
@@ -23,6 +24,8 @@ from requests_portal import audit, deadlines
 from requests_portal.exceptions import TransitionNotAllowed
 from requests_portal.models import (
     TERMINAL_STATUSES,
+    CaseLink,
+    CaseLinkType,
     DataSubjectRequest,
     EventType,
     IdentityResult,
@@ -56,6 +59,8 @@ def _rule(source: Status, target: Status, *allowed: Actor, needs_note: bool = Fa
 
 
 S, A = Status, Actor
+# The open statuses a duplicate may be closed from (the same as 取下げ: before a decision).
+DUPLICATE_CLOSABLE = (S.SUBMITTED, S.VERIFYING, S.AWAITING_AMENDMENT, S.IN_REVIEW, S.AWAITING_APPROVAL)
 RULES: tuple[Rule, ...] = (
     _rule(S.SUBMITTED, S.VERIFYING, A.HANDLER),
     _rule(S.VERIFYING, S.IN_REVIEW, A.HANDLER),
@@ -78,6 +83,9 @@ RULES: tuple[Rule, ...] = (
     _rule(S.AWAITING_AMENDMENT, S.WITHDRAWN, A.MEMBER, A.HANDLER, A.SYSTEM),
     _rule(S.IN_REVIEW, S.WITHDRAWN, A.MEMBER, A.HANDLER),
     _rule(S.AWAITING_APPROVAL, S.WITHDRAWN, A.MEMBER, A.HANDLER),
+    # A case staff linked as the duplicate of another open case ends before any decision: the
+    # primary answers the request (docs/architecture.md#duplicates; the guard asks for the link).
+    *(_rule(source, S.CLOSED, A.HANDLER) for source in DUPLICATE_CLOSABLE),
 )
 
 _RULE_BY_PAIR: dict[tuple[Status, Status], Rule] = {(r.source, r.target): r for r in RULES}
@@ -133,10 +141,16 @@ def _guard(dsr: DataSubjectRequest, rule: Rule, actor: User | None) -> str | Non
         return _("決定案が作成されていません。")
     if target == Status.DECIDED and actor is not None and actor.pk == dsr.drafted_by_id:
         return _("起案者は自分の決定案を決裁できません（職務の分離）。")
+    if target == Status.CLOSED and rule.source != Status.NOTIFIED and not _is_linked_duplicate(dsr):
+        return _("通知前の事案を完了にできるのは、他の事案の重複として関連付けた場合だけです。")
     authority_missing = dsr.has_agent and dsr.authority_checked_at is None
     if target == Status.REJECTED and dsr.identity_result != IdentityResult.NOT_VERIFIED and not authority_missing:
         return _("本人確認または代理権の確認ができなかった旨が記録されていません。")
     return None
+
+
+def _is_linked_duplicate(dsr: DataSubjectRequest) -> bool:
+    return CaseLink.objects.filter(secondary=dsr, link_type=CaseLinkType.DUPLICATE, unlinked_at__isnull=True).exists()
 
 
 def _apply_clock(dsr: DataSubjectRequest, source: Status, target: Status, actor: User | None) -> list[str]:

@@ -699,3 +699,47 @@ class GrantForm(forms.Form):
 
 class RevokeForm(forms.Form):
     user = forms.IntegerField(widget=forms.HiddenInput)
+
+
+# --- duplicates and linked cases -----------------------------------------------------------------
+
+
+class LinkRole:
+    """How the case whose page the form is on stands to the case named in the form."""
+
+    THIS_IS_DUPLICATE = "this_duplicate"
+    OTHER_IS_DUPLICATE = "other_duplicate"
+    RELATED = "related"
+
+
+class CaseLinkForm(StaffForm):
+    """Link this case to another of the same member, named by its 受付番号."""
+
+    reference = TextField(label=_("関連付ける事案の受付番号"), max_length=30, help_text=_("例：GA-2026-00012"))
+    role = forms.ChoiceField(
+        label=_("関連付けの種類"),
+        widget=forms.RadioSelect,
+        choices=[
+            (
+                LinkRole.THIS_IS_DUPLICATE,
+                _("この事案は、指定した事案の重複です（この事案を終了し、請求者に通知します）"),
+            ),
+            (
+                LinkRole.OTHER_IS_DUPLICATE,
+                _("指定した事案は、この事案の重複です（指定した事案を終了し、請求者に通知します）"),
+            ),
+            (LinkRole.RELATED, _("関連する事案です（どちらも終了しません）")),
+        ],
+    )
+    note = LongTextField(label=_("メモ（職員のみ）"), required=False)
+
+    def clean_reference(self) -> str:
+        return self.cleaned_data["reference"].upper().replace(" ", "")
+
+
+class CaseUnlinkForm(StaffForm):
+    link = forms.IntegerField(widget=forms.HiddenInput)
+    reason = LongTextField(
+        label=_("解除の理由"),
+        help_text=_("重複として終了した事案は、解除しても終了したままです。再開は決裁者が行います。"),
+    )

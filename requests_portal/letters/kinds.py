@@ -861,6 +861,45 @@ class IdentityNotVerifiedNotice(Notice):
         ]
 
 
+class DuplicateClosedNotice(Notice):
+    """A repeat of a request already being handled: this case ends, and the answer comes under the
+    primary's 受付番号 (docs/architecture.md#duplicates)."""
+
+    kind = LetterKind.DUPLICATE_CLOSED
+    mail_template = "dsr_duplicate_closed"
+
+    @property
+    def primary_reference(self) -> str:
+        return str(self.payload.get("primary_reference", ""))
+
+    def title(self) -> str:
+        return "重複したご請求の取扱いについて（お知らせ）"
+
+    def body(self) -> list[str]:
+        primary_on = wareki(self.payload.get("primary_received_at"))
+        earlier = f"{primary_on}付けで受け付けました" if primary_on else "先に受け付けました"
+        return [
+            self.opening() + f"{earlier}ご請求（受付番号：{self.primary_reference}）と同一の内容と"
+            "認められますので、同請求と併せて取り扱います。このため、本件の手続はこれをもって終了します。"
+        ]
+
+    def items(self) -> list[Item]:
+        return [
+            Item("終了したご請求", (f"受付番号：{self.dsr.reference}", str(self.dsr.get_kind_display()))),
+            Item(
+                "引き続き取り扱うご請求",
+                (
+                    f"受付番号：{self.primary_reference}",
+                    "ご回答は、この受付番号のご請求についてお送りします。",
+                ),
+            ),
+            Item(
+                "お心当たりのない場合",
+                ("別のご請求としてお申出になったものである場合は、下記のお問い合わせ先までご連絡ください。",),
+            ),
+        ]
+
+
 NOTICES: dict[str, type[Notice]] = {
     cls.kind: cls
     for cls in (
@@ -878,6 +917,7 @@ NOTICES: dict[str, type[Notice]] = {
         PurposeNotNotifiedNotice,
         AnswerNotice,
         IdentityNotVerifiedNotice,
+        DuplicateClosedNotice,
     )
 }
 

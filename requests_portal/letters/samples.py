@@ -279,6 +279,13 @@ SAMPLES: tuple[Sample, ...] = (
         decision_text=("代理権を確認できなかった旨の通知書", "委任状"),
         requester_type=RequesterType.APPOINTED_AGENT,
     ),
+    Sample(
+        "duplicate-closed", LetterKind.DUPLICATE_CLOSED, RequestKind.DISCLOSURE,
+        payload={"primary_reference": "GA-2026-00041",
+                 "primary_received_at": datetime.combine(date(2026, 11, 2), time(9, 0), tzinfo=TOKYO).isoformat()},
+        decision_text=("重複したご請求の取扱いについて", "GA-2026-00041", "令和8年11月2日"),
+        channel=Channel.POST,
+    ),
 )  # fmt: skip
 
 

@@ -53,6 +53,7 @@ from .config import (
     SavedFilter,
 )
 from .documents import Document, Letter, OutboundMail, Reminder, SweepHeartbeat
+from .links import CaseLink, CaseLinkType, DuplicateCandidate
 from .request_kinds import (
     ART39_KINDS,
     DECISIONS_BY_KIND,
@@ -83,6 +84,8 @@ __all__ = [
     "ApiScope",
     "AuditEntry",
     "BulkJob",
+    "CaseLink",
+    "CaseLinkType",
     "Channel",
     "ClosedDay",
     "DataCategory",
@@ -96,6 +99,7 @@ __all__ = [
     "DsrGroupObjectPermission",
     "DsrQuerySet",
     "DsrUserObjectPermission",
+    "DuplicateCandidate",
     "EventType",
     "FeeSetting",
     "IdDocumentType",

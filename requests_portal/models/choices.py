@@ -205,6 +205,8 @@ class EventType(models.TextChoices):
     REMINDER = "reminder", _("リマインダー")
     ACCESS_GRANTED = "access_granted", _("個別の閲覧権限の付与")
     LEGAL_HOLD = "legal_hold", _("保存命令（リーガルホールド）")
+    LINKED = "linked", _("事案の関連付け")
+    UNLINKED = "unlinked", _("関連付けの解除")
 
 
 class MessageDirection(models.TextChoices):
@@ -237,6 +239,7 @@ class LetterKind(models.TextChoices):
     PURPOSE_NOT_NOTIFIED = "purpose_not_notified", _("利用目的を通知しない旨の通知書")
     ANSWER = "answer", _("回答書")
     IDENTITY_NOT_VERIFIED = "identity_not_verified", _("本人確認ができなかった旨のお知らせ")
+    DUPLICATE_CLOSED = "duplicate_closed", _("重複したご請求の取扱いのお知らせ")
 
 
 class LetterStatus(models.TextChoices):

@@ -33,6 +33,7 @@ from requests_portal.services.handling import (
     dsr_take_over,
 )
 from requests_portal.services.intake import dsr_submit, queue_for_kind
+from requests_portal.services.links import dsr_link, dsr_record_possible_duplicates, dsr_unlink
 from requests_portal.services.masking import MaskRectangle, dsr_mask_document
 
 __all__ = [
@@ -47,11 +48,13 @@ __all__ = [
     "dsr_close",
     "dsr_draft_decision",
     "dsr_extend",
+    "dsr_link",
     "dsr_mark_notified",
     "dsr_mask_document",
     "dsr_post_message",
     "dsr_record_file_download",
     "dsr_record_identity",
+    "dsr_record_possible_duplicates",
     "dsr_reject_identity",
     "dsr_reopen",
     "dsr_request_amendment",
@@ -59,6 +62,7 @@ __all__ = [
     "dsr_start_review",
     "dsr_submit",
     "dsr_take_over",
+    "dsr_unlink",
     "dsr_withdraw",
     "queue_for_kind",
 ]

@@ -38,6 +38,7 @@ from requests_portal.models.request_kinds import validate_details
 from requests_portal.notifications import notify_member
 from requests_portal.numbering import allocate_number, fiscal_year
 from requests_portal.services.checks import reject_my_numbers
+from requests_portal.services.links import dsr_record_possible_duplicates
 from requests_portal.text import normalize_line, normalize_text
 
 
@@ -173,7 +174,15 @@ def dsr_submit(
         member_visible=True,
         extra={"channel": channel, "documents": attached},
     )
-    audit.record(action="dsr.create", actor=actor, obj=dsr, data={"kind": kind, "channel": channel})
+    # Online, by post or at the counter, every filing comes through here: look for the open case
+    # it may repeat (docs/architecture.md#duplicates).
+    candidates = dsr_record_possible_duplicates(dsr=dsr)
+    audit.record(
+        action="dsr.create",
+        actor=actor,
+        obj=dsr,
+        data={"kind": kind, "channel": channel, "possible_duplicates": len(candidates)},
+    )
     letter_create(dsr=dsr, kind=LetterKind.ACKNOWLEDGEMENT, cause="acknowledgement", actor=actor)
     notify_member(dsr, template="dsr_received", cause="mail:received")
     return dsr

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from requests_portal.audit import action_label
 from requests_portal.models import (
+    CaseLink,
+    DataSubjectRequest,
     Decision,
     EventType,
     IdDocumentType,
@@ -73,6 +75,13 @@ def query_with(request: HttpRequest, **changes: object) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
+# How the case whose timeline it is stands to the other case of a link.
+_LINK_ROLE_TEXT: dict[str, StrOrPromise] = {
+    "primary": _("%(reference)s をこの事案の重複として"),
+    "duplicate": _("%(reference)s の重複として"),
+    "related": _("%(reference)s と関連する事案として"),
+}
+
 _EVENT_TEXT: dict[str, StrOrPromise] = {
     EventType.ASSIGNED: _("担当者を変更しました"),
     EventType.FILE_DOWNLOADED: _("ファイルをダウンロードしました"),
@@ -95,9 +104,17 @@ def event_summary(event: RequestEvent) -> str:
     """A short sentence for a timeline entry."""
     if event.event_type == EventType.STATUS_CHANGED and event.to_status:
         before = Status(event.from_status).label if event.from_status else ""
-        return f"{before} → {Status(event.to_status).label}" if before else str(Status(event.to_status).label)
+        moved = f"{before} → {Status(event.to_status).label}" if before else str(Status(event.to_status).label)
+        if primary := (event.extra or {}).get("duplicate_of"):
+            duplicate_of = _("%(reference)s の重複") % {"reference": primary}
+            return f"{moved}（{duplicate_of}）"
+        return moved
     if event.event_type == EventType.ASSIGNED:
         return _assignment_summary(event.extra or {})
+    if event.event_type in (EventType.LINKED, EventType.UNLINKED):
+        extra = event.extra or {}
+        role = _LINK_ROLE_TEXT.get(extra.get("role", ""), "")
+        return str(role % {"reference": extra.get("other", "")}) if role else ""
     if event.event_type == EventType.EXTENDED:
         extra = event.extra or {}
         return str(_("期限を %(old)s から %(new)s に延長") % {"old": extra.get("from", ""), "new": extra.get("to", "")})
@@ -172,3 +189,9 @@ def audit_outcome(code: str) -> str:
 def audit_role(value: str) -> str:
     """The readable role names of an audit entry (the codes are what the trail stores)."""
     return role_display(value or "")
+
+
+@register.filter
+def link_other(link: CaseLink, dsr: DataSubjectRequest) -> DataSubjectRequest:
+    """The case at the other end of `link`, seen from `dsr`."""
+    return link.other(dsr)

@@ -8,6 +8,7 @@ from requests_portal.views.staff import (
     grants,
     grants_roles,
     intake,
+    links,
     masking,
     queue,
     reassign,
@@ -32,6 +33,8 @@ urlpatterns = [
         name="staff_dsr_disclosure_package",
     ),
     path("staff/cases/<uuid:public_id>/access/revoke/", grants.staff_dsr_access_revoke, name="staff_dsr_access_revoke"),
+    path("staff/cases/<uuid:public_id>/links/", links.staff_dsr_links, name="staff_dsr_links"),
+    path("staff/cases/<uuid:public_id>/links/unlink/", links.staff_dsr_unlink, name="staff_dsr_unlink"),
     *[
         path(f"staff/cases/<uuid:public_id>/{slug}/", view, name=f"staff_dsr_{slug}")
         for slug, view in actions.ACTION_VIEWS.items()

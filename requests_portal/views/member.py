@@ -284,8 +284,12 @@ def _timeline_rows(request: HttpRequest, dsr: DataSubjectRequest) -> list[dict]:
             who = _("請求者")
         else:
             who = _("組合")
-        if event.event_type == EventType.STATUS_CHANGED and event.to_status:
-            what: StrOrPromise = _("状態が「%(status)s」になりました") % {"status": Status(event.to_status).label}
+        if event.event_type == EventType.STATUS_CHANGED and (primary := event.extra.get("duplicate_of")):
+            what: StrOrPromise = _(
+                "受付番号 %(reference)s のご請求と同じ内容のため、そちらと併せて取り扱うこととし、手続を終了しました"
+            ) % {"reference": primary}
+        elif event.event_type == EventType.STATUS_CHANGED and event.to_status:
+            what = _("状態が「%(status)s」になりました") % {"status": Status(event.to_status).label}
         elif event.event_type == EventType.EXTENDED:
             what = _("回答予定日が %(date)s に延長されました") % {
                 "date": any_date_for_reader(event.extra.get("to", ""))

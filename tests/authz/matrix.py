@@ -290,6 +290,11 @@ PORTAL_ROWS: list[Row] = [
     case("requests_portal:staff_dsr_take_over", Access.APPROVE, FORM, roles=HOLDERS),
     case("requests_portal:staff_dsr_access", Access.APPROVE, FORM),
     case("requests_portal:staff_dsr_access_revoke", Access.APPROVE, POST),
+    # Duplicates and linked cases: whoever works the case (an empty form is answered with its
+    # errors); the other case named in the form is looked up among the user's own cases
+    # (tests/requests_portal/staff/test_duplicates.py walks the hidden one).
+    case("requests_portal:staff_dsr_links", Access.HANDLE, FORM),
+    case("requests_portal:staff_dsr_unlink", Access.HANDLE, FORM),
     *[case(f"requests_portal:staff_dsr_{slug}", access, FORM) for slug, access in _ACTIONS.items()],
     # Attaching the disclosed data (開示データ) works the case; the matrix posts no file, which
     # the view answers by sending the user back to the case page with the error.

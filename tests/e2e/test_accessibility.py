@@ -16,7 +16,8 @@ import pytest
 
 from django.urls import reverse
 
-from requests_portal.models import RequestKind, Status
+from requests_portal import services
+from requests_portal.models import CaseLinkType, RequestKind, Status
 from requests_portal.roles import Role
 from tests.factories import advance, member_user, staff_user, submit
 
@@ -140,6 +141,10 @@ def test_staff_pages_pass_the_automatic_accessibility_checks(page, login):
     member = member_user()
     clerk = staff_user(Role.GA_STAFF)
     in_review = advance(submit(member), Status.IN_REVIEW, handler=clerk, approver=staff_user(Role.GA_SUPERVISOR))
+    submit(member)  # a possible duplicate of the case in review
+    related = services.dsr_link(
+        actor=clerk, primary=in_review, secondary=submit(member), link_type=CaseLinkType.RELATED
+    )
     login(page, clerk)
     case = [in_review.public_id]
     paths = [
@@ -150,6 +155,8 @@ def test_staff_pages_pass_the_automatic_accessibility_checks(page, login):
         reverse("requests_portal:staff_dsr_decision", args=case),
         reverse("requests_portal:staff_dsr_amendment", args=case),
         reverse("requests_portal:staff_letter_list"),
+        reverse("requests_portal:staff_dsr_links", args=case),
+        reverse("requests_portal:staff_dsr_unlink", args=case) + f"?link={related.pk}",
     ]
     problems = [problem for path in paths for problem in _audit(page, path)]
     login(page, staff_user(Role.GA_SUPERVISOR))

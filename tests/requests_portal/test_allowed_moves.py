@@ -16,7 +16,14 @@ def test_moves_follow_the_table_and_report_the_guards(member, ga_staff):
     DataSubjectRequest.objects.filter(pk=dsr.pk).update(status=Status.VERIFYING, identity_result="")
     dsr.refresh_from_db()
     moves = allowed_moves(dsr, ga_staff)
-    assert set(moves) == {Status.IN_REVIEW, Status.AWAITING_AMENDMENT, Status.REJECTED, Status.WITHDRAWN}
+    assert set(moves) == {
+        Status.IN_REVIEW,
+        Status.AWAITING_AMENDMENT,
+        Status.REJECTED,
+        Status.WITHDRAWN,
+        Status.CLOSED,
+    }
+    assert "重複" in moves[Status.CLOSED]  # only a case linked as a duplicate closes before its decision
     assert moves[Status.IN_REVIEW] == "本人確認が完了していません。"
     assert moves[Status.REJECTED] is not None  # nothing recorded as unverifiable yet
     assert moves[Status.AWAITING_AMENDMENT] is None

@@ -6,9 +6,17 @@ import pytest
 
 from django.db import connection
 
-from requests_portal import workflow
+from requests_portal import services, workflow
 from requests_portal.exceptions import TransitionNotAllowed
-from requests_portal.models import AuditEntry, DataSubjectRequest, IdentityResult, RequestEvent, Status
+from requests_portal.models import (
+    AuditEntry,
+    CaseLink,
+    CaseLinkType,
+    DataSubjectRequest,
+    IdentityResult,
+    RequestEvent,
+    Status,
+)
 from requests_portal.workflow import TRANSITIONS, transition
 from tests.factories import advance, submit
 
@@ -30,6 +38,12 @@ def _prepare(dsr: DataSubjectRequest, target: Status, drafter) -> None:
     if fields:
         DataSubjectRequest.objects.filter(pk=dsr.pk).update(**fields)
         dsr.refresh_from_db()
+    if target == Status.CLOSED and dsr.status != Status.NOTIFIED:
+        # Closing before a decision is for a case linked as another's duplicate.
+        primary = services.dsr_submit(
+            actor=None, member=dsr.member, kind=dsr.kind, summary="先の請求", description="同じ内容"
+        )
+        CaseLink.objects.create(primary=primary, secondary=dsr, link_type=CaseLinkType.DUPLICATE)
 
 
 @pytest.mark.parametrize(("source", "target"), list(itertools.product(REACHABLE, REACHABLE)))
@@ -58,8 +72,14 @@ def test_every_status_pair_against_the_table(source, target, member, ga_staff, s
 
 
 def test_table_matches_architecture_diagram():
-    assert TRANSITIONS[Status.SUBMITTED] == {Status.VERIFYING, Status.WITHDRAWN}
-    assert TRANSITIONS[Status.AWAITING_APPROVAL] == {Status.DECIDED, Status.IN_REVIEW, Status.WITHDRAWN}
+    # Closed from an open status: only a linked duplicate (the guard), see test_duplicates.py.
+    assert TRANSITIONS[Status.SUBMITTED] == {Status.VERIFYING, Status.WITHDRAWN, Status.CLOSED}
+    assert TRANSITIONS[Status.AWAITING_APPROVAL] == {
+        Status.DECIDED,
+        Status.IN_REVIEW,
+        Status.WITHDRAWN,
+        Status.CLOSED,
+    }
     assert TRANSITIONS[Status.WITHDRAWN] == frozenset()
     for open_status in (Status.SUBMITTED, Status.VERIFYING, Status.AWAITING_AMENDMENT, Status.IN_REVIEW):
         assert Status.WITHDRAWN in TRANSITIONS[open_status]
@@ -160,5 +180,7 @@ def test_transition_locks_the_row(dsr, ga_staff, django_assert_num_queries):
 
 
 def test_allowed_targets_for_buttons(dsr, ga_staff, member):
-    assert workflow.allowed_targets(dsr, ga_staff) == [Status.VERIFYING, Status.WITHDRAWN]
+    # Closed is in the table (for a linked duplicate); its guard refuses it here.
+    assert workflow.allowed_targets(dsr, ga_staff) == [Status.VERIFYING, Status.WITHDRAWN, Status.CLOSED]
+    assert workflow.allowed_moves(dsr, ga_staff)[Status.CLOSED] is not None
     assert workflow.allowed_targets(dsr, member) == [Status.WITHDRAWN]

@@ -304,6 +304,8 @@ CASE_ACTIONS: dict[str, CaseAction] = {
             access=Access.HANDLE,
             form_class=ConfirmForm,
             moves=_moves(Status.CLOSED),
+            # Closing an open case as a duplicate goes through the link page, with its notice.
+            from_statuses=_moves(Status.NOTIFIED),
             perform=lambda dsr, user, form: services.dsr_close(dsr=dsr, actor=user),
             success=gettext_lazy("事案を完了にしました。"),
         ),

@@ -14,7 +14,7 @@ from requests_portal.forms.staff import AssignForm, MessageForm, TakeOverForm
 from requests_portal.models import EventType, LetterStatus, RequestEvent, Status
 from requests_portal.permissions import access_dsr_for_staff, can_take_over_dsr
 from requests_portal.roles import Access
-from requests_portal.selectors import dsr_timeline
+from requests_portal.selectors import dsr_duplicate_candidates, dsr_links, dsr_timeline
 from requests_portal.views.access import signed_in_user, staff_required
 from requests_portal.views.staff.actions import CASE_ACTIONS, Capabilities
 from requests_portal.views.staff.common import case_url, posted, safe_next
@@ -91,6 +91,8 @@ def staff_dsr_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         ),
         "message_form": MessageForm() if can_handle else None,
         "can_grant": can.can_approve and not dsr.is_restricted,
+        "candidates": dsr_duplicate_candidates(dsr, request.user),
+        "links": dsr_links(dsr, request.user),
         **package_context(dsr, can_handle=can_handle),
     }
     return render(request, "requests_portal/staff/case_detail.html", context)

@@ -17,7 +17,12 @@ from requests_portal.filters import ALL_FILTER, SORT_LABELS, QueueFilter
 from requests_portal.forms.staff import BulkAssignForm, SavedFilterForm
 from requests_portal.models import OPEN_STATUSES, Status
 from requests_portal.roles import Access, Capability, has_capability
-from requests_portal.selectors import dsr_status_counts, dsr_visible_to_staff, queues_for_user
+from requests_portal.selectors import (
+    dsr_ids_with_duplicate_candidates,
+    dsr_status_counts,
+    dsr_visible_to_staff,
+    queues_for_user,
+)
 from requests_portal.views.access import signed_in_user, staff_required
 from requests_portal.views.staff.common import safe_next
 from requests_portal.views.staff.intake import intake_kinds
@@ -82,6 +87,8 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
     page.object_list = list(page.object_list)
     workspace.attach_deadline_summaries(page.object_list)
     workspace.record_queue_view(actor=user, cases=page.object_list)
+    # One query for the page's possible-duplicate badges, however many rows it shows.
+    duplicate_ids = dsr_ids_with_duplicate_candidates(user, (dsr.pk for dsr in page.object_list))
     handle_queue_ids = {queue.pk for queue in queues_for_user(user, Access.HANDLE)}
     context = {
         "filter": filterset,
@@ -97,6 +104,7 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
         "page_sizes": settings.DSR_QUEUE_PAGE_SIZES,
         "sort_labels": SORT_LABELS,
         "current_query": request.GET.urlencode(),
+        "duplicate_ids": duplicate_ids,
     }
     template = QUEUE_RESULTS_TEMPLATE if request.htmx and not request.htmx.boosted else QUEUE_TEMPLATE
     return render(request, template, context)
