@@ -47,10 +47,14 @@ from .config import (
     FeeSetting,
     NumberSequence,
     OrganisationProfile,
+    PROVISION_RECORD_RETENTION_YEARS,
     ProvisionBasis,
     ProvisionRecord,
+    ProvisionRecordChoice,
+    ProvisionRecordForm,
     RetentionPolicy,
     SavedFilter,
+    provision_record_keep_until,
 )
 from .documents import Document, Letter, OutboundMail, Reminder
 from .request_kinds import (
@@ -111,8 +115,12 @@ __all__ = [
     "NumberSequence",
     "OrganisationProfile",
     "OutboundMail",
+    "PROVISION_RECORD_RETENTION_YEARS",
     "ProvisionBasis",
     "ProvisionRecord",
+    "ProvisionRecordChoice",
+    "ProvisionRecordForm",
+    "provision_record_keep_until",
     "Queue",
     "QueueGroupObjectPermission",
     "QueueUserObjectPermission",
