@@ -21,6 +21,7 @@ from requests_portal.api.schemas import ProvisionRecordIn, RosterMemberIn
 from requests_portal.models import ApiClient, Member
 from requests_portal.services import provision_records
 
+
 def _check_size(rows: list[Any]) -> None:
     limit = settings.DSR_API_MAX_ROWS
     if len(rows) > limit:
@@ -126,7 +127,5 @@ def provision_records_upsert(*, actor: ApiClient, records: list[ProvisionRecordI
         "created": result.created,
         "updated": result.updated,
         "unchanged": result.unchanged,
-        "exempt": [
-            {"row": row.row, "record_number": row.record_number, "reason": row.reason} for row in result.exempt
-        ],
+        "exempt": [{"row": row.row, "record_number": row.record_number, "reason": row.reason} for row in result.exempt],
     }

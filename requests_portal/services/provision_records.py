@@ -161,7 +161,7 @@ def _coded(value: object, words: Mapping[str, str], codes: Iterable[str]) -> str
     return words.get(text)
 
 
-def _flag(value: object) -> bool | None | str:
+def _flag(value: object) -> bool | str | None:
     """True, False, None (blank), or "" when the text is neither yes nor no."""
     if value is None or isinstance(value, bool):
         return value
@@ -221,7 +221,9 @@ def check_provision_row(raw: Mapping[str, Any]) -> tuple[dict[str, Any] | None, 
         problems.append(
             (
                 "third_party_kind",
-                _("第三者の区分は「民間」「国の機関」「地方公共団体」「独立行政法人等」「地方独立行政法人」のいずれかです。"),
+                _(
+                    "第三者の区分は「民間」「国の機関」「地方公共団体」「独立行政法人等」「地方独立行政法人」のいずれかです。"
+                ),
             )
         )
     record_form = _coded(raw.get("record_form"), RECORD_FORM_WORDS, ProvisionRecordForm.values)
@@ -315,7 +317,9 @@ def provision_records_check(rows: Iterable[tuple[int, Mapping[str, Any]]]) -> tu
         if values is None:
             continue
         if (first := seen.setdefault(key, number)) != number:
-            problems.append(RowProblem(number, key, "record_number", _("%(row)s行目と同じ記録番号です。") % {"row": first}))
+            problems.append(
+                RowProblem(number, key, "record_number", _("%(row)s行目と同じ記録番号です。") % {"row": first})
+            )
             continue
         checked.append((number, values))
 
@@ -326,7 +330,9 @@ def provision_records_check(rows: Iterable[tuple[int, Mapping[str, Any]]]) -> tu
     for number, values in checked:
         member = members.get(values.pop("member_number"))
         if member is None:
-            problems.append(RowProblem(number, values["source_ref"], "member_number", _("この組合員番号は名簿にありません。")))
+            problems.append(
+                RowProblem(number, values["source_ref"], "member_number", _("この組合員番号は名簿にありません。"))
+            )
             continue
         if reason := _exempt_reason(values):
             exempt.append(ExemptRow(number, values["source_ref"], reason))
