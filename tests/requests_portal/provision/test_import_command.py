@@ -86,7 +86,8 @@ def test_the_sample_files_import_with_the_police_row_flagged(tmp_path, member):
     with time_machine.travel("2026-12-01 09:00 +0900", tick=False):
         for sample in ("provision_records.csv", "provision_records_sjis.csv"):
             out, _err = run(SAMPLES / sample)
-            assert "PR-2026-0004" in out and "第16条第2項" in out
+            assert "PR-2026-0004" in out
+            assert "第16条第2項" in out
         assert sorted(ProvisionRecord.objects.values_list("source_ref", flat=True)) == [
             "PR-2026-0001",
             "PR-2026-0002",
@@ -109,7 +110,8 @@ def test_rerunning_is_idempotent_and_a_change_updates_by_record_number(tmp_path,
 
 def test_a_dry_run_counts_and_writes_nothing(tmp_path, member):
     out, _err = run(write(tmp_path, provided("PR-1")), "--dry-run")
-    assert "試行" in out and "新規 1 件" in out
+    assert "試行" in out
+    assert "新規 1 件" in out
     assert not ProvisionRecord.objects.exists()
     assert not AuditEntry.objects.filter(action="provision_records.import").exists()
 
@@ -145,8 +147,10 @@ def test_every_bad_row_is_reported_by_line_and_column_and_nothing_is_written(tmp
 def test_an_article_16_2_recipient_is_flagged_and_not_stored(tmp_path, member):
     police = provided("PR-9", name="警視庁", kind="地方公共団体", basis="法令", statutory="刑事訴訟法第197条第2項")
     out, _err = run(write(tmp_path, provided("PR-1"), police))
-    assert "3行目（記録番号 PR-9）：保存しません。" in out and "第16条第2項" in out
-    assert "新規 1 件" in out and "保存しない行 1 件" in out
+    assert "3行目（記録番号 PR-9）：保存しません。" in out
+    assert "第16条第2項" in out
+    assert "新規 1 件" in out
+    assert "保存しない行 1 件" in out
     assert list(ProvisionRecord.objects.values_list("source_ref", flat=True)) == ["PR-1"]
 
 
@@ -170,4 +174,12 @@ def test_an_unknown_column_or_a_missing_one_refuses_the_file(tmp_path, member):
 def test_an_import_is_audited_with_its_counts(tmp_path, member):
     run(write(tmp_path, provided("PR-1"), name="core-2026-11.csv"))
     entry = AuditEntry.objects.get(action="provision_records.import")
-    assert entry.data["created"] == 1 and entry.data["file"] == "core-2026-11.csv"
+    assert entry.data["created"] == 1
+    assert entry.data["file"] == "core-2026-11.csv"
+
+
+def test_a_record_already_past_its_retention_period_is_reported_and_not_stored(tmp_path, member):
+    old = (timezone.localdate() - timedelta(days=400)).isoformat()
+    out, _err = run(write(tmp_path, provided("PR-OLD", occurred_on=old, form="契約書等"), provided("PR-1")))
+    assert "2行目（記録番号 PR-OLD）：保存しません。" in out and "第21条" in out
+    assert list(ProvisionRecord.objects.values_list("source_ref", flat=True)) == ["PR-1"]
