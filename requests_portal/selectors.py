@@ -32,6 +32,8 @@ from requests_portal.models import (
     Letter,
     LetterKind,
     LetterStatus,
+    ProvisionRecord,
+    ProvisionRecordChoice,
     Queue,
     QueueGroupObjectPermission,
     QueueUserObjectPermission,
@@ -367,3 +369,14 @@ def disclosure_package_check(dsr: DataSubjectRequest) -> tuple[str | None, date 
 def disclosure_package_refusal(dsr: DataSubjectRequest) -> str | None:
     """Why no disclosure package may be attached to `dsr` now, or None when one may."""
     return disclosure_package_check(dsr)[0]
+
+
+def provision_records_for_case(dsr: DataSubjectRequest) -> list[tuple[ProvisionRecord, ProvisionRecordChoice | None]]:
+    """The member's third-party provision records on a records-disclosure case (法第33条第5項),
+    oldest first, each with staff's disclose/withhold choice on this case (None: not chosen,
+    which discloses it)."""
+    if dsr.kind != RequestKind.PROVISION_RECORDS:
+        return []
+    choices = {choice.record_id: choice for choice in ProvisionRecordChoice.objects.filter(dsr=dsr)}
+    records = ProvisionRecord.objects.filter(member_id=dsr.member_id).order_by("occurred_on", "id")
+    return [(record, choices.get(record.pk)) for record in records]

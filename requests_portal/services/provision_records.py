@@ -31,15 +31,22 @@ from requests_portal import audit
 from requests_portal.accounts import normalize_member_number
 from requests_portal.exceptions import DomainError
 from requests_portal.models import (
+    DataSubjectRequest,
     Member,
     ProvisionBasis,
     ProvisionRecord,
+    ProvisionRecordChoice,
     ProvisionRecordForm,
+    RequestKind,
+    Status,
+    StatutoryGround,
+    User,
     provision_record_keep_until,
 )
 from requests_portal.mynumber import contains_my_number
-from requests_portal.text import normalize_line
-from requests_portal.wareki import parse_japanese_date
+from requests_portal.services.checks import require_handler
+from requests_portal.text import normalize_line, normalize_text
+from requests_portal.wareki import format_wareki, parse_japanese_date
 
 # 個人情報保護法第16条第2項各号: providing personal data to these bodies needs no record (法第29条第1項).
 PUBLIC_BODY_KINDS = frozenset(
@@ -401,3 +408,116 @@ def provision_records_upsert(
                 },
             )
     return result
+
+
+# --- disclosing or withholding records on a records-disclosure case (法第33条第5項) ------------------
+
+# Before the decision is drafted; afterwards the drafted decision holds the choice.
+CHOICE_STATUSES = frozenset({Status.SUBMITTED, Status.VERIFYING, Status.AWAITING_AMENDMENT, Status.IN_REVIEW})
+# Withholding is justified only by 法第33条第2項第1号〜第3号 (as a withheld part of any disclosure).
+WITHHOLDING_GROUNDS = (StatutoryGround.ART33_2_1, StatutoryGround.ART33_2_2, StatutoryGround.ART33_2_3)
+
+
+@dataclass(frozen=True)
+class RecordChoice:
+    withheld: bool
+    ground: str = ""
+    reason: str = ""
+
+
+class ProvisionChoicesInvalid(DomainError):
+    """Some choices are incomplete; `errors` maps a record id to its messages (nothing saved)."""
+
+    def __init__(self, errors: dict[int, list[str]]) -> None:
+        self.errors = errors
+        super().__init__(_("開示しない記録ごとに、根拠と理由を入力してください。"))
+
+
+def check_record_choice(choice: RecordChoice) -> list[str]:
+    """What is wrong with one choice (empty: nothing)."""
+    if not choice.withheld:
+        return []
+    problems = []
+    if choice.ground not in WITHHOLDING_GROUNDS:
+        problems.append(_("開示しない根拠（第33条第2項第1号〜第3号）を選んでください。"))
+    if not choice.reason.strip():
+        problems.append(_("開示しない理由を入力してください。この理由は通知書に記載され、請求者に示されます。"))
+    elif contains_my_number(choice.reason):
+        problems.append(_("マイナンバーと思われる番号が含まれています。理由にマイナンバーを記載しないでください。"))
+    return problems
+
+
+@transaction.atomic
+def dsr_choose_provision_records(
+    *, dsr: DataSubjectRequest, actor: User, choices: Mapping[int, RecordChoice]
+) -> tuple[int, int]:
+    """Record which of the member's provision records the notice discloses; (disclosed, withheld).
+
+    `choices` maps a record id to its choice; records not named keep theirs. Raises
+    ProvisionChoicesInvalid (nothing saved) when a withheld record lacks its ground or reason.
+    """
+    require_handler(actor, dsr)
+    locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
+    if locked.kind != RequestKind.PROVISION_RECORDS:
+        raise DomainError(_("第三者提供記録の開示の請求ではありません。"))
+    if locked.status not in CHOICE_STATUSES:
+        raise DomainError(_("決定案を作成した後は、開示する記録を変更できません。差戻しの後に変更してください。"))
+    records = {r.pk: r for r in ProvisionRecord.objects.filter(member_id=locked.member_id, pk__in=list(choices))}
+    errors: dict[int, list[str]] = {}
+    for record_id, choice in choices.items():
+        if record_id not in records:
+            errors[record_id] = [_("この記録は見つかりません（廃棄又は更新された可能性があります）。")]
+        elif problems := check_record_choice(choice):
+            errors[record_id] = problems
+    if errors:
+        raise ProvisionChoicesInvalid(errors)
+    now = timezone.now()
+    for record_id, choice in choices.items():
+        ProvisionRecordChoice.objects.update_or_create(
+            dsr=locked,
+            record_id=record_id,
+            defaults={
+                "withheld": choice.withheld,
+                "ground": choice.ground if choice.withheld else "",
+                "reason": normalize_text(choice.reason) if choice.withheld else "",
+                "decided_by": actor,
+                "decided_at": now,
+            },
+        )
+    withheld = ProvisionRecordChoice.objects.filter(dsr=locked, withheld=True).count()
+    total = ProvisionRecord.objects.filter(member_id=locked.member_id).count()
+    audit.record(
+        action="dsr.provision_records.choose",
+        actor=actor,
+        obj=locked,
+        data={"records": total, "withheld": withheld, "changed": len(choices)},
+    )
+    return total - withheld, withheld
+
+
+def provision_record_label(record: ProvisionRecord) -> str:
+    """How a withheld record is named on the notice (without the withheld content itself)."""
+    return f"{format_wareki(record.occurred_on)}の{record.get_direction_display()}の記録（{record.third_party_name}）"
+
+
+def records_decision_details(dsr: DataSubjectRequest, details: Mapping | None) -> dict:
+    """The drafted details of a records decision with the per-record choices folded in: the ids of
+    the records the notice prints, and each withheld record as a withheld part with its ground
+    and reason (法第33条第5項において準用する同条第3項)."""
+    details = dict(details or {})
+    disclosed: list[int] = []
+    withheld_items: list[dict] = []
+    choices = {c.record_id: c for c in ProvisionRecordChoice.objects.filter(dsr=dsr, withheld=True)}
+    for record in ProvisionRecord.objects.filter(member_id=dsr.member_id).order_by("occurred_on", "id"):
+        choice = choices.get(record.pk)
+        if choice is None:
+            disclosed.append(record.pk)
+        else:
+            withheld_items.append(
+                {"item": provision_record_label(record), "ground": choice.ground, "reason": choice.reason}
+            )
+    details["provision_record_ids"] = disclosed
+    if withheld_items:
+        typed = [row for row in details.get("withheld_items") or [] if isinstance(row, Mapping)]
+        details["withheld_items"] = withheld_items + typed
+    return details
