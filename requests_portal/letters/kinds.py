@@ -434,6 +434,17 @@ class ExtensionNotice(Notice):
         ]
 
 
+# The records table of a records-disclosure notice (個人情報保護委員会規則第20条・第24条).
+RECORD_COLUMNS = (
+    "年月日",
+    "区分",
+    "第三者の氏名又は名称・住所・代表者",
+    "個人データの項目",
+    "同意・提供の根拠",
+    "取得の経緯",
+)
+
+
 def _record_basis(record: dict) -> str:
     """The consent or the statutory basis of one provision record (個人情報保護委員会規則第20条
     第1項・第24条第1項), and for an opt-out receipt that the provider's opt-out was published."""
