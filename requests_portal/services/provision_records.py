@@ -433,17 +433,21 @@ class ProvisionChoicesInvalid(DomainError):
         super().__init__(_("開示しない記録ごとに、根拠と理由を入力してください。"))
 
 
-def check_record_choice(choice: RecordChoice) -> list[str]:
-    """What is wrong with one choice (empty: nothing)."""
+def check_record_choice(choice: RecordChoice) -> list[tuple[str, str]]:
+    """What is wrong with one choice, as (field: "ground" or "reason", message); empty: nothing."""
     if not choice.withheld:
         return []
     problems = []
     if choice.ground not in WITHHOLDING_GROUNDS:
-        problems.append(_("開示しない根拠（第33条第2項第1号〜第3号）を選んでください。"))
+        problems.append(("ground", _("開示しない根拠（第33条第2項第1号〜第3号）を選んでください。")))
     if not choice.reason.strip():
-        problems.append(_("開示しない理由を入力してください。この理由は通知書に記載され、請求者に示されます。"))
+        problems.append(
+            ("reason", _("開示しない理由を入力してください。この理由は通知書に記載され、請求者に示されます。"))
+        )
     elif contains_my_number(choice.reason):
-        problems.append(_("マイナンバーと思われる番号が含まれています。理由にマイナンバーを記載しないでください。"))
+        problems.append(
+            ("reason", _("マイナンバーと思われる番号が含まれています。理由にマイナンバーを記載しないでください。"))
+        )
     return problems
 
 
@@ -468,7 +472,7 @@ def dsr_choose_provision_records(
         if record_id not in records:
             errors[record_id] = [_("この記録は見つかりません（廃棄又は更新された可能性があります）。")]
         elif problems := check_record_choice(choice):
-            errors[record_id] = problems
+            errors[record_id] = [message for _field, message in problems]
     if errors:
         raise ProvisionChoicesInvalid(errors)
     now = timezone.now()
