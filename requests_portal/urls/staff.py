@@ -50,6 +50,11 @@ urlpatterns = [
         provision.staff_dsr_provision_records,
         name="staff_dsr_provision_records",
     ),
+    path(
+        "staff/cases/<uuid:public_id>/provision-records/choose/",
+        provision.staff_dsr_provision_records_choose,
+        name="staff_dsr_provision_records_choose",
+    ),
     path("staff/role-grants/", grants_roles.staff_role_grants, name="staff_role_grants"),
     path("staff/role-grants/<int:pk>/decide/", grants_roles.staff_role_grant_decide, name="staff_role_grant_decide"),
     path("staff/role-grants/register.csv", grants_roles.staff_handler_register_csv, name="staff_handler_register_csv"),

@@ -7,9 +7,10 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from requests_portal import audit, storage
 from requests_portal.exceptions import DomainError
@@ -219,46 +220,59 @@ class RecordChoicesForm(forms.Form):
         return {record.pk: self._choice(record.pk, self.cleaned_data) for record, _choice in self.rows}
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
+def _records_page(
+    request: HttpRequest, dsr: DataSubjectRequest, form: RecordChoicesForm, editable: bool
+) -> HttpResponse:
+    context = {"dsr": dsr, "form": form, "editable": editable, "rows": form.records()}
+    return render(request, "requests_portal/staff/provision_records.html", context, status=400 if form.errors else 200)
+
+
+@require_safe
 @staff_required
 def staff_dsr_provision_records(request: HttpRequest, public_id: str) -> HttpResponse:
     """The member's provision records on a records-disclosure case, each disclosed or withheld."""
-    access = Access.HANDLE if request.method == "POST" else Access.VIEW
-    dsr = access_dsr_for_staff(request.user, public_id, access)
+    dsr = access_dsr_for_staff(request.user, public_id, Access.VIEW)
     if dsr.kind != RequestKind.PROVISION_RECORDS:
         return redirect(case_url(dsr))
     user = signed_in_user(request)
     rows = provision_records_for_case(dsr)
+    audit.record(action="dsr.provision_records.view", actor=user, obj=dsr, data={"records": len(rows)})
     editable = can_handle_dsr(user, dsr) and dsr.status in CHOICE_STATUSES
-    form = RecordChoicesForm(posted(request) if editable else None, rows=rows)
-    if request.method == "POST":
-        if not editable:
-            messages.error(
-                request, _("決定案を作成した後は、開示する記録を変更できません。差戻しの後に変更してください。")
-            )
-            return redirect("requests_portal:staff_dsr_provision_records", public_id=dsr.public_id)
-        if form.is_valid():
-            try:
-                disclosed, withheld = dsr_choose_provision_records(dsr=dsr, actor=user, choices=form.choices())
-            except ProvisionChoicesInvalid as invalid:
-                # A record purged or replaced since the page was read: say so, keep the input.
-                for problems in invalid.errors.values():
-                    for message in problems:
-                        form.add_error(None, message)
-            except DomainError as error:
-                messages.error(request, str(error))
-                return redirect("requests_portal:staff_dsr_provision_records", public_id=dsr.public_id)
-            else:
-                messages.success(
-                    request,
-                    _("開示する記録 %(disclosed)s 件、開示しない記録 %(withheld)s 件を保存しました。")
-                    % {"disclosed": disclosed, "withheld": withheld},
-                )
-                return redirect(f"{case_url(dsr)}#provision-records-title")
-    else:
-        audit.record(action="dsr.provision_records.view", actor=user, obj=dsr, data={"records": len(rows)})
-    context = {"dsr": dsr, "form": form, "editable": editable, "rows": form.records()}
-    return render(request, "requests_portal/staff/provision_records.html", context, status=400 if form.errors else 200)
+    return _records_page(request, dsr, RecordChoicesForm(rows=rows), editable)
+
+
+@require_POST
+@staff_required
+def staff_dsr_provision_records_choose(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Save the choices; an incomplete one comes back with its error and everything typed kept."""
+    dsr = access_dsr_for_staff(request.user, public_id, Access.HANDLE)
+    if dsr.kind != RequestKind.PROVISION_RECORDS:
+        return redirect(case_url(dsr))
+    user = signed_in_user(request)
+    page = reverse("requests_portal:staff_dsr_provision_records", args=[dsr.public_id])
+    if dsr.status not in CHOICE_STATUSES:
+        messages.error(request, str(LOCKED_MESSAGE))
+        return redirect(page)
+    form = RecordChoicesForm(request.POST, rows=provision_records_for_case(dsr))
+    if not form.is_valid():
+        return _records_page(request, dsr, form, editable=True)
+    try:
+        disclosed, withheld = dsr_choose_provision_records(dsr=dsr, actor=user, choices=form.choices())
+    except ProvisionChoicesInvalid as invalid:
+        # A record purged or replaced since the page was read: say so, keep the input.
+        for problems in invalid.errors.values():
+            for message in problems:
+                form.add_error(None, message)
+        return _records_page(request, dsr, form, editable=True)
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect(page)
+    messages.success(
+        request,
+        _("開示する記録 %(disclosed)s 件、開示しない記録 %(withheld)s 件を保存しました。")
+        % {"disclosed": disclosed, "withheld": withheld},
+    )
+    return redirect(f"{case_url(dsr)}#provision-records-title")
 
 
 def provision_records_summary(dsr: DataSubjectRequest) -> dict[str, Any]:
