@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from requests_portal.mynumber import contains_my_number
@@ -54,8 +55,10 @@ def _key(name: str) -> str:
 
 
 def _header_names() -> dict[str, str]:
+    """Header name -> column: the API's field names and the Japanese labels, whatever the reader's language."""
     names = {_key(column): column for column in COLUMN_LABELS}
-    names |= {_key(str(label)): column for column, label in COLUMN_LABELS.items()}
+    with translation.override("ja"):
+        names |= {_key(str(label)): column for column, label in COLUMN_LABELS.items()}
     names |= {_key(alias): column for alias, column in HEADER_ALIASES.items()}
     return names
 
@@ -150,7 +153,7 @@ def import_provision_csv(
         result = provision_records_upsert(
             actor=actor,
             rows=rows,
-            action="provision_records.import",
+            source="import",
             dry_run=dry_run or bool(problems),
             audit_data={"file": filename[:100], "encoding": used},
         )

@@ -116,9 +116,7 @@ def provision_records_upsert(*, actor: ApiClient, records: list[ProvisionRecordI
     _check_size(records)
     rows = [(index, record.model_dump()) for index, record in enumerate(records)]
     try:
-        result = provision_records.provision_records_upsert(
-            actor=actor, rows=rows, action="api.provision_records.upsert"
-        )
+        result = provision_records.provision_records_upsert(actor=actor, rows=rows, source="api")
     except provision_records.ProvisionRowsInvalid as invalid:
         raise _refuse(
             [_error(problem.row, problem.key, problem.column, problem.message) for problem in invalid.problems]

@@ -7,33 +7,71 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('requests_portal', '0011_document_masking'),
+        ("requests_portal", "0011_document_masking"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='provisionrecord',
-            name='record_form',
-            field=models.CharField(choices=[('each', '提供・受領の都度作成'), ('bulk', '継続的・反復的な提供・受領について一括して作成'), ('contract', '契約書その他の書面をもって代替')], default='each', max_length=10, verbose_name='記録の作成方法'),
+            model_name="provisionrecord",
+            name="record_form",
+            field=models.CharField(
+                choices=[
+                    ("each", "提供・受領の都度作成"),
+                    ("bulk", "継続的・反復的な提供・受領について一括して作成"),
+                    ("contract", "契約書その他の書面をもって代替"),
+                ],
+                default="each",
+                max_length=10,
+                verbose_name="記録の作成方法",
+            ),
         ),
         migrations.CreateModel(
-            name='ProvisionRecordChoice',
+            name="ProvisionRecordChoice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('withheld', models.BooleanField(default=False, verbose_name='開示しない')),
-                ('ground', models.CharField(blank=True, max_length=40, verbose_name='根拠')),
-                ('reason', models.TextField(blank=True, verbose_name='開示しない理由')),
-                ('decided_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('dsr', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='provision_record_choices', to='requests_portal.datasubjectrequest')),
-                ('record', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='choices', to='requests_portal.provisionrecord')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("withheld", models.BooleanField(default=False, verbose_name="開示しない")),
+                ("ground", models.CharField(blank=True, max_length=40, verbose_name="根拠")),
+                ("reason", models.TextField(blank=True, verbose_name="開示しない理由")),
+                ("decided_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "dsr",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="provision_record_choices",
+                        to="requests_portal.datasubjectrequest",
+                    ),
+                ),
+                (
+                    "record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="choices",
+                        to="requests_portal.provisionrecord",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '第三者提供記録の開示・不開示',
-                'verbose_name_plural': '第三者提供記録の開示・不開示',
-                'constraints': [models.UniqueConstraint(fields=('dsr', 'record'), name='provision_record_choice_once'), models.CheckConstraint(condition=models.Q(('withheld', False), models.Q(('reason', ''), _negated=True), _connector='OR'), name='provision_record_withheld_has_reason')],
+                "verbose_name": "第三者提供記録の開示・不開示",
+                "verbose_name_plural": "第三者提供記録の開示・不開示",
+                "constraints": [
+                    models.UniqueConstraint(fields=("dsr", "record"), name="provision_record_choice_once"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("withheld", False), models.Q(("reason", ""), _negated=True), _connector="OR"
+                        ),
+                        name="provision_record_withheld_has_reason",
+                    ),
+                ],
             },
         ),
     ]

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from django.db import transaction
 from django.utils import timezone
@@ -359,13 +359,13 @@ def provision_records_upsert(
     *,
     actor: object,
     rows: Iterable[tuple[int, Mapping[str, Any]]],
-    action: str,
+    source: Literal["api", "import"],
     dry_run: bool = False,
     audit_data: Mapping[str, Any] | None = None,
 ) -> ProvisionUpsertResult:
     """Check `rows` and create or update the records by their record number, all or nothing.
 
-    `action` names the audit entry (the API and the import each have theirs); `actor` is the API
+    `source` names the audit entry (the API and the import each have theirs); `actor` is the API
     client, the staff member, or None for the command. With `dry_run` the counts are what a real
     run would do, and nothing is written.
     """
@@ -395,18 +395,18 @@ def provision_records_upsert(
                 stored.save(update_fields=changed)
             result.updated += 1
         if not dry_run:
-            audit.record(
-                action=action,
-                actor=actor,
-                data={
-                    **(audit_data or {}),
-                    "rows": result.rows,
-                    "created": result.created,
-                    "updated": result.updated,
-                    "unchanged": result.unchanged,
-                    "exempt": len(exempt),
-                },
-            )
+            data = {
+                **(audit_data or {}),
+                "rows": result.rows,
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "exempt": len(exempt),
+            }
+            if source == "api":
+                audit.record(action="api.provision_records.upsert", actor=actor, data=data)
+            else:
+                audit.record(action="provision_records.import", actor=actor, data=data)
     return result
 
 
