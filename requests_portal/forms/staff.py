@@ -236,8 +236,8 @@ class ProvisionRecordsUploadForm(forms.Form):
     records = forms.FileField(
         label=_("第三者提供記録（CSV）"),
         help_text=_(
-            "見出し行つきのCSV（UTF-8又はShift_JIS）。列は docs/integration.md のとおりです。"
-            "誤りがあった場合は、直したファイルをもう一度選んでください。"
+            "見出し行つきのCSV（UTF-8又はShift_JIS）。必須の列：記録番号・区分・年月日・組合員番号・"
+            "第三者の氏名又は名称・個人データの項目・提供の根拠。誤りがあった場合は、直したファイルをもう一度選んでください。"
         ),
         error_messages={"required": _("取り込むCSVファイルを選んでください。")},
     )
