@@ -444,6 +444,8 @@ AUDIT_ACTION_GROUPS: tuple[tuple[str, Any, dict[str, Any]], ...] = (
             "dsr.disclosure_package": gettext_lazy("開示データの添付"),
             "dsr.link": gettext_lazy("事案の関連付け"),
             "dsr.unlink": gettext_lazy("関連付けの解除"),
+            "dsr.provision_records.view": gettext_lazy("第三者提供記録の閲覧"),
+            "dsr.provision_records.choose": gettext_lazy("第三者提供記録の開示・不開示の選択"),
         },
     ),
     (
@@ -502,6 +504,15 @@ AUDIT_ACTION_GROUPS: tuple[tuple[str, Any, dict[str, Any]], ...] = (
         },
     ),
     ("roster.", gettext_lazy("組合員名簿"), {"roster.import": gettext_lazy("組合員名簿の取込み")}),
+    (
+        "provision_records.",
+        gettext_lazy("第三者提供記録"),
+        {
+            "provision_records.preview": gettext_lazy("第三者提供記録の取込みの確認（試行）"),
+            "provision_records.import": gettext_lazy("第三者提供記録の取込み"),
+            "provision_records.refused": gettext_lazy("第三者提供記録の取込みの拒否"),
+        },
+    ),
     (
         "api.",
         gettext_lazy("基幹システム連携（API）"),

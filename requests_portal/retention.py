@@ -11,7 +11,11 @@ The rules, with the periods from the admin-edited `RetentionPolicy`:
   `unattached_upload_hours` after upload (also swept hourly, by the same rule);
 - closed cases (完了・取下げ・本人確認不能): `case_file_years` after closing, the whole case file
   (documents, letters, timeline, messages, mails) is deleted;
-- files of finished bulk exports: `export_file_days` after they were made.
+- files of finished bulk exports: `export_file_days` after they were made;
+- third-party provision records (個人情報保護法第29条第2項・第30条第4項): from the first day after
+  their period under 個人情報保護委員会規則第21条・第25条 (1 year for a contract standing as the
+  record, 3 years otherwise, counted from the record's date; `ProvisionRecord.keep_until`), unless
+  the member has an open records-disclosure case, or one under a legal hold, that may print them.
 
 `purge_after` on any other attached document is deliberately ignored: wizard uploads carry
 their unattached expiry there, and attaching them must not start a one-day countdown.
@@ -30,7 +34,7 @@ import time as monotonic_time
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -52,7 +56,10 @@ from requests_portal.models import (
     EventType,
     IdentityResult,
     Letter,
+    ProvisionRecord,
+    ProvisionRecordForm,
     RequestEvent,
+    RequestKind,
     RetentionPolicy,
     User,
 )
@@ -76,6 +83,7 @@ class DisposalCategory:
     CASE_FILE = "case_file"
     EXPORT_FILE = "export_file"
     ORPHAN_FILE = "orphan_file"
+    PROVISION_RECORD = "provision_record"
 
     choices = (
         (UNATTACHED_UPLOAD, _("提出されなかったアップロード")),
@@ -84,6 +92,7 @@ class DisposalCategory:
         (CASE_FILE, _("事案記録（保存期間の経過）")),
         (EXPORT_FILE, _("一括出力ファイル")),
         (ORPHAN_FILE, _("記録のない暗号化ファイル（中断された処理の残り）")),
+        (PROVISION_RECORD, _("第三者提供記録（保存期間の経過）")),
     )
     labels = dict(choices)
 
@@ -140,6 +149,25 @@ def case_files_due(
         status__in=sorted(TERMINAL_STATUSES), closed_at__lte=_years_before(now, policy.case_file_years)
     )
     return cases if include_held else cases.filter(legal_hold=False)
+
+
+def _date_years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def provision_records_due(policy: RetentionPolicy, now: datetime) -> QuerySet[ProvisionRecord]:
+    """Records whose period is over: `keep_until` (規則第21条・第25条) is today or earlier."""
+    today = timezone.localdate(now)
+    contract = Q(record_form=ProvisionRecordForm.CONTRACT, occurred_on__lte=_date_years_before(today, 1))
+    other = ~Q(record_form=ProvisionRecordForm.CONTRACT) & Q(occurred_on__lte=_date_years_before(today, 3))
+    # A records-disclosure case still open, or held, may yet print the member's records.
+    needed = DataSubjectRequest.objects.filter(kind=RequestKind.PROVISION_RECORDS).filter(
+        Q(legal_hold=True) | ~Q(status__in=sorted(TERMINAL_STATUSES))
+    )
+    return ProvisionRecord.objects.filter(contract | other).exclude(member__in=needed.values("member"))
 
 
 def export_files_due(policy: RetentionPolicy, now: datetime) -> QuerySet[BulkJob]:
@@ -258,6 +286,13 @@ def repurge_after_restore(*, entries: list[dict], now: datetime | None = None) -
             if pk is not None:
                 due = BulkJob.objects.all()
                 done = _purge_export(pk, category=category, due=due, now=now, actor=None, job_label=REPURGE_JOB)
+        elif kind == "provision_record":
+            pk = ProvisionRecord.objects.filter(source_ref=target).values_list("pk", flat=True).first()
+            if pk is not None:
+                due = ProvisionRecord.objects.all()
+                done = _purge_provision_record(
+                    pk, category=category, due=due, now=now, actor=None, job_label=REPURGE_JOB
+                )
         result.counts[category] = result.counts.get(category, 0) + int(done)
     rules = retention_purge(job_label=REPURGE_JOB, now=now)
     for category, count in rules.counts.items():
@@ -369,6 +404,34 @@ def _purge_export(
     return True
 
 
+def _purge_provision_record(
+    pk: int, *, category: str, due: QuerySet[ProvisionRecord], now: datetime, actor: User | None, job_label: str
+) -> bool:
+    with transaction.atomic():
+        record = due.filter(pk=pk).select_for_update(of=("self",)).first()
+        if record is None:
+            return False
+        reference = f"provision_record:{record.source_ref}"
+        audit.record(
+            action="retention.purge",
+            actor=actor,
+            object_ref=reference,
+            data={"category": category, "record_form": record.record_form},
+        )
+        _record(
+            category=category,
+            object_type="provision_record",
+            object_ref=record.source_ref,
+            restricted=False,
+            file_count=0,
+            now=now,
+            actor=actor,
+            job_label=job_label,
+        )
+        record.delete()
+    return True
+
+
 @dataclass(frozen=True)
 class _Step:
     category: str
@@ -384,6 +447,7 @@ STEPS = (
     _Step(DisposalCategory.IDENTITY_EVIDENCE, identity_evidence_due, _purge_document),
     _Step(DisposalCategory.CASE_FILE, case_files_due, _purge_case),
     _Step(DisposalCategory.EXPORT_FILE, export_files_due, _purge_export),
+    _Step(DisposalCategory.PROVISION_RECORD, provision_records_due, _purge_provision_record),
 )
 
 
@@ -469,6 +533,8 @@ class PlanCategory:
             return str(_("完了日時"))
         if self.category == DisposalCategory.EXPORT_FILE:
             return str(_("作成日時"))
+        if self.category == DisposalCategory.PROVISION_RECORD:
+            return str(_("提供・受領の年月日"))
         return str(_("アップロード日時"))
 
 
@@ -499,7 +565,11 @@ def purge_preview(*, viewer: User | None = None, now: datetime | None = None, li
         if visible is not None:
             if step.category == DisposalCategory.CASE_FILE:
                 due = due.filter(pk__in=visible)
-            elif step.category not in (DisposalCategory.UNATTACHED_UPLOAD, DisposalCategory.EXPORT_FILE):
+            elif step.category not in (
+                DisposalCategory.UNATTACHED_UPLOAD,
+                DisposalCategory.EXPORT_FILE,
+                DisposalCategory.PROVISION_RECORD,
+            ):
                 due = due.filter(dsr__in=visible)
         categories.append(
             PlanCategory(
@@ -525,6 +595,15 @@ def _plan_items(category: str, due: QuerySet, limit: int) -> list[PlanItem]:
         return [
             PlanItem(str(job.public_id)[:8], job.kind, job.finished_at, bool(job.params.get("restricted")))
             for job in due.order_by("finished_at", "pk")[:limit]
+        ]
+    if category == DisposalCategory.PROVISION_RECORD:
+        return [
+            PlanItem(
+                record.source_ref,
+                str(record.get_record_form_display()),
+                timezone.make_aware(datetime.combine(record.occurred_on, datetime.min.time())),
+            )
+            for record in due.order_by("occurred_on", "pk")[:limit]
         ]
     items = []
     for document in due.select_related("dsr", "dsr__queue").order_by("uploaded_at", "pk")[:limit]:

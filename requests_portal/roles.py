@@ -53,6 +53,7 @@ class Capability(enum.StrEnum):
     READ_RESTRICTED_AUDIT_TRAIL = "read_restricted_audit_trail"  # the My Number audit trail
     RECEIVE_CASE_GRANT = "receive_case_grant"  # may be given an individual grant on one case
     IMPORT_ROSTER = "import_roster"  # upload the co-op's roster
+    IMPORT_PROVISION_RECORDS = "import_provision_records"  # upload the core system's provision records
     ADMINISTER = "administer"  # the configuration admin site
     # The incident register (漏えい等事案, 個人情報保護法第26条): general incidents, and My Number
     # incidents (番号法第29条の4), which only the officers reach.
@@ -88,7 +89,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.AUDITOR: frozenset(
         {C.WORK_QUEUES, C.EXPORT, C.OVERSEE, C.READ_AUDIT_TRAIL, C.RECEIVE_CASE_GRANT, C.READ_INCIDENTS}
     ),
-    Role.ADMIN: frozenset({C.IMPORT_ROSTER, C.ADMINISTER, C.SEE_SYSTEM_HEALTH}),
+    Role.ADMIN: frozenset({C.IMPORT_ROSTER, C.IMPORT_PROVISION_RECORDS, C.ADMINISTER, C.SEE_SYSTEM_HEALTH}),
     # The 情報セキュリティ管理者 files and runs the general incidents; holds no queue.
     Role.INCIDENT_MANAGER: frozenset({C.READ_INCIDENTS, C.RUN_INCIDENTS}),
     # 個人番号事務取扱責任者: decides who handles My Numbers (番号法第12条 and the guideline's
@@ -101,7 +102,9 @@ del C
 
 # Capabilities that change nothing about who reaches personal data: every other capability
 # widens it, so granting or revoking a role holding one needs a second person's approval.
-NARROW_CAPABILITIES = frozenset({Capability.IMPORT_ROSTER, Capability.SEE_SYSTEM_HEALTH})
+NARROW_CAPABILITIES = frozenset(
+    {Capability.IMPORT_ROSTER, Capability.IMPORT_PROVISION_RECORDS, Capability.SEE_SYSTEM_HEALTH}
+)
 
 
 def role_widens_access(role: str) -> bool:

@@ -35,6 +35,8 @@ from requests_portal.models import (
     Letter,
     LetterKind,
     LetterStatus,
+    ProvisionRecord,
+    ProvisionRecordChoice,
     Queue,
     QueueGroupObjectPermission,
     QueueUserObjectPermission,
@@ -459,3 +461,14 @@ def dsr_visible_by_reference(user: object, reference: str, access: Access) -> Da
     """The case `user` may reach with `access` under 受付番号 `reference`; None for a missing
     and for a hidden case alike."""
     return dsr_visible_to_staff(user, access).filter(reference=reference).select_related("queue").first()
+
+
+def provision_records_for_case(dsr: DataSubjectRequest) -> list[tuple[ProvisionRecord, ProvisionRecordChoice | None]]:
+    """The member's third-party provision records on a records-disclosure case (法第33条第5項),
+    oldest first, each with staff's disclose/withhold choice on this case (None: not chosen,
+    which discloses it)."""
+    if dsr.kind != RequestKind.PROVISION_RECORDS:
+        return []
+    choices = {choice.record_id: choice for choice in ProvisionRecordChoice.objects.filter(dsr=dsr)}
+    records = ProvisionRecord.objects.filter(member_id=dsr.member_id).order_by("occurred_on", "id")
+    return [(record, choices.get(record.pk)) for record in records]

@@ -93,6 +93,13 @@ class ProvisionRecordIn(Strict):
     opt_out_published: bool | None = Field(
         None, description="オプトアウトによる受領のとき、法第27条第4項により公表されている旨（true）"
     )
+    record_form: Literal["each", "bulk", "contract"] = Field(
+        "each",
+        description="記録の作成方法。each: 都度作成 / bulk: 一括作成（規則第19条第2項ただし書・第23条第2項ただし書） / "
+        "contract: 契約書等による代替（規則第19条第3項・第23条第3項）。保存期間は contract が1年、他は3年で、"
+        "occurred_on（一括・契約書等では最後の提供・受領の日）から数えます（規則第21条・第25条）。"
+        "保存期間を過ぎた記録は保存せず、exempt で知らせます",
+    )
 
 
 class ProvisionRecordsUpsertIn(Strict):

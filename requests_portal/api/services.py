@@ -18,18 +18,8 @@ from requests_portal import audit, roster
 from requests_portal.accounts import normalize_member_number
 from requests_portal.api.problems import ApiProblem
 from requests_portal.api.schemas import ProvisionRecordIn, RosterMemberIn
-from requests_portal.models import ApiClient, Member, ProvisionBasis, ProvisionRecord
-from requests_portal.text import normalize_line
-
-# 個人情報保護法第16条第2項各号: providing personal data to these bodies needs no record (法第29条第1項).
-PUBLIC_BODY_KINDS = frozenset(
-    {
-        "national_government",
-        "local_government",
-        "independent_administrative_agency",
-        "local_independent_administrative_agency",
-    }
-)
+from requests_portal.models import ApiClient, Member
+from requests_portal.services import provision_records
 
 
 def _check_size(rows: list[Any]) -> None:
@@ -120,108 +110,20 @@ def roster_deactivate(*, actor: ApiClient, member_numbers: list[str]) -> tuple[i
 # --- third-party provision records ------------------------------------------------------------
 
 
-def _record_problems(record: ProvisionRecordIn) -> list[tuple[str, str]]:
-    """What 個人情報保護委員会規則第20条（提供）・第24条（受領） require of this record and it lacks."""
-    problems: list[tuple[str, str]] = []
-    received = record.direction == ProvisionRecord.Direction.RECEIVED
-    if record.basis == ProvisionBasis.OTHER and not record.statutory_basis.strip():
-        problems.append(("statutory_basis", _("同意によらない提供では、その根拠を記録してください。")))
-    if (received or record.basis == ProvisionBasis.OPT_OUT) and not record.third_party_address.strip():
-        problems.append(("third_party_address", _("この記録には第三者の住所が必要です。")))
-    if received and not record.acquisition_method.strip():
-        problems.append(("acquisition_method", _("受領の記録には、第三者による取得の経緯が必要です。")))
-    if received and record.basis == ProvisionBasis.OPT_OUT and record.opt_out_published is not True:
-        problems.append(
-            ("opt_out_published", _("オプトアウトによる受領では、公表されている旨を確認して記録してください。"))
-        )
-    if not received and record.opt_out_published is not None:
-        problems.append(("opt_out_published", _("公表されている旨は、受領の記録にのみ記載します。")))
-    if record.occurred_on > timezone.localdate():
-        problems.append(("occurred_on", _("未来の日付は記録できません。")))
-    return problems
-
-
-def _record_values(record: ProvisionRecordIn, member: Member) -> dict[str, Any]:
-    received = record.direction == ProvisionRecord.Direction.RECEIVED
-    return {
-        "member": member,
-        "direction": record.direction,
-        "occurred_on": record.occurred_on,
-        "third_party_name": normalize_line(record.third_party_name),
-        "third_party_address": normalize_line(record.third_party_address),
-        "third_party_representative": normalize_line(record.third_party_representative),
-        "data_items": normalize_line(record.data_items),
-        "consent_obtained": record.basis == ProvisionBasis.CONSENT,
-        "legal_basis": record.basis,
-        "statutory_basis": normalize_line(record.statutory_basis) if record.basis == ProvisionBasis.OTHER else "",
-        "acquisition_method": normalize_line(record.acquisition_method) if received else "",
-        "opt_out_published": record.opt_out_published if received else None,
-    }
-
-
 def provision_records_upsert(*, actor: ApiClient, records: list[ProvisionRecordIn]) -> dict[str, Any]:
-    """Create or update provision records by the core system's record number.
-
-    A record of data provided to a body listed in 個人情報保護法第16条第2項 needs no record
-    (法第29条第1項): it is not stored, and the answer lists it under `exempt`.
-    """
+    """Create or update provision records by the core system's record number, through the check
+    and upsert the CSV import uses too (services/provision_records.py)."""
     _check_size(records)
-    errors: list[dict[str, Any]] = []
-    seen: dict[str, int] = {}
-    numbers = {normalize_member_number(record.member_number) for record in records}
-    members = {m.member_number: m for m in Member.objects.filter(member_number__in=numbers)}
-    to_store: list[tuple[ProvisionRecordIn, Member]] = []
-    exempt: list[dict[str, Any]] = []
-    for index, record in enumerate(records):
-        key = normalize_line(record.record_number)
-        if (first := seen.setdefault(key, index)) != index:
-            errors.append(_duplicate(index, key, "record_number", first))
-            continue
-        problems = _record_problems(record)
-        member = members.get(normalize_member_number(record.member_number))
-        if member is None:
-            problems.append(("member_number", _("この組合員番号は名簿にありません。")))
-        errors += [_error(index, key, column, message) for column, message in problems]
-        if problems or member is None:
-            continue
-        if record.direction == ProvisionRecord.Direction.PROVIDED and record.third_party_kind in PUBLIC_BODY_KINDS:
-            reason = _(
-                "提供先が個人情報保護法第16条第2項の者（国の機関・地方公共団体等）のため、記録義務がありません（法第29条第1項）。"
-            )
-            exempt.append({"row": index, "record_number": key, "reason": reason})
-            continue
-        to_store.append((record, member))
-    if errors:
-        raise _refuse(errors)
-
-    created = updated = unchanged = 0
-    with transaction.atomic():
-        keys = [normalize_line(record.record_number) for record, _member in to_store]
-        existing = {r.source_ref: r for r in ProvisionRecord.objects.select_for_update().filter(source_ref__in=keys)}
-        for record, member in to_store:
-            values = _record_values(record, member)
-            stored = existing.get(normalize_line(record.record_number))
-            if stored is None:
-                ProvisionRecord.objects.create(source_ref=normalize_line(record.record_number), **values)
-                created += 1
-                continue
-            changed = [name for name, value in values.items() if getattr(stored, name) != value]
-            if not changed:
-                unchanged += 1
-                continue
-            for name in changed:
-                setattr(stored, name, values[name])
-            stored.save(update_fields=changed)
-            updated += 1
-        audit.record(
-            action="api.provision_records.upsert",
-            actor=actor,
-            data={
-                "rows": len(records),
-                "created": created,
-                "updated": updated,
-                "unchanged": unchanged,
-                "exempt": len(exempt),
-            },
-        )
-    return {"created": created, "updated": updated, "unchanged": unchanged, "exempt": exempt}
+    rows = [(index, record.model_dump()) for index, record in enumerate(records)]
+    try:
+        result = provision_records.provision_records_upsert(actor=actor, rows=rows, source="api")
+    except provision_records.ProvisionRowsInvalid as invalid:
+        raise _refuse(
+            [_error(problem.row, problem.key, problem.column, problem.message) for problem in invalid.problems]
+        ) from None
+    return {
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "exempt": [{"row": row.row, "record_number": row.record_number, "reason": row.reason} for row in result.exempt],
+    }

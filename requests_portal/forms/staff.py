@@ -268,6 +268,37 @@ class TakeOverForm(StaffForm):
         return int(value)
 
 
+class ProvisionRecordsUploadForm(forms.Form):
+    """The core system's CSV of third-party provision records (docs/integration.md)."""
+
+    MAX_BYTES = 20 * 1024 * 1024
+
+    records = forms.FileField(
+        label=_("第三者提供記録（CSV）"),
+        help_text=_(
+            "見出し行つきのCSV（UTF-8又はShift_JIS）。必須の列：記録番号・区分・年月日・組合員番号・"
+            "第三者の氏名又は名称・個人データの項目・提供の根拠。誤りがあった場合は、直したファイルをもう一度選んでください。"
+        ),
+        error_messages={"required": _("取り込むCSVファイルを選んでください。")},
+    )
+    encoding = forms.ChoiceField(
+        label=_("文字コード"),
+        choices=[("auto", _("自動判定")), ("utf-8", "UTF-8"), ("shift_jis", "Shift_JIS")],
+        initial="auto",
+        widget=forms.RadioSelect,
+    )
+
+    def clean_records(self) -> object:
+        upload = self.cleaned_data["records"]
+        if upload.size > self.MAX_BYTES:
+            raise ValidationError(_("ファイルが大きすぎます（20MBまで）。分けて取り込んでください。"))
+        if not upload.name.lower().endswith(".csv"):
+            raise ValidationError(_("CSVファイル（拡張子 .csv）を選んでください。"))
+        if upload.size == 0:
+            raise ValidationError(_("ファイルが空です。"))
+        return upload
+
+
 class BulkAssignForm(AssignForm):
     MAX_CASES = 100
 

@@ -140,7 +140,8 @@ def letter_render(*, letter_id: int) -> str:
         dsr = letter.dsr
         if needs_provision_records(letter):
             # Frozen at the first render, so a later re-render prints the same records.
-            letter.payload = {**letter.payload, "provision_records": provision_records_snapshot(dsr.member)}
+            record_ids = (letter.payload.get("details") or {}).get("provision_record_ids")
+            letter.payload = {**letter.payload, "provision_records": provision_records_snapshot(dsr, record_ids)}
         today = timezone.localdate()
         source = load_source(letter, issued_on=today)
         if letter.kind == LetterKind.DISCLOSURE_DECISION:

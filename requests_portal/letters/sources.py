@@ -47,9 +47,16 @@ class LetterSource:
         return int(getattr(settings, "DSR_AMENDMENT_AUTO_WITHDRAW_DAYS", 0))
 
 
-def provision_records_snapshot(member: Member) -> list[dict]:
-    """The member's Art. 29/30 records as plain values, frozen into the letter at its first render."""
-    rows = ProvisionRecord.objects.filter(member=member).order_by("occurred_on", "id")
+def provision_records_snapshot(dsr: DataSubjectRequest, record_ids: list[int] | None = None) -> list[dict]:
+    """The records a records-disclosure notice prints, as plain values frozen into the letter at
+    its first render: those of `record_ids` (the ones disclosed when the decision was drafted)
+    that still exist, or, for a decision drafted without that list, every record of the member
+    not withheld on this case. Every column 個人情報保護委員会規則第20条・第24条 asks for is kept."""
+    rows = ProvisionRecord.objects.filter(member_id=dsr.member_id).order_by("occurred_on", "id")
+    if record_ids is not None:
+        rows = rows.filter(pk__in=record_ids)
+    else:
+        rows = rows.exclude(choices__dsr=dsr, choices__withheld=True)
     return [
         {
             "direction": str(row.get_direction_display()),
@@ -60,7 +67,10 @@ def provision_records_snapshot(member: Member) -> list[dict]:
             "third_party_representative": row.third_party_representative,
             "data_items": row.data_items,
             "consent_obtained": row.consent_obtained,
+            "legal_basis": row.legal_basis,
+            "statutory_basis": row.statutory_basis,
             "acquisition_method": row.acquisition_method,
+            "opt_out_published": row.opt_out_published,
         }
         for row in rows
     ]

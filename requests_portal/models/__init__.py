@@ -40,6 +40,7 @@ from .choices import (
     SuspensionMeasure,
 )
 from .config import (
+    PROVISION_RECORD_RETENTION_YEARS,
     BulkJob,
     ClosedDay,
     DataCategory,
@@ -49,8 +50,11 @@ from .config import (
     OrganisationProfile,
     ProvisionBasis,
     ProvisionRecord,
+    ProvisionRecordChoice,
+    ProvisionRecordForm,
     RetentionPolicy,
     SavedFilter,
+    provision_record_keep_until,
 )
 from .documents import Document, Letter, OutboundMail, Reminder, SweepHeartbeat
 from .links import CaseLink, CaseLinkType, DuplicateCandidate
@@ -78,6 +82,7 @@ __all__ = [
     "GROUNDS_BY_KIND",
     "KIND_SPECS",
     "OPEN_STATUSES",
+    "PROVISION_RECORD_RETENTION_YEARS",
     "TERMINAL_STATUSES",
     "UNANSWERED_STATUSES",
     "ApiClient",
@@ -117,6 +122,8 @@ __all__ = [
     "OutboundMail",
     "ProvisionBasis",
     "ProvisionRecord",
+    "ProvisionRecordChoice",
+    "ProvisionRecordForm",
     "Queue",
     "QueueGroupObjectPermission",
     "QueueUserObjectPermission",
@@ -134,6 +141,7 @@ __all__ = [
     "SweepHeartbeat",
     "User",
     "UserManager",
+    "provision_record_keep_until",
     "spec_for",
     "validate_details",
 ]

@@ -1,6 +1,7 @@
 """Configuration the co-op edits in the Django admin, and the registers the portal keeps."""
 
 import uuid
+from datetime import date, timedelta
 from typing import Any, Self
 
 from django.conf import settings
@@ -160,6 +161,39 @@ class ProvisionBasis(models.TextChoices):
     OTHER = "other", _("その他の法令上の根拠")
 
 
+class ProvisionRecordForm(models.TextChoices):
+    """How the record was made; it sets how long it is kept (個人情報保護委員会規則第21条・第25条)."""
+
+    # 規則第19条第1項・第23条第1項: a record made each time data is provided or received.
+    EACH = "each", _("提供・受領の都度作成")
+    # 規則第19条第2項ただし書・第23条第2項ただし書: one record for continuous or repeated provision.
+    BULK = "bulk", _("継続的・反復的な提供・受領について一括して作成")
+    # 規則第19条第3項・第23条第3項: the contract or other document of the provision stands as the record.
+    CONTRACT = "contract", _("契約書その他の書面をもって代替")
+
+
+# 規則第21条・第25条: 1 year for a contract standing as the record, 3 years otherwise.
+PROVISION_RECORD_RETENTION_YEARS = {
+    ProvisionRecordForm.EACH: 3,
+    ProvisionRecordForm.BULK: 3,
+    ProvisionRecordForm.CONTRACT: 1,
+}
+
+
+def provision_record_keep_until(record_form: str, occurred_on: date) -> date:
+    """The first day the record may be disposed of (規則第21条・第25条).
+
+    The period runs from the provision or receipt (for a bulk or contract record, the last one,
+    which the core system sends as the record's date), so a record of 1 April 2025 kept 3 years
+    is kept to 31 March 2028 and disposable from 1 April 2028.
+    """
+    years = PROVISION_RECORD_RETENTION_YEARS.get(record_form, 3)
+    try:
+        return occurred_on.replace(year=occurred_on.year + years)
+    except ValueError:  # 29 February: the period ends with 28 February
+        return occurred_on.replace(year=occurred_on.year + years, day=28) + timedelta(days=1)
+
+
 class ProvisionRecord(models.Model):
     """An Art. 29/30 record of personal data provided to, or received from, a third party."""
 
@@ -183,6 +217,9 @@ class ProvisionRecord(models.Model):
     legal_basis = models.CharField(_("提供の根拠"), max_length=10, choices=ProvisionBasis.choices, blank=True)
     statutory_basis = models.CharField(_("同意によらない場合の根拠"), max_length=200, blank=True)
     opt_out_published = models.BooleanField(_("公表されている旨"), null=True, blank=True)
+    record_form = models.CharField(
+        _("記録の作成方法"), max_length=10, choices=ProvisionRecordForm.choices, default=ProvisionRecordForm.EACH
+    )
 
     class Meta:
         verbose_name = _("第三者提供記録")
@@ -191,6 +228,39 @@ class ProvisionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_on} {self.get_direction_display()} {self.third_party_name}"
+
+    @property
+    def keep_until(self) -> date:
+        return provision_record_keep_until(self.record_form, self.occurred_on)
+
+
+class ProvisionRecordChoice(models.Model):
+    """Staff's choice, on one records-disclosure case (法第33条第5項), to disclose or withhold one
+    of the member's provision records. A record without a choice is disclosed."""
+
+    dsr = models.ForeignKey(
+        "requests_portal.DataSubjectRequest", on_delete=models.CASCADE, related_name="provision_record_choices"
+    )
+    record = models.ForeignKey(ProvisionRecord, on_delete=models.CASCADE, related_name="choices")
+    withheld = models.BooleanField(_("開示しない"), default=False)
+    # 法第33条第2項第1号〜第3号, as on the decision's withheld items.
+    ground = models.CharField(_("根拠"), max_length=40, blank=True)
+    reason = models.TextField(_("開示しない理由"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("第三者提供記録の開示・不開示")
+        verbose_name_plural = _("第三者提供記録の開示・不開示")
+        constraints = [
+            models.UniqueConstraint(fields=["dsr", "record"], name="provision_record_choice_once"),
+            models.CheckConstraint(
+                condition=Q(withheld=False) | ~Q(reason=""), name="provision_record_withheld_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dsr_id}:{self.record_id} {'withheld' if self.withheld else 'disclosed'}"
 
 
 class SavedFilter(models.Model):

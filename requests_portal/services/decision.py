@@ -8,7 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from requests_portal import workflow
-from requests_portal.decisions import LETTER_FOR_DECISION, validate_decision
+from requests_portal.decisions import (
+    LETTER_FOR_DECISION,
+    PAPER_COMBINABLE,
+    PAPER_DECISIONS,
+    DecisionInvalid,
+    validate_decision,
+)
 from requests_portal.exceptions import DomainError
 from requests_portal.letters import letter_create
 from requests_portal.models import (
@@ -17,12 +23,15 @@ from requests_portal.models import (
     EventType,
     IdentityResult,
     LetterKind,
+    ProvisionRecordChoice,
     RequestEvent,
+    RequestKind,
     Status,
     User,
 )
 from requests_portal.notifications import decision_notice_delivered, notify_member
 from requests_portal.services.checks import require_handler
+from requests_portal.services.provision_records import records_decision_details
 from requests_portal.text import normalize_text
 
 
@@ -41,7 +50,12 @@ def dsr_draft_decision(
     locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
     if locked.status != Status.IN_REVIEW:
         raise DomainError(_("決定案は審査中の事案にのみ作成できます。"))
+    if locked.kind == RequestKind.PROVISION_RECORDS:
+        details = _records_details(locked, decision, details)
     cleaned = validate_decision(kind=locked.kind, decision=decision, ground=ground, reason=reason, details=details)
+    if locked.kind == RequestKind.PROVISION_RECORDS and decision in PAPER_COMBINABLE | PAPER_DECISIONS:
+        # The records the notice prints are the ones staff saw disclosed when drafting.
+        cleaned["provision_record_ids"] = details["provision_record_ids"]
     locked.decision, locked.decision_ground = decision, ground
     locked.decision_reason, locked.decision_details = normalize_text(reason or ""), cleaned
     locked.drafted_by, locked.drafted_at = actor, timezone.now()
@@ -62,6 +76,18 @@ def dsr_draft_decision(
     workflow.transition(locked, to=Status.AWAITING_APPROVAL, actor=actor, member_visible=False)
     dsr.refresh_from_db()
     return dsr
+
+
+def _records_details(dsr: DataSubjectRequest, decision: str, details: Mapping | None) -> dict:
+    """A records decision takes the per-record choices of the case page: withheld records become
+    its withheld parts, and a decision to disclose everything cannot withhold any."""
+    details = records_decision_details(dsr, details)
+    withheld = ProvisionRecordChoice.objects.filter(dsr=dsr, withheld=True).exists()
+    if withheld and decision in (Decision.RECORD_DISCLOSED_FULL, Decision.RECORD_METHOD_CHANGED_TO_PAPER):
+        raise DecisionInvalid(
+            {"decision": [_("開示しない第三者提供記録があります。一部開示を選ぶか、記録の選択を見直してください。")]}
+        )
+    return details
 
 
 def decision_payload(dsr: DataSubjectRequest) -> dict:

@@ -172,6 +172,7 @@ ROSTER_IMPORTERS = frozenset({Role.ADMIN})
 ROLE_GRANTERS = frozenset({Role.ADMIN, Role.GA_SUPERVISOR, Role.MY_NUMBER_MANAGER})
 # The register of designated My Number handlers (番号法第12条): the officers and their manager.
 HANDLER_REGISTER_READERS = frozenset({Role.MY_NUMBER_OFFICER, Role.MY_NUMBER_MANAGER})
+PROVISION_IMPORTERS = frozenset({Role.ADMIN})
 # The tables of the dashboard, each downloadable as CSV (written out: a new table gets a row).
 DASHBOARD_TABLES = (
     "monthly",
@@ -279,6 +280,8 @@ PORTAL_ROWS: list[Row] = [
     staff("requests_portal:staff_reassign", FORM_WITH_ERRORS, roles=HOLDERS),
     # The roster import is the administrator's alone.
     staff("requests_portal:staff_roster_import", FORM_WITH_ERRORS, roles=ROSTER_IMPORTERS),
+    # So is the import of the core system's provision records (an empty POST is the form's errors).
+    staff("requests_portal:staff_provision_import", FORM_WITH_ERRORS, roles=PROVISION_IMPORTERS),
     staff("requests_portal:staff_audit_log", GET, roles=AUDIT_READERS),
     staff("requests_portal:staff_audit_verify", POST, roles=AUDIT_READERS),
     staff("requests_portal:staff_audit_export", GET, roles=AUDIT_READERS),
@@ -299,6 +302,10 @@ PORTAL_ROWS: list[Row] = [
     # Attaching the disclosed data (開示データ) works the case; the matrix posts no file, which
     # the view answers by sending the user back to the case page with the error.
     case("requests_portal:staff_dsr_disclosure_package", Access.HANDLE, POST),
+    # A records-disclosure case's provision records: read with the case, chosen by its handlers
+    # (a case of another kind is sent back to its page).
+    case("requests_portal:staff_dsr_provision_records", Access.VIEW, GET_OR_REDIRECT),
+    case("requests_portal:staff_dsr_provision_records_choose", Access.HANDLE, {"POST": frozenset({302, 400})}),
     Row("requests_portal:letter_download", Audience.FILE, GET, obj=Obj.LETTER),
     Row("requests_portal:document_download", Audience.FILE, GET, obj=Obj.DOCUMENT),
 ]

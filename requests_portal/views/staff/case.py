@@ -19,6 +19,7 @@ from requests_portal.views.access import signed_in_user, staff_required
 from requests_portal.views.staff.actions import CASE_ACTIONS, Capabilities
 from requests_portal.views.staff.common import case_url, posted, safe_next
 from requests_portal.views.staff.documents import package_context
+from requests_portal.views.staff.provision import provision_records_summary
 
 DOWNLOADABLE_LETTERS = (LetterStatus.RENDERED, LetterStatus.DELIVERED, LetterStatus.SUPERSEDED)
 
@@ -94,6 +95,7 @@ def staff_dsr_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "candidates": dsr_duplicate_candidates(dsr, request.user),
         "links": dsr_links(dsr, request.user),
         **package_context(dsr, can_handle=can_handle),
+        **provision_records_summary(dsr),
     }
     return render(request, "requests_portal/staff/case_detail.html", context)
 
