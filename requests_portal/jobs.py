@@ -26,6 +26,8 @@ from datetime import timedelta
 from importlib import import_module
 from typing import ClassVar
 
+from django_stubs_ext import StrOrPromise
+
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
@@ -55,7 +57,7 @@ class JobHandler:
     """One kind of long operation. Subclass, set `kind` and `label`, implement the methods."""
 
     kind: ClassVar[str]
-    label: ClassVar[str]
+    label: ClassVar[StrOrPromise]
     chunk_size: ClassVar[int] = 1000
 
     def validate(self, *, actor: User, params: dict) -> dict:
