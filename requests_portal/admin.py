@@ -3,6 +3,8 @@ retention and data categories, plus staff accounts. Cases are never registered h
 no admin page can list, count or open one (My Number cases included).
 """
 
+from typing import cast
+
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 
@@ -188,14 +190,16 @@ class StaffUserAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("選択したアカウントを無効にする（次の操作でログアウト）"))
     def deactivate_accounts(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        for user in queryset.exclude(pk=request.user.pk):
+        acting = cast(User, request.user)  # the admin site admits only active staff (admin_site.py)
+        for user in queryset.exclude(pk=acting.pk):
             User.objects.filter(pk=user.pk).update(is_active=False)
             audit.record(action="staff.account_deactivated", actor=request.user, obj=user, data={"user_id": user.pk})
         self.message_user(request, _("アカウントを無効にしました（自分自身は除く）。"), messages.SUCCESS)
 
     @admin.action(description=_("二要素認証をリセットする（次回ログイン時に再登録）"))
     def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        for user in queryset.exclude(pk=request.user.pk):
+        acting = cast(User, request.user)  # the admin site admits only active staff (admin_site.py)
+        for user in queryset.exclude(pk=acting.pk):
             Authenticator.objects.filter(user=user).delete()
             audit.record(action="auth.mfa_reset", actor=request.user, obj=user, data={"user_id": user.pk})
         self.message_user(

@@ -212,7 +212,7 @@ def queue_cases(user: User, query: str) -> QuerySet[DataSubjectRequest]:
     return queue_filterset(user, QueryDict(query)).qs.order_by("id")
 
 
-def export_may_include_restricted(user: object, query: str) -> bool:
+def export_may_include_restricted(user: User, query: str) -> bool:
     """Whether an export could hold My Number cases (its audit entries are restricted then)."""
     from requests_portal.reports import sees_restricted
 

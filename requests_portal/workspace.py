@@ -8,6 +8,7 @@ nothing here widens what anyone can see.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.db import transaction
@@ -35,11 +36,14 @@ from requests_portal.permissions import access_dsr_for_staff
 from requests_portal.roles import Access, Capability, roles_with
 from requests_portal.selectors import case_grant_holders, dsr_visible_to_staff, queues_for_user, staff_holding
 
+if TYPE_CHECKING:
+    from requests_portal.filters import QueueFilter
+
 SAVED_FILTER_KEYS = ("q", "status", "kind", "assignee", "due", "requester", "channel", "queue", "sort", "per_page")
 MAX_SAVED_FILTERS = 30
 
 
-def queue_filterset(user: User, data: QueryDict):
+def queue_filterset(user: User, data: QueryDict) -> "QueueFilter":
     """The queue's filters, search and sort over the cases `user` may see.
 
     The one definition of "the queue with these filters": the queue page shows it, the CSV

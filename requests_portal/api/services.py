@@ -123,14 +123,14 @@ def roster_deactivate(*, actor: ApiClient, member_numbers: list[str]) -> tuple[i
 def _record_problems(record: ProvisionRecordIn) -> list[tuple[str, str]]:
     """What 個人情報保護委員会規則第20条（提供）・第24条（受領） require of this record and it lacks."""
     problems: list[tuple[str, str]] = []
-    received = record.direction == ProvisionRecord.Direction.RECEIVED
-    if record.basis == ProvisionBasis.OTHER and not record.statutory_basis.strip():
+    received = record.direction == ProvisionRecord.Direction.RECEIVED.value
+    if record.basis == ProvisionBasis.OTHER.value and not record.statutory_basis.strip():
         problems.append(("statutory_basis", _("同意によらない提供では、その根拠を記録してください。")))
-    if (received or record.basis == ProvisionBasis.OPT_OUT) and not record.third_party_address.strip():
+    if (received or record.basis == ProvisionBasis.OPT_OUT.value) and not record.third_party_address.strip():
         problems.append(("third_party_address", _("この記録には第三者の住所が必要です。")))
     if received and not record.acquisition_method.strip():
         problems.append(("acquisition_method", _("受領の記録には、第三者による取得の経緯が必要です。")))
-    if received and record.basis == ProvisionBasis.OPT_OUT and record.opt_out_published is not True:
+    if received and record.basis == ProvisionBasis.OPT_OUT.value and record.opt_out_published is not True:
         problems.append(
             ("opt_out_published", _("オプトアウトによる受領では、公表されている旨を確認して記録してください。"))
         )
@@ -142,7 +142,7 @@ def _record_problems(record: ProvisionRecordIn) -> list[tuple[str, str]]:
 
 
 def _record_values(record: ProvisionRecordIn, member: Member) -> dict[str, Any]:
-    received = record.direction == ProvisionRecord.Direction.RECEIVED
+    received = record.direction == ProvisionRecord.Direction.RECEIVED.value
     return {
         "member": member,
         "direction": record.direction,
@@ -151,9 +151,9 @@ def _record_values(record: ProvisionRecordIn, member: Member) -> dict[str, Any]:
         "third_party_address": normalize_line(record.third_party_address),
         "third_party_representative": normalize_line(record.third_party_representative),
         "data_items": normalize_line(record.data_items),
-        "consent_obtained": record.basis == ProvisionBasis.CONSENT,
+        "consent_obtained": record.basis == ProvisionBasis.CONSENT.value,
         "legal_basis": record.basis,
-        "statutory_basis": normalize_line(record.statutory_basis) if record.basis == ProvisionBasis.OTHER else "",
+        "statutory_basis": normalize_line(record.statutory_basis) if record.basis == ProvisionBasis.OTHER.value else "",
         "acquisition_method": normalize_line(record.acquisition_method) if received else "",
         "opt_out_published": record.opt_out_published if received else None,
     }
@@ -184,7 +184,10 @@ def provision_records_upsert(*, actor: ApiClient, records: list[ProvisionRecordI
         errors += [_error(index, key, column, message) for column, message in problems]
         if problems or member is None:
             continue
-        if record.direction == ProvisionRecord.Direction.PROVIDED and record.third_party_kind in PUBLIC_BODY_KINDS:
+        if (
+            record.direction == ProvisionRecord.Direction.PROVIDED.value
+            and record.third_party_kind in PUBLIC_BODY_KINDS
+        ):
             reason = _(
                 "提供先が個人情報保護法第16条第2項の者（国の機関・地方公共団体等）のため、記録義務がありません（法第29条第1項）。"
             )

@@ -42,6 +42,7 @@ from requests_portal.models import (
     Letter,
     LetterKind,
     LetterStatus,
+    OrganisationProfile,
     RequestEvent,
     Status,
     User,
@@ -77,7 +78,7 @@ def letter_storage_name(letter: Letter) -> str:
     return digest.hexdigest()[:40]
 
 
-def document_prefix(dsr: DataSubjectRequest, profile: object) -> str:
+def document_prefix(dsr: DataSubjectRequest, profile: OrganisationProfile) -> str:
     """総務部 and マイナンバー担当 number their notices separately, each under its own prefix."""
     return profile.mynumber_document_number_prefix if dsr.is_restricted else profile.document_number_prefix
 

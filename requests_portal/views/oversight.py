@@ -195,7 +195,7 @@ def _audit_queue_export(request: HttpRequest, query: str, mode: str) -> None:
     audit.record(
         action="export.queue",
         actor=request.user,
-        restricted=exports.export_may_include_restricted(request.user, query),
+        restricted=exports.export_may_include_restricted(signed_in_user(request), query),
         data={"query": mask_my_numbers(query), "mode": mode},
     )
 

@@ -18,7 +18,7 @@ from requests_portal.forms.staff import BulkAssignForm, SavedFilterForm
 from requests_portal.models import OPEN_STATUSES, Status
 from requests_portal.roles import Access
 from requests_portal.selectors import dsr_status_counts, dsr_visible_to_staff, queues_for_user
-from requests_portal.views.access import signed_in_user, staff_required
+from requests_portal.views.access import HtmxHttpRequest, signed_in_user, staff_required
 from requests_portal.views.staff.common import safe_next
 from requests_portal.views.staff.intake import intake_kinds
 
@@ -59,7 +59,7 @@ def _page_size(request: HttpRequest) -> int:
 
 @require_safe
 @staff_required
-def staff_queue(request: HttpRequest) -> HttpResponse:
+def staff_queue(request: HtmxHttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     visible = dsr_visible_to_staff(user)
     queues = queues_for_user(user)
