@@ -46,7 +46,6 @@ from requests_portal import selectors
 from requests_portal.deadlines import ART39_DAYS, BusinessCalendar, current_calendar
 from requests_portal.models import (
     ART39_KINDS,
-    OPEN_STATUSES,
     UNANSWERED_STATUSES,
     Channel,
     DataSubjectRequest,
@@ -189,8 +188,8 @@ def _supervisor_candidates(today: date, calendar: BusinessCalendar, approvers: d
             ]
     # Art. 39: arrival + 14 days has passed (arrival day not counted) and nothing is decided.
     passed = (
-        DataSubjectRequest.objects.filter(
-            status__in=sorted(OPEN_STATUSES),
+        DataSubjectRequest.objects.open()
+        .filter(
             kind__in=sorted(ART39_KINDS),
             received_at__lt=_local_midnight(today - timedelta(days=ART39_DAYS)),
         )

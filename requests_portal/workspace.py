@@ -22,13 +22,11 @@ from requests_portal import audit, deadlines, jobs, services
 from requests_portal.exceptions import DomainError
 from requests_portal.models import (
     ART39_KINDS,
-    OPEN_STATUSES,
     UNANSWERED_STATUSES,
     BulkJob,
     DataSubjectRequest,
     DsrUserObjectPermission,
     SavedFilter,
-    Status,
     User,
 )
 from requests_portal.mynumber import contains_my_number
@@ -189,8 +187,10 @@ class BulkAssignJob(jobs.JobHandler):
 
     def prepare(self, job: BulkJob) -> int:
         if "from_assignee_id" in job.params:
-            cases = dsr_visible_to_staff(job.created_by, Access.HANDLE).filter(
-                assignee_id=job.params["from_assignee_id"], status__in=OPEN_STATUSES | {Status.DECIDED}
+            cases = (
+                dsr_visible_to_staff(job.created_by, Access.HANDLE)
+                .unanswered()
+                .filter(assignee_id=job.params["from_assignee_id"])
             )
             ids = [str(value) for value in cases.order_by("due_date", "id").values_list("public_id", flat=True)]
         else:

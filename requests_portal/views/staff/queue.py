@@ -32,11 +32,11 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     visible = dsr_visible_to_staff(request.user)
     queues = []
     for queue in queues_for_user(request.user):
-        counts = dsr_status_counts(visible.filter(queue=queue, status__in=OPEN_STATUSES))
+        counts = dsr_status_counts(visible.open().filter(queue=queue))
         rows = [(status, Status(status).label, counts.get(status, 0)) for status in Status.values]
         rows = [row for row in rows if row[0] in OPEN_STATUSES]
         queues.append({"queue": queue, "rows": rows, "open_total": sum(n for _s, _label, n in rows)})
-    mine = visible.filter(assignee=signed_in_user(request), status__in=OPEN_STATUSES).count()
+    mine = visible.open().filter(assignee=signed_in_user(request)).count()
     approvable = dsr_visible_to_staff(request.user, Access.APPROVE).filter(status=Status.AWAITING_APPROVAL)
     context = {
         "queues": queues,
