@@ -11,6 +11,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib import admin, messages
 from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef, Q, QuerySet, URLField
+from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -148,7 +149,7 @@ class StaffUserAdmin(admin.ModelAdmin):
     readonly_fields = ("is_staff", "roles", "last_login")
     actions = ("deactivate_accounts", "reset_second_factor")
 
-    def get_queryset(self, request: HttpRequest):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         # Staff accounts only: member accounts belong to the members, not to the admin.
         enrolled = Authenticator.objects.filter(user=OuterRef("pk"), type=Authenticator.Type.TOTP)
         accounts = super().get_queryset(request)
@@ -177,9 +178,9 @@ class StaffUserAdmin(admin.ModelAdmin):
         if not change:
             EmailAddress.objects.get_or_create(user=obj, email=obj.email, defaults={"verified": True, "primary": True})
 
-    def save_related(self, request: HttpRequest, form: object, formsets: object, change: bool) -> None:
+    def save_related(self, request: HttpRequest, form: "ModelForm[User]", formsets: object, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        user = form.instance  # type: ignore[attr-defined]
+        user = form.instance
         roles = sorted(user.groups.values_list("name", flat=True))
         audit.record(
             action="staff.account_changed" if change else "staff.account_created",

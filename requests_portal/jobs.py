@@ -22,7 +22,7 @@ may touch (e.g. `dsr_visible_to_staff(job.created_by)`) in every chunk.
 import logging
 import time as monotonic_time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib import import_module
 from typing import ClassVar
 
@@ -216,10 +216,10 @@ def _step(job_id: int) -> bool:
     return True
 
 
-def job_sweep(*, now: object = None) -> int:
+def job_sweep(*, now: datetime | None = None) -> int:
     """Ring the runner again for stalled jobs (never started, or silent since STALLED_AFTER)."""
     now = now or timezone.now()
-    limit = now - STALLED_AFTER  # type: ignore[operator]
+    limit = now - STALLED_AFTER
     stalled = BulkJob.objects.filter(
         Q(state=BulkJob.State.QUEUED, created_at__lt=limit) | Q(state=BulkJob.State.RUNNING, heartbeat_at__lt=limit)
     ).values_list("pk", flat=True)
