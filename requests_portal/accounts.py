@@ -194,6 +194,9 @@ def _tell_roster_address(*, user: User, member: Member) -> None:
 class GuardedLoginForm(LoginForm):
     """allauth's sign-in form, which never shows a My Number typed into it again."""
 
+    # allauth is untyped; a bound form's data is request.POST, or a plain dict in tests.
+    data: QueryDict | dict[str, Any]
+
     def full_clean(self) -> None:
         super().full_clean()
         if self.is_bound and self.errors and any(contains_my_number(str(v)) for v in self.data.values()):

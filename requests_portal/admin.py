@@ -3,12 +3,15 @@ retention and data categories, plus staff accounts. Cases are never registered h
 no admin page can list, count or open one (My Number cases included).
 """
 
+from typing import cast
+
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 
 from django.contrib import admin, messages
 from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef, Q, QuerySet, URLField
+from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -146,7 +149,7 @@ class StaffUserAdmin(admin.ModelAdmin):
     readonly_fields = ("is_staff", "roles", "last_login")
     actions = ("deactivate_accounts", "reset_second_factor")
 
-    def get_queryset(self, request: HttpRequest):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         # Staff accounts only: member accounts belong to the members, not to the admin.
         enrolled = Authenticator.objects.filter(user=OuterRef("pk"), type=Authenticator.Type.TOTP)
         accounts = super().get_queryset(request)
@@ -175,9 +178,9 @@ class StaffUserAdmin(admin.ModelAdmin):
         if not change:
             EmailAddress.objects.get_or_create(user=obj, email=obj.email, defaults={"verified": True, "primary": True})
 
-    def save_related(self, request: HttpRequest, form: object, formsets: object, change: bool) -> None:
+    def save_related(self, request: HttpRequest, form: "ModelForm[User]", formsets: object, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        user = form.instance  # type: ignore[attr-defined]
+        user = form.instance
         roles = sorted(user.groups.values_list("name", flat=True))
         audit.record(
             action="staff.account_changed" if change else "staff.account_created",
@@ -188,14 +191,16 @@ class StaffUserAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("選択したアカウントを無効にする（次の操作でログアウト）"))
     def deactivate_accounts(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        for user in queryset.exclude(pk=request.user.pk):
+        acting = cast(User, request.user)  # the admin site admits only active staff (admin_site.py)
+        for user in queryset.exclude(pk=acting.pk):
             User.objects.filter(pk=user.pk).update(is_active=False)
             audit.record(action="staff.account_deactivated", actor=request.user, obj=user, data={"user_id": user.pk})
         self.message_user(request, _("アカウントを無効にしました（自分自身は除く）。"), messages.SUCCESS)
 
     @admin.action(description=_("二要素認証をリセットする（次回ログイン時に再登録）"))
     def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        for user in queryset.exclude(pk=request.user.pk):
+        acting = cast(User, request.user)  # the admin site admits only active staff (admin_site.py)
+        for user in queryset.exclude(pk=acting.pk):
             Authenticator.objects.filter(user=user).delete()
             audit.record(action="auth.mfa_reset", actor=request.user, obj=user, data={"user_id": user.pk})
         self.message_user(

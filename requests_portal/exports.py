@@ -12,6 +12,7 @@ build the queue's FilterSet through `workspace.queue_filterset`.
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.http import QueryDict
@@ -34,6 +35,9 @@ from requests_portal.models import (
     StatutoryGround,
     User,
 )
+
+if TYPE_CHECKING:
+    from requests_portal.reports import Table
 
 # Rows fetched per database round trip.
 FETCH_ROWS = 2000
@@ -158,9 +162,9 @@ def queue_header() -> list[str]:
 # ---------------------------------------------------------------------------------------------
 # Tables (dashboard, annual statistics) and disposal records
 # ---------------------------------------------------------------------------------------------
-def table_rows(table: object) -> tuple[list[str], Iterable[list[object]]]:
+def table_rows(table: "Table") -> tuple[list[str], Iterable[list[object]]]:
     """Header and rows of a `reports.Table`."""
-    return list(table.columns), table.csv_rows()  # type: ignore[attr-defined]
+    return list(table.columns), table.csv_rows()
 
 
 @dataclass
@@ -212,7 +216,7 @@ def queue_cases(user: User, query: str) -> QuerySet[DataSubjectRequest]:
     return queue_filterset(user, QueryDict(query)).qs.order_by("id")
 
 
-def export_may_include_restricted(user: object, query: str) -> bool:
+def export_may_include_restricted(user: User, query: str) -> bool:
     """Whether an export could hold My Number cases (its audit entries are restricted then)."""
     from requests_portal.reports import sees_restricted
 

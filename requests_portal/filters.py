@@ -18,10 +18,10 @@ from requests_portal.forms.staff import DateInput
 from requests_portal.models import (
     AGENT_REQUESTER_TYPES,
     ART39_KINDS,
-    UNANSWERED_STATUSES,
     AuditEntry,
     Channel,
     DataSubjectRequest,
+    DsrQuerySet,
     Member,
     Queue,
     RequesterType,
@@ -114,11 +114,11 @@ class QueueFilter(django_filters.FilterSet):
             if (restricted if value == RequestKind.MY_NUMBER_INQUIRY else general)
         ]
 
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+    def filter_queryset(self, queryset: DsrQuerySet) -> DsrQuerySet:
         queryset = super().filter_queryset(queryset)
         # django-filter skips a filter whose value is empty; "no status" means the unanswered ones.
         if not self.form.cleaned_data.get("status"):
-            queryset = queryset.filter(status__in=UNANSWERED_STATUSES)
+            queryset = queryset.unanswered()
         return queryset
 
     @property
@@ -161,9 +161,9 @@ class QueueFilter(django_filters.FilterSet):
             return queryset.filter(assignee__isnull=True)
         return queryset.filter(assignee_id=int(value)) if value.isdigit() else queryset
 
-    def filter_due(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_due(self, queryset: DsrQuerySet, name: str, value: str) -> DsrQuerySet:
         today = timezone.localdate()
-        unanswered = queryset.filter(status__in=UNANSWERED_STATUSES)
+        unanswered = queryset.unanswered()
         if value == "overdue":
             return unanswered.filter(paused_at__isnull=True, due_date__lt=today)
         if value == "soon":

@@ -22,9 +22,11 @@ may touch (e.g. `dsr_visible_to_staff(job.created_by)`) in every chunk.
 import logging
 import time as monotonic_time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib import import_module
 from typing import ClassVar
+
+from django_stubs_ext import StrOrPromise
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -55,7 +57,7 @@ class JobHandler:
     """One kind of long operation. Subclass, set `kind` and `label`, implement the methods."""
 
     kind: ClassVar[str]
-    label: ClassVar[str]
+    label: ClassVar[StrOrPromise]
     chunk_size: ClassVar[int] = 1000
 
     def validate(self, *, actor: User, params: dict) -> dict:
@@ -214,10 +216,10 @@ def _step(job_id: int) -> bool:
     return True
 
 
-def job_sweep(*, now: object = None) -> int:
+def job_sweep(*, now: datetime | None = None) -> int:
     """Ring the runner again for stalled jobs (never started, or silent since STALLED_AFTER)."""
     now = now or timezone.now()
-    limit = now - STALLED_AFTER  # type: ignore[operator]
+    limit = now - STALLED_AFTER
     stalled = BulkJob.objects.filter(
         Q(state=BulkJob.State.QUEUED, created_at__lt=limit) | Q(state=BulkJob.State.RUNNING, heartbeat_at__lt=limit)
     ).values_list("pk", flat=True)

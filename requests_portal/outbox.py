@@ -35,7 +35,7 @@ SUPPORTED_LANGUAGES = {"ja", "en"}
 
 def _render(template: str, language: str, context: dict) -> tuple[str, str]:
     with translation.override(language):
-        subject = render_to_string(f"requests_portal/emails/{language}/{template}_subject.txt", context)
+        subject: str = render_to_string(f"requests_portal/emails/{language}/{template}_subject.txt", context)
         body = render_to_string(f"requests_portal/emails/{language}/{template}.txt", context)
     # Subjects are one line and never carry personal data; the templates guarantee the latter.
     subject = " ".join(subject.split())

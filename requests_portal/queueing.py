@@ -78,12 +78,17 @@ def waiting_messages(task_name: str) -> int | None:
         return None
     queue = settings.CELERY_TASK_ROUTES.get(task_name, {}).get("queue", settings.CELERY_TASK_DEFAULT_QUEUE)
     connection = app.connection_for_write()
+    # kombu declares these as bare tuples; name their type for the except clauses below.
+    channel_errors: tuple[type[BaseException], ...] = tuple(connection.channel_errors)
+    unreachable: tuple[type[BaseException], ...] = (BrokerError, *connection.connection_errors)
     try:
         with connection:
             connection.ensure_connection(max_retries=1)
             try:
-                return connection.default_channel.queue_declare(queue=queue, passive=True).message_count
-            except connection.channel_errors:
+                # A kombu virtual channel (Redis) answers queue_declare; the stubs know only StdChannel.
+                channel: Any = connection.default_channel
+                return channel.queue_declare(queue=queue, passive=True).message_count
+            except channel_errors:
                 return 0
-    except (BrokerError, *connection.connection_errors):
+    except unreachable:
         return None

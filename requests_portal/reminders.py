@@ -31,9 +31,10 @@ section and counts the rest, so even a large backlog makes a readable mail.
 import enum
 import logging
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -45,7 +46,6 @@ from requests_portal import selectors
 from requests_portal.deadlines import ART39_DAYS, BusinessCalendar, current_calendar
 from requests_portal.models import (
     ART39_KINDS,
-    OPEN_STATUSES,
     UNANSWERED_STATUSES,
     Channel,
     DataSubjectRequest,
@@ -188,8 +188,8 @@ def _supervisor_candidates(today: date, calendar: BusinessCalendar, approvers: d
             ]
     # Art. 39: arrival + 14 days has passed (arrival day not counted) and nothing is decided.
     passed = (
-        DataSubjectRequest.objects.filter(
-            status__in=sorted(OPEN_STATUSES),
+        DataSubjectRequest.objects.open()
+        .filter(
             kind__in=sorted(ART39_KINDS),
             received_at__lt=_local_midnight(today - timedelta(days=ART39_DAYS)),
         )
@@ -274,7 +274,7 @@ def _insert_new(candidates: list[_Candidate], stamp: datetime) -> list[tuple[int
     with connection.cursor() as cursor:
         for batch in _chunks(unique, _rows_per_statement(5)):
             values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
-            params: list[object] = []
+            params: list[int | str | None] = []
             created_at = connection.ops.adapt_datetimefield_value(stamp)
             for c in batch:
                 params += [
@@ -327,7 +327,7 @@ def reminder_sweep(*, now: datetime | None = None) -> SweepResult:
 
 
 def _send_digests(created: list[tuple[int, int, str, date, int]], today: date) -> int:
-    cases = {}
+    cases: dict[int, Mapping[str, Any]] = {}
     for ids in _chunks(sorted({c[1] for c in created}), _rows_per_statement(1)):
         rows = (
             DataSubjectRequest.objects.filter(id__in=ids)

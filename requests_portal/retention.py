@@ -274,24 +274,24 @@ def repurge_after_restore(*, entries: list[dict], now: datetime | None = None) -
         if kind == "document":
             pk = Document.objects.filter(public_id=target, purged_at__isnull=True).values_list("pk", flat=True).first()
             if pk is not None:
-                due = Document.objects.filter(purged_at__isnull=True)
-                done = _purge_document(pk, category=category, due=due, now=now, actor=None, job_label=REPURGE_JOB)
+                documents = Document.objects.filter(purged_at__isnull=True)
+                done = _purge_document(pk, category=category, due=documents, now=now, actor=None, job_label=REPURGE_JOB)
         elif kind == "dsr":
             pk = DataSubjectRequest.objects.filter(reference=target).values_list("pk", flat=True).first()
             if pk is not None:
-                due = DataSubjectRequest.objects.all()
-                done = _purge_case(pk, category=category, due=due, now=now, actor=None, job_label=REPURGE_JOB)
+                cases = DataSubjectRequest.objects.all()
+                done = _purge_case(pk, category=category, due=cases, now=now, actor=None, job_label=REPURGE_JOB)
         elif kind == "bulkjob":
             pk = BulkJob.objects.filter(public_id=target).exclude(storage_name="").values_list("pk", flat=True).first()
             if pk is not None:
-                due = BulkJob.objects.all()
-                done = _purge_export(pk, category=category, due=due, now=now, actor=None, job_label=REPURGE_JOB)
+                export_jobs = BulkJob.objects.all()
+                done = _purge_export(pk, category=category, due=export_jobs, now=now, actor=None, job_label=REPURGE_JOB)
         elif kind == "provision_record":
             pk = ProvisionRecord.objects.filter(source_ref=target).values_list("pk", flat=True).first()
             if pk is not None:
-                due = ProvisionRecord.objects.all()
+                provision_records = ProvisionRecord.objects.all()
                 done = _purge_provision_record(
-                    pk, category=category, due=due, now=now, actor=None, job_label=REPURGE_JOB
+                    pk, category=category, due=provision_records, now=now, actor=None, job_label=REPURGE_JOB
                 )
         result.counts[category] = result.counts.get(category, 0) + int(done)
     rules = retention_purge(job_label=REPURGE_JOB, now=now)

@@ -30,9 +30,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -237,7 +238,7 @@ def check_roster_values(line: int, raw: dict[str, str]) -> tuple[RosterRow | Non
         except ValidationError:
             problems.append(("email", _("メールアドレスの形式が正しくありません")))
 
-    if problems:
+    if problems or birth_date is None:
         return None, problems
     return (
         RosterRow(
@@ -272,7 +273,7 @@ def _rows(path: Path, encoding: str, errors: list[RowError] | None) -> Iterator[
                 row = None
             else:
                 seen[row.member_number] = line
-        if reasons:
+        if reasons or row is None:
             if errors is not None:
                 errors.append(RowError(line=line, reasons=reasons))
             continue
@@ -304,6 +305,14 @@ def _apply(row: RosterRow, member: Member) -> bool:
     return changed
 
 
+def _member_column(name: str) -> tuple[Field, str]:
+    """The Member field `name` and its database column; only a concrete field has one."""
+    model_field = Member._meta.get_field(name)
+    if not isinstance(model_field, Field) or model_field.column is None:
+        raise FieldDoesNotExist(f"Member.{name} has no column")
+    return model_field, model_field.column
+
+
 def _bulk_update(members: list[Member], fields: list[str]) -> None:
     """Write changed members. PostgreSQL: one UPDATE … FROM (VALUES …) per batch. Elsewhere:
     bulk_update, whose CASE-per-field SQL costs about 3 ms of Python per row (bench/roster_import.py)."""
@@ -313,16 +322,19 @@ def _bulk_update(members: list[Member], fields: list[str]) -> None:
         Member.objects.bulk_update(members, fields, batch_size=UPDATE_BATCH_SIZE)
         return
     quote = connection.ops.quote_name
-    columns = [Member._meta.get_field(name) for name in fields]
-    names = ", ".join(["id", *(quote(c.column) for c in columns)])
-    assignments = ", ".join(f"{quote(c.column)} = v.{quote(c.column)}::{c.db_type(connection)}" for c in columns)
+    columns = [_member_column(name) for name in fields]
+    names = ", ".join(["id", *(quote(column) for _field, column in columns)])
+    assignments = ", ".join(f"{quote(column)} = v.{quote(column)}::{f.db_type(connection)}" for f, column in columns)
     row = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
     for start in range(0, len(members), BATCH_SIZE):
         chunk = members[start : start + BATCH_SIZE]
         params = [
             value
             for member in chunk
-            for value in (member.pk, *(c.get_db_prep_save(getattr(member, c.attname), connection) for c in columns))
+            for value in (
+                member.pk,
+                *(f.get_db_prep_save(getattr(member, f.attname), connection) for f, _column in columns),
+            )
         ]
         sql = (
             f"UPDATE {quote(Member._meta.db_table)} AS m SET {assignments} "  # noqa: S608 - names are quoted model columns

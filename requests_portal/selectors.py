@@ -30,6 +30,7 @@ from requests_portal.models import (
     DisclosureMethod,
     Document,
     DocumentCategory,
+    DsrQuerySet,
     DsrUserObjectPermission,
     DuplicateCandidate,
     Letter,
@@ -96,7 +97,7 @@ def _has_case_grants(user: object) -> bool:
     return cache["_portal_has_case_grants"]
 
 
-def dsr_visible_to_staff(user: object, access: Access = Access.VIEW) -> QuerySet[DataSubjectRequest]:
+def dsr_visible_to_staff(user: object, access: Access = Access.VIEW) -> DsrQuerySet:
     """The cases `user` may reach with `access`: their queues plus individual case grants."""
     if not _is_active_login(user) or not is_staff_user(user):
         return DataSubjectRequest.objects.none()
@@ -229,7 +230,7 @@ def dsr_visible_to_api_clients() -> QuerySet[DataSubjectRequest]:
     return DataSubjectRequest.objects.exclude(queue__is_restricted=True).exclude(kind=RequestKind.MY_NUMBER_INQUIRY)
 
 
-def dsr_list_for_member(user: object) -> QuerySet[DataSubjectRequest]:
+def dsr_list_for_member(user: object) -> DsrQuerySet:
     """The cases about the member's own data, and those the user filed as an agent."""
     if not _is_active_login(user) or is_staff_user(user):
         return DataSubjectRequest.objects.none()
@@ -241,7 +242,7 @@ def dsr_list_for_member(user: object) -> QuerySet[DataSubjectRequest]:
     return DataSubjectRequest.objects.filter(own).select_related("queue", "member").order_by("-received_at", "-id")
 
 
-def dsr_list_for_member_home(user: object) -> QuerySet[DataSubjectRequest]:
+def dsr_list_for_member_home(user: object) -> DsrQuerySet:
     """The member's cases for their home page: open ones first, then the newest."""
     return (
         dsr_list_for_member(user)

@@ -9,7 +9,7 @@ restarted, worker killed) is found again by the sweeps below.
 
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from requests_portal import audit, health, outbox, reminders
 from requests_portal.letters import services as letters
@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
     time_limit=90,
     max_retries=None,  # the letter row counts the attempts (DSR_LETTER_MAX_ATTEMPTS)
 )
-def letter_render_task(self, letter_id: int) -> str:
+def letter_render_task(self: Task[[int], str], letter_id: int) -> str:
     while True:
         try:
             return letters.letter_render(letter_id=letter_id)

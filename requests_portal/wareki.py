@@ -75,10 +75,11 @@ def any_date_for_reader(value: date | str | None) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, str):
+        text = value
         try:
-            value = date.fromisoformat(value)
+            value = date.fromisoformat(text)
         except ValueError:
-            return value
+            return text
     if isinstance(value, datetime):
         value = timezone.localdate(value)
     return date_for_reader(value)

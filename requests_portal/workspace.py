@@ -8,6 +8,7 @@ nothing here widens what anyone can see.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.db import transaction
@@ -21,13 +22,11 @@ from requests_portal import audit, deadlines, jobs, services
 from requests_portal.exceptions import CaseHeldByOther, DomainError
 from requests_portal.models import (
     ART39_KINDS,
-    OPEN_STATUSES,
     UNANSWERED_STATUSES,
     BulkJob,
     DataSubjectRequest,
     DsrUserObjectPermission,
     SavedFilter,
-    Status,
     User,
 )
 from requests_portal.mynumber import contains_my_number
@@ -35,11 +34,14 @@ from requests_portal.permissions import access_dsr_for_staff, can_take_over_dsr
 from requests_portal.roles import Access, Capability, roles_with
 from requests_portal.selectors import case_grant_holders, dsr_visible_to_staff, queues_for_user, staff_holding
 
+if TYPE_CHECKING:
+    from requests_portal.filters import QueueFilter
+
 SAVED_FILTER_KEYS = ("q", "status", "kind", "assignee", "due", "requester", "channel", "queue", "sort", "per_page")
 MAX_SAVED_FILTERS = 30
 
 
-def queue_filterset(user: User, data: QueryDict):
+def queue_filterset(user: User, data: QueryDict) -> "QueueFilter":
     """The queue's filters, search and sort over the cases `user` may see.
 
     The one definition of "the queue with these filters": the queue page shows it, the CSV
@@ -225,8 +227,10 @@ class BulkAssignJob(jobs.JobHandler):
 
     def prepare(self, job: BulkJob) -> int:
         if "from_assignee_id" in job.params:
-            cases = dsr_visible_to_staff(job.created_by, Access.HANDLE).filter(
-                assignee_id=job.params["from_assignee_id"], status__in=OPEN_STATUSES | {Status.DECIDED}
+            cases = (
+                dsr_visible_to_staff(job.created_by, Access.HANDLE)
+                .unanswered()
+                .filter(assignee_id=job.params["from_assignee_id"])
             )
             ids = [str(value) for value in cases.order_by("due_date", "id").values_list("public_id", flat=True)]
         else:

@@ -175,8 +175,8 @@ def case_status(request: HttpRequest, reference: str) -> dict[str, Any]:
 )
 def case_events(
     request: HttpRequest,
-    after: int = Query(0, ge=0, description="前回の next_cursor（初回は 0）"),  # type: ignore[type-arg]
-    limit: int = Query(100, ge=1, le=selectors.MAX_EVENTS, description="最大件数"),  # type: ignore[type-arg]
+    after: int = Query(0, ge=0, description="前回の next_cursor（初回は 0）"),
+    limit: int = Query(100, ge=1, le=selectors.MAX_EVENTS, description="最大件数"),
 ) -> dict[str, Any]:
     events, next_cursor = selectors.case_events(after=after, limit=limit)
     audit.record(action="api.events", actor=calling_client(request), data={"after": after, "events": len(events)})

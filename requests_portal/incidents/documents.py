@@ -5,6 +5,7 @@ and the 確報 to the 個人情報保護委員会 (規則第8条), and the notic
 They are Japanese legal documents: always rendered in Japanese, dates in 和暦.
 """
 
+from datetime import date
 from typing import ClassVar
 
 from django.template.loader import render_to_string
@@ -48,7 +49,7 @@ class IncidentDocument:
     template: ClassVar[str] = TEMPLATE
     addressee_suffix: ClassVar[str] = "様"
 
-    def __init__(self, incident: Incident, *, document_number: str, issued_on=None) -> None:
+    def __init__(self, incident: Incident, *, document_number: str, issued_on: date | None = None) -> None:
         self.incident = incident
         self.document_number = document_number
         self.issued_on = issued_on or timezone.localdate()

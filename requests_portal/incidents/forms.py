@@ -1,6 +1,6 @@
 """The register's forms (validation only; the services write)."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from requests_portal.forms.staff import DateInput, StaffForm
 from requests_portal.incidents.rules import Answers
-from requests_portal.incidents.services import REPORT_ITEMS
-from requests_portal.models import Committee, IncidentCertainty, IncidentReport, IncidentStatus, User
+from requests_portal.incidents.services import REPORT_ITEMS, report_item_label
+from requests_portal.models import Committee, IncidentCertainty, IncidentStatus, User
 from requests_portal.mynumber import contains_my_number
 
 
@@ -23,8 +23,8 @@ def _no_my_number(value: str) -> str:
 
 
 class _TextCheck(StaffForm):
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = cast("dict[str, Any]", super().clean())  # Form.clean() returns cleaned_data
         for name, value in list(cleaned.items()):
             if isinstance(value, str):
                 try:
@@ -67,7 +67,8 @@ class IncidentForm(_TextCheck):
     def __init__(self, *args: Any, owners: list[User] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         ids = [person.pk for person in owners or []]
-        self.fields["owner"].queryset = User.objects.filter(pk__in=ids).order_by("display_name", "email")
+        owner_field = cast("forms.ModelChoiceField[User]", self.fields["owner"])
+        owner_field.queryset = User.objects.filter(pk__in=ids).order_by("display_name", "email")
 
     def clean_known_on(self) -> object:
         value = self.cleaned_data["known_on"]
@@ -173,7 +174,7 @@ class ReportForm(_TextCheck):
         super().__init__(*args, **kwargs)
 
         for name in REPORT_ITEMS:
-            label = IncidentReport._meta.get_field(name).verbose_name
+            label = report_item_label(name)
             self.fields[name] = forms.CharField(label=label, required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -209,7 +210,8 @@ class MeasureForm(_TextCheck):
 
     def __init__(self, *args: Any, owners: list[User] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = User.objects.filter(pk__in=[p.pk for p in owners or []]).order_by("email")
+        owner_field = cast("forms.ModelChoiceField[User]", self.fields["owner"])
+        owner_field.queryset = User.objects.filter(pk__in=[p.pk for p in owners or []]).order_by("email")
 
 
 class MeasureDoneForm(_TextCheck):

@@ -2,6 +2,7 @@
 with progress on the job's page (requests_portal.jobs). A member already notified is skipped,
 so a re-run or a resumed job never notifies anyone twice."""
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from requests_portal.exceptions import DomainError
@@ -18,12 +19,13 @@ class IncidentNoticeJob(JobHandler):
     chunk_size = 25
 
     def validate(self, *, actor: User, params: dict) -> dict:
-        incident = Incident.objects.filter(pk=params.get("incident_id")).first()
+        incident_id = params.get("incident_id")
+        incident = Incident.objects.filter(pk=incident_id).first() if incident_id is not None else None
         if incident is None or not incident_can(actor, incident, Can.MANAGE):
             raise DomainError(_("この事案の通知を作成する権限がありません。"))
         return {"incident_id": incident.pk, "restricted": incident.is_my_number, "reference": incident.reference}
 
-    def _waiting(self, incident: Incident):
+    def _waiting(self, incident: Incident) -> QuerySet[Member]:
         return (
             Member.objects.filter(incident_links__incident=incident)
             .exclude(incident_notices__incident=incident)

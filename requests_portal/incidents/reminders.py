@@ -40,7 +40,10 @@ class Due:
 
 def reminders_due(incident: Incident, today: date) -> list[Due]:
     """The reminders an incident calls for today (pure: no database)."""
-    if not incident.is_reportable or incident.final_due is None or incident.status == IncidentStatus.CLOSED:
+    if not incident.is_reportable or incident.status == IncidentStatus.CLOSED:
+        return []
+    # The three dates are set together when an assessment finds the incident reportable.
+    if incident.preliminary_due is None or incident.preliminary_latest is None or incident.final_due is None:
         return []
     found = []
     if incident.preliminary_sent_on is None:

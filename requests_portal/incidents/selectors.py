@@ -43,6 +43,8 @@ def next_clock(incident: Incident, today: date | None = None) -> Clock:
         due, latest, stage = incident.final_due, incident.final_due, ReportStage.FINAL
     else:
         return NO_CLOCK
+    if due is None or latest is None:  # the clocks start together (services._start_clocks)
+        return NO_CLOCK
     days_left = (due - today).days
     overdue = today > latest
     return Clock(stage, due, days_left, overdue, not overdue and days_left <= NEAR_DAYS[stage])
@@ -109,6 +111,9 @@ def dashboard_numbers(user: object, today: date | None = None) -> DashboardNumbe
             "known_on", "preliminary_latest", "preliminary_sent_on", "final_due", "final_sent_on"
         )
     )
+    # (sent on, last day) of each 速報 and 確報; a reportable incident has both clocks (services._start_clocks).
+    preliminary = [(r["preliminary_sent_on"], r["preliminary_latest"]) for r in reportable if r["preliminary_latest"]]
+    final = [(r["final_sent_on"], r["final_due"]) for r in reportable if r["final_due"]]
     pre_days = [(r["preliminary_sent_on"] - r["known_on"]).days for r in reportable if r["preliminary_sent_on"]]
     fin_days = [(r["final_sent_on"] - r["known_on"]).days + 1 for r in reportable if r["final_sent_on"]]
     measures = IncidentMeasure.objects.filter(incident__in=visible, done_on__isnull=True)
@@ -119,18 +124,12 @@ def dashboard_numbers(user: object, today: date | None = None) -> DashboardNumbe
         open=counts["open"],
         by_category=[(_("漏えい"), counts["leak"]), (_("滅失"), counts["loss"]), (_("毀損"), counts["damage"])],
         reportable=counts["reportable"],
-        preliminary_on_time=sum(
-            1 for r in reportable if r["preliminary_sent_on"] and r["preliminary_sent_on"] <= r["preliminary_latest"]
-        ),
-        preliminary_late=sum(
-            1 for r in reportable if r["preliminary_sent_on"] and r["preliminary_sent_on"] > r["preliminary_latest"]
-        ),
-        preliminary_overdue_now=sum(
-            1 for r in reportable if not r["preliminary_sent_on"] and today > r["preliminary_latest"]
-        ),
-        final_on_time=sum(1 for r in reportable if r["final_sent_on"] and r["final_sent_on"] <= r["final_due"]),
-        final_late=sum(1 for r in reportable if r["final_sent_on"] and r["final_sent_on"] > r["final_due"]),
-        final_overdue_now=sum(1 for r in reportable if not r["final_sent_on"] and today > r["final_due"]),
+        preliminary_on_time=sum(1 for sent, latest in preliminary if sent and sent <= latest),
+        preliminary_late=sum(1 for sent, latest in preliminary if sent and sent > latest),
+        preliminary_overdue_now=sum(1 for sent, latest in preliminary if not sent and today > latest),
+        final_on_time=sum(1 for sent, due in final if sent and sent <= due),
+        final_late=sum(1 for sent, due in final if sent and sent > due),
+        final_overdue_now=sum(1 for sent, due in final if not sent and today > due),
         average_days_to_preliminary=round(sum(pre_days) / len(pre_days), 1) if pre_days else None,
         average_days_to_final=round(sum(fin_days) / len(fin_days), 1) if fin_days else None,
         open_measures=measures.count(),

@@ -9,8 +9,9 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, overload
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +23,7 @@ from requests_portal.incidents.permissions import Can, files_my_number_incidents
 from requests_portal.incidents.workflow import transition
 from requests_portal.models import (
     AffectedPerson,
+    BulkJob,
     Committee,
     Incident,
     IncidentEvent,
@@ -81,11 +83,21 @@ REPORT_ITEMS = (
 )
 
 
+def report_item_label(name: str) -> str:
+    """The heading of one of REPORT_ITEMS: its IncidentReport field's verbose name."""
+    model_field = IncidentReport._meta.get_field(name)
+    return str(model_field.verbose_name) if isinstance(model_field, models.Field) else name
+
+
 def _require(actor: User, incident: Incident, capability: Can) -> None:
     if not incident_can(actor, incident, capability):
         raise DomainError(_("この操作を行う権限がありません。"))
 
 
+@overload
+def _clean_text(value: str) -> str: ...
+@overload
+def _clean_text(value: object) -> object: ...
 def _clean_text(value: object) -> object:
     if isinstance(value, str):
         value = normalize_text(value)
@@ -102,7 +114,7 @@ def _event(incident: Incident, actor: User | None, action: str, note: str = "") 
 
 
 @transaction.atomic
-def incident_file(*, actor: User, facts: dict, owner: User | None = None) -> Incident:
+def incident_file(*, actor: User, facts: dict[str, Any], owner: User | None = None) -> Incident:
     """Open a new incident (status 認知). An officer's incident is a My Number incident."""
     if not any(Can.MANAGE in _caps(actor, flag) for flag in (False, True)):
         raise DomainError(_("事案を登録する権限がありません。"))
@@ -276,7 +288,8 @@ def _decode(content: bytes) -> str:
 def parse_member_numbers(content: bytes) -> tuple[list[tuple[int, str]], list[tuple[int, str, str]]]:
     """(row, member number) pairs and row errors from a CSV whose first column is the member number.
     A first row that is not a number (a header) is skipped."""
-    rows, errors, seen = [], [], {}
+    rows, errors = [], []
+    seen: dict[str, int] = {}  # member number → the row it first appeared on
     for number, row in enumerate(csv.reader(io.StringIO(_decode(content))), start=1):
         value = normalize_line(row[0]) if row else ""
         if number == 1 and value and not value.isdigit():
@@ -409,11 +422,7 @@ def report_save_draft(*, actor: User, incident: Incident, stage: str, items: dic
 
 
 def missing_items(report: IncidentReport) -> list[str]:
-    return [
-        str(IncidentReport._meta.get_field(name).verbose_name)
-        for name in REPORT_ITEMS
-        if not getattr(report, name).strip()
-    ]
+    return [report_item_label(name) for name in REPORT_ITEMS if not getattr(report, name).strip()]
 
 
 @transaction.atomic
@@ -572,7 +581,7 @@ def _maybe_stamp_notices_complete(incident: Incident) -> None:
         )
 
 
-def notices_start(*, actor: User, incident: Incident):
+def notices_start(*, actor: User, incident: Incident) -> BulkJob:
     """Start the bulk job that issues every missing notice (progress on the job's page)."""
 
     _require(actor, incident, Can.MANAGE)

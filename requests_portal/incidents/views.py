@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -55,10 +55,10 @@ from requests_portal.models import (
     User,
 )
 from requests_portal.text import kana_search_key, name_search_key, normalize_line
-from requests_portal.views.access import member_required, staff_required
+from requests_portal.views.access import View, member_required, signed_in_user, staff_required
 
 
-def _posted(request: HttpRequest):
+def _posted(request: HttpRequest) -> QueryDict | None:
     return request.POST if request.method == "POST" else None
 
 
@@ -70,7 +70,7 @@ def _sees_register(user: object) -> bool:
     return any(Can.VIEW in incident_capabilities(user, is_my_number=flag) for flag in (False, True))
 
 
-def register_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def register_required(view: Callable[..., HttpResponse]) -> View:
     """Staff who may see at least some incidents; everyone else gets the same 404 as a missing page."""
 
     @staff_required
@@ -130,7 +130,9 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     form = IncidentForm(_posted(request), owners=owners, initial={"owner": request.user.pk})
     if request.method == "POST" and form.is_valid():
         try:
-            incident = services.incident_file(actor=request.user, facts=form.facts(), owner=form.cleaned_data["owner"])
+            incident = services.incident_file(
+                actor=signed_in_user(request), facts=form.facts(), owner=form.cleaned_data["owner"]
+            )
         except DomainError as error:
             form.add_error(None, str(error))
         else:
@@ -160,7 +162,7 @@ def incident_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "clock": selectors.next_clock(incident),
         "can_manage": can_manage and not incident.is_closed,
         "can_approve": incident_can(request.user, incident, Can.APPROVE),
-        "targets": allowed_targets(incident, request.user),
+        "targets": allowed_targets(incident, signed_in_user(request)),
         "assessment": assessment,
         "reports": [(stage, label, reports.get(stage)) for stage, label in ReportStage.choices],
         "affected_count": incident.affected.count(),
@@ -186,7 +188,7 @@ def incident_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.incident_update(
-                actor=request.user, incident=incident, facts=form.facts(), owner=form.cleaned_data["owner"]
+                actor=signed_in_user(request), incident=incident, facts=form.facts(), owner=form.cleaned_data["owner"]
             )
         except DomainError as error:
             form.add_error(None, str(error))
@@ -211,11 +213,11 @@ def incident_move(request: HttpRequest, public_id: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("移す先の状態を選んでください。"))
         return _detail(incident)
-    if form.cleaned_data["to"] not in allowed_targets(incident, request.user):
+    if form.cleaned_data["to"] not in allowed_targets(incident, signed_in_user(request)):
         raise Http404
     try:
         services.incident_move(
-            actor=request.user, incident=incident, to=form.cleaned_data["to"], note=form.cleaned_data["note"]
+            actor=signed_in_user(request), incident=incident, to=form.cleaned_data["to"], note=form.cleaned_data["note"]
         )
     except DomainError as error:
         messages.error(request, str(error))
@@ -235,7 +237,7 @@ def incident_assess(request: HttpRequest, public_id: str) -> HttpResponse:
     form = AssessmentForm(_posted(request), is_my_number=incident.is_my_number, initial=previous)
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.incident_assess(actor=request.user, incident=incident, answers=form.answers())
+            result = services.incident_assess(actor=signed_in_user(request), incident=incident, answers=form.answers())
         except DomainError as error:
             form.add_error(None, str(error))
         else:
@@ -276,7 +278,7 @@ def incident_affected(request: HttpRequest, public_id: str) -> HttpResponse:
             raise Http404
         ids = [value for value in request.POST.getlist("members") if value.isdigit()]
         linked = services.incident_link_members(
-            actor=request.user, incident=incident, members=Member.objects.filter(pk__in=ids)
+            actor=signed_in_user(request), incident=incident, members=Member.objects.filter(pk__in=ids)
         )
         messages.success(request, _("%(count)d 名を本人として登録しました。") % {"count": linked})
         return redirect("requests_portal:incident_affected", public_id=incident.public_id)
@@ -304,7 +306,7 @@ def incident_affected_csv(request: HttpRequest, public_id: str) -> HttpResponse:
     if form.is_valid():
         try:
             result = services.incident_link_csv(
-                actor=request.user, incident=incident, content=form.cleaned_data["members_csv"].read()
+                actor=signed_in_user(request), incident=incident, content=form.cleaned_data["members_csv"].read()
             )
         except DomainError as error:
             form.add_error("members_csv", str(error))
@@ -351,7 +353,9 @@ def incident_report(request: HttpRequest, public_id: str, stage: str) -> HttpRes
     form = ReportForm(_posted(request), initial=initial) if can_draft else None
     if form is not None and request.method == "POST" and form.is_valid():
         try:
-            services.report_save_draft(actor=request.user, incident=incident, stage=stage, items=form.cleaned_data)
+            services.report_save_draft(
+                actor=signed_in_user(request), incident=incident, stage=stage, items=form.cleaned_data
+            )
         except DomainError as error:
             form.add_error(None, str(error))
         else:
@@ -378,9 +382,7 @@ def incident_report(request: HttpRequest, public_id: str, stage: str) -> HttpRes
         and report.drafted_by_id != request.user.pk,
         "reason_form": ReasonForm(),
         "sent_form": SentForm(),
-        "items": [
-            (IncidentReport._meta.get_field(name).verbose_name, getattr(report, name)) for name in services.REPORT_ITEMS
-        ]
+        "items": [(services.report_item_label(name), getattr(report, name)) for name in services.REPORT_ITEMS]
         if report
         else [],
     }
@@ -392,7 +394,7 @@ def incident_report(request: HttpRequest, public_id: str, stage: str) -> HttpRes
     )
 
 
-def _report_action(capability: Can, action: Callable[[HttpRequest, IncidentReport], str]):
+def _report_action(capability: Can, action: Callable[[HttpRequest, IncidentReport], str]) -> View:
     @require_POST
     @register_required
     def view(request: HttpRequest, public_id: str, stage: str) -> HttpResponse:
@@ -408,19 +410,19 @@ def _report_action(capability: Can, action: Callable[[HttpRequest, IncidentRepor
 
 
 def _submit(request: HttpRequest, report: IncidentReport) -> str:
-    services.report_submit(actor=request.user, report=report)
+    services.report_submit(actor=signed_in_user(request), report=report)
     return _("承認を依頼しました。")
 
 
 def _approve(request: HttpRequest, report: IncidentReport) -> str:
-    report = services.report_approve(actor=request.user, report=report)
+    report = services.report_approve(actor=signed_in_user(request), report=report)
     return _("承認しました（文書番号 %(number)s）。") % {"number": report.document_number}
 
 
 def _return(request: HttpRequest, report: IncidentReport) -> str:
     form = ReasonForm(request.POST)
     services.report_return(
-        actor=request.user,
+        actor=signed_in_user(request),
         report=report,
         reason=form.data.get("reason", "") if not form.is_valid() else form.cleaned_data["reason"],
     )
@@ -431,7 +433,7 @@ def _sent(request: HttpRequest, report: IncidentReport) -> str:
     form = SentForm(request.POST)
     if not form.is_valid():
         raise DomainError(_("提出日を入力してください。"))
-    services.report_mark_sent(actor=request.user, report=report, sent_on=form.cleaned_data["sent_on"])
+    services.report_mark_sent(actor=signed_in_user(request), report=report, sent_on=form.cleaned_data["sent_on"])
     return _("提出を記録しました。")
 
 
@@ -510,7 +512,7 @@ def incident_notices(request: HttpRequest, public_id: str) -> HttpResponse:
         if not can_manage:
             raise Http404
         try:
-            job = services.notices_start(actor=request.user, incident=incident)
+            job = services.notices_start(actor=signed_in_user(request), incident=incident)
         except DomainError as error:
             messages.error(request, str(error))
             return redirect("requests_portal:incident_notices", public_id=incident.public_id)
@@ -533,7 +535,7 @@ def incident_alternative(request: HttpRequest, public_id: str) -> HttpResponse:
     form = AlternativeForm(request.POST)
     if form.is_valid():
         try:
-            services.notice_alternative(actor=request.user, incident=incident, **form.cleaned_data)
+            services.notice_alternative(actor=signed_in_user(request), incident=incident, **form.cleaned_data)
             messages.success(request, _("代替措置を記録しました。"))
         except DomainError as error:
             messages.error(request, str(error))
@@ -587,7 +589,7 @@ def incident_review(request: HttpRequest, public_id: str) -> HttpResponse:
         attachment = (upload.name, upload.read()) if upload else None
         try:
             services.review_record(
-                actor=request.user,
+                actor=signed_in_user(request),
                 incident=incident,
                 committee=form.cleaned_data["committee"],
                 held_on=form.cleaned_data["held_on"],
@@ -622,7 +624,7 @@ def incident_measure(request: HttpRequest, public_id: str) -> HttpResponse:
     form = MeasureForm(request.POST, owners=_people_who_can(incident.is_my_number, Can.VIEW))
     if form.is_valid():
         try:
-            services.measure_add(actor=request.user, incident=incident, **form.cleaned_data)
+            services.measure_add(actor=signed_in_user(request), incident=incident, **form.cleaned_data)
             messages.success(request, _("再発防止策を登録しました。"))
         except DomainError as error:
             messages.error(request, str(error))
@@ -643,7 +645,7 @@ def incident_measure_done(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     form = MeasureDoneForm(request.POST)
     try:
-        services.measure_complete(actor=request.user, measure=measure, note=form.data.get("note", ""))
+        services.measure_complete(actor=signed_in_user(request), measure=measure, note=form.data.get("note", ""))
         messages.success(request, _("再発防止策を完了にしました。"))
     except DomainError as error:
         messages.error(request, str(error))

@@ -392,7 +392,7 @@ class AmendmentRequestNotice(Notice):
     def items(self) -> list[Item]:
         reply_due = self.payload.get("reply_due_date")
         if self.dsr.channel == Channel.PORTAL:
-            how = (
+            how: tuple[str, ...] = (
                 "組合員ポータルのご請求のページから、メッセージの送信又は書類のアップロードによりご回答ください。",
                 "書面で回答される場合は、下記のお問い合わせ先あてに郵送してください。",
             )

@@ -18,10 +18,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 FONT_FAMILY = "KeiseikyoMincho"
 FONT_PACKAGE = "pylopdf_fonts_jp"
@@ -65,13 +69,13 @@ def font_face_css() -> str:
     )
 
 
-def _make_fetcher(allowed: tuple[Path, ...]):
+def _make_fetcher(allowed: tuple[Path, ...]) -> "URLFetcher":
     from weasyprint.urls import URLFetcher
 
     class LocalFilesOnly(URLFetcher):
         """Opens only the listed local files; refuses every other URL (http, data, other paths)."""
 
-        def fetch(self, url: str, headers: object = None):  # type: ignore[override]
+        def fetch(self, url: str, headers: object = None) -> "URLFetcherResponse":
             parts = urlsplit(url)
             if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
                 raise LetterContentError(f"通知書から外部の資源は読み込めません: {parts.scheme}:")

@@ -59,7 +59,7 @@ SAMPLE_CONTACTS = {
 class Sample:
     slug: str
     kind: str
-    request_kind: str
+    request_kind: RequestKind
     payload: dict = field(default_factory=dict)
     decision_text: tuple[str, ...] = ()  # phrases the PDF must contain (titles, grounds…)
     requester_type: str = RequesterType.SELF

@@ -43,6 +43,7 @@ from requests_portal.models import (
     Letter,
     LetterKind,
     LetterStatus,
+    OrganisationProfile,
     RequestEvent,
     Status,
     User,
@@ -79,7 +80,7 @@ def letter_storage_name(letter: Letter) -> str:
     return digest.hexdigest()[:40]
 
 
-def document_prefix(dsr: DataSubjectRequest, profile: object) -> str:
+def document_prefix(dsr: DataSubjectRequest, profile: OrganisationProfile) -> str:
     """総務部 and マイナンバー担当 number their notices separately, each under its own prefix."""
     return profile.mynumber_document_number_prefix if dsr.is_restricted else profile.document_number_prefix
 

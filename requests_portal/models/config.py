@@ -173,7 +173,7 @@ class ProvisionRecordForm(models.TextChoices):
 
 
 # 規則第21条・第25条: 1 year for a contract standing as the record, 3 years otherwise.
-PROVISION_RECORD_RETENTION_YEARS = {
+PROVISION_RECORD_RETENTION_YEARS: dict[str, int] = {
     ProvisionRecordForm.EACH: 3,
     ProvisionRecordForm.BULK: 3,
     ProvisionRecordForm.CONTRACT: 1,

@@ -50,12 +50,15 @@ def dsr_draft_decision(
     locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
     if locked.status != Status.IN_REVIEW:
         raise DomainError(_("決定案は審査中の事案にのみ作成できます。"))
-    if locked.kind == RequestKind.PROVISION_RECORDS:
-        details = _records_details(locked, decision, details)
+    records_details = (
+        _records_details(locked, decision, details) if locked.kind == RequestKind.PROVISION_RECORDS else None
+    )
+    if records_details is not None:
+        details = records_details
     cleaned = validate_decision(kind=locked.kind, decision=decision, ground=ground, reason=reason, details=details)
-    if locked.kind == RequestKind.PROVISION_RECORDS and decision in PAPER_COMBINABLE | PAPER_DECISIONS:
+    if records_details is not None and decision in PAPER_COMBINABLE | PAPER_DECISIONS:
         # The records the notice prints are the ones staff saw disclosed when drafting.
-        cleaned["provision_record_ids"] = details["provision_record_ids"]
+        cleaned["provision_record_ids"] = records_details["provision_record_ids"]
     locked.decision, locked.decision_ground = decision, ground
     locked.decision_reason, locked.decision_details = normalize_text(reason or ""), cleaned
     locked.drafted_by, locked.drafted_at = actor, timezone.now()

@@ -420,6 +420,8 @@ def dsr_record_file_download(*, actor: User, file: Letter | Document) -> None:
     else:
         action = "letter.download"
         audit.record(action="letter.download", actor=actor, obj=file)
+    if file.dsr is None:  # a wizard upload not yet filed with a case has no timeline
+        return
     RequestEvent.objects.create(
         dsr=file.dsr,
         actor=actor,

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from requests_portal.incidents import selectors
-from requests_portal.models import IncidentEvent, IncidentStatus, ReportStage
+from requests_portal.models import IncidentEvent, IncidentStatus, Member, ReportStage
 
 register = template.Library()
 
@@ -18,7 +18,7 @@ def member_incident_notices(context: template.Context) -> dict:
 
 
 @register.inclusion_tag("requests_portal/incidents/_case_incidents.html", takes_context=True)
-def member_incidents(context: template.Context, member: object) -> dict:
+def member_incidents(context: template.Context, member: Member) -> dict:
     """The incidents touching `member` that the viewer may see (none for most staff)."""
     return {"member_incidents": list(selectors.incidents_touching_member(context["request"].user, member)[:20])}
 

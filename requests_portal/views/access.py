@@ -4,6 +4,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django_htmx.middleware import HtmxDetails
+
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
@@ -13,6 +15,12 @@ from requests_portal.models import User
 from requests_portal.roles import is_staff_user
 
 View = Callable[..., HttpResponseBase]
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request as django-htmx's middleware leaves it (settings.MIDDLEWARE): with `htmx`."""
+
+    htmx: HtmxDetails
 
 
 def member_required(view: View) -> View:

@@ -79,7 +79,7 @@ def member_home(request: HttpRequest) -> HttpResponse:
         "cases": page.object_list,
         "page": page,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
-        "open_count": cases.filter(status__in=OPEN_STATUSES).count(),
+        "open_count": cases.open().count(),
         "waiting": waiting,
         "open_statuses": OPEN_STATUSES,
     }

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST, require_safe
 from requests_portal import audit, csv_export, exports, jobs, reports, retention, storage, workspace
 from requests_portal.charts import dashboard_charts
 from requests_portal.exceptions import DomainError
+from requests_portal.filters import QueueFilter
 from requests_portal.forms.oversight import DashboardFilterForm, FiscalYearForm, LegalHoldForm
 from requests_portal.models import BulkJob, RetentionPolicy
 from requests_portal.mynumber import mask_my_numbers
@@ -195,15 +196,15 @@ def _audit_queue_export(request: HttpRequest, query: str, mode: str) -> None:
     audit.record(
         action="export.queue",
         actor=request.user,
-        restricted=exports.export_may_include_restricted(request.user, query),
+        restricted=exports.export_may_include_restricted(signed_in_user(request), query),
         data={"query": mask_my_numbers(query), "mode": mode},
     )
 
 
-def _active_filters(filterset: object) -> list[tuple[str, str]]:
+def _active_filters(filterset: QueueFilter) -> list[tuple[str, str]]:
     """(label, shown value) of each filter in use, with choice values shown by their labels."""
     shown = []
-    for field in filterset.form:  # type: ignore[attr-defined]
+    for field in filterset.form:
         value = field.value()
         if not value or field.name == "sort":
             continue

@@ -10,7 +10,7 @@ command right after the switch records the moment of the rotation.
 import secrets
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from requests_portal import audit
 from requests_portal.models import AuditEntry
@@ -19,7 +19,7 @@ from requests_portal.models import AuditEntry
 class Command(BaseCommand):
     help = "監査ログの鍵を切り替えたあと、新しい鍵の期間の始まりを監査ログに記録します。"
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--generate", action="store_true", help="print a new random key and exit")
 
     def handle(self, *args: Any, **options: object) -> None:

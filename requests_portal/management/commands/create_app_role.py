@@ -11,7 +11,7 @@ import os
 import re
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
 from requests_portal.models import AuditEntry
@@ -22,7 +22,7 @@ _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 class Command(BaseCommand):
     help = "アプリケーション用のデータベースロールを作成し、監査ログは参照と追記のみに制限します。"
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--role", default="keiseikyo_app", help="role name (default keiseikyo_app)")
         parser.add_argument(
             "--password-env",

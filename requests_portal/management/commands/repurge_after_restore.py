@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from requests_portal import retention
 
@@ -17,7 +17,7 @@ from requests_portal import retention
 class Command(BaseCommand):
     help = "バックアップからの復元後、バックアップ以降に行った廃棄をもう一度適用します。"
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--since", required=True, help="the backup's time (ISO 8601, from its manifest)")
         parser.add_argument("--journal", default=None, help="journal file (default DSR_DISPOSAL_JOURNAL_FILE)")
 

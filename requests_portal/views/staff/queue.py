@@ -23,7 +23,7 @@ from requests_portal.selectors import (
     dsr_visible_to_staff,
     queues_for_user,
 )
-from requests_portal.views.access import signed_in_user, staff_required
+from requests_portal.views.access import HtmxHttpRequest, signed_in_user, staff_required
 from requests_portal.views.staff.common import safe_next
 from requests_portal.views.staff.intake import intake_kinds
 
@@ -37,11 +37,11 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     visible = dsr_visible_to_staff(request.user)
     queues = []
     for queue in queues_for_user(request.user):
-        counts = dsr_status_counts(visible.filter(queue=queue, status__in=OPEN_STATUSES))
+        counts = dsr_status_counts(visible.open().filter(queue=queue))
         rows = [(status, Status(status).label, counts.get(status, 0)) for status in Status.values]
         rows = [row for row in rows if row[0] in OPEN_STATUSES]
         queues.append({"queue": queue, "rows": rows, "open_total": sum(n for _s, _label, n in rows)})
-    mine = visible.filter(assignee=signed_in_user(request), status__in=OPEN_STATUSES).count()
+    mine = visible.open().filter(assignee=signed_in_user(request)).count()
     approvable = dsr_visible_to_staff(request.user, Access.APPROVE).filter(status=Status.AWAITING_APPROVAL)
     context = {
         "queues": queues,
@@ -64,7 +64,7 @@ def _page_size(request: HttpRequest) -> int:
 
 @require_safe
 @staff_required
-def staff_queue(request: HttpRequest) -> HttpResponse:
+def staff_queue(request: HtmxHttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     visible = dsr_visible_to_staff(user)
     queues = queues_for_user(user)
