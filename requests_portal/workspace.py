@@ -33,7 +33,13 @@ from requests_portal.models import (
 from requests_portal.mynumber import contains_my_number
 from requests_portal.permissions import access_dsr_for_staff
 from requests_portal.roles import Access, Capability, roles_with
-from requests_portal.selectors import case_grant_holders, dsr_visible_to_staff, queues_for_user, staff_holding
+from requests_portal.selectors import (
+    case_grant_holders,
+    dsr_visible_to_staff,
+    queue_list_for_user,
+    queues_for_user,
+    staff_holding,
+)
 
 SAVED_FILTER_KEYS = ("q", "status", "kind", "assignee", "due", "requester", "channel", "queue", "sort", "per_page")
 MAX_SAVED_FILTERS = 30
@@ -47,7 +53,7 @@ def queue_filterset(user: User, data: QueryDict):
     """
     from requests_portal.filters import QueueFilter
 
-    queues = queues_for_user(user)
+    queues = queue_list_for_user(user)
     handlers = handlers_for_queues(queue.pk for queue in queues)
     return QueueFilter(data, queryset=dsr_visible_to_staff(user), user=user, queues=queues, handlers=handlers)
 

@@ -52,6 +52,7 @@ from .config import (
     RetentionPolicy,
     SavedFilter,
 )
+from .counts import QueueStatusCount
 from .documents import Document, Letter, OutboundMail, Reminder
 from .request_kinds import (
     ART39_KINDS,
@@ -115,6 +116,7 @@ __all__ = [
     "ProvisionRecord",
     "Queue",
     "QueueGroupObjectPermission",
+    "QueueStatusCount",
     "QueueUserObjectPermission",
     "Reminder",
     "RequestEvent",

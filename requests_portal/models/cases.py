@@ -214,6 +214,14 @@ class DataSubjectRequest(models.Model):
                 name="dsr_open_queue_due",
             ),
             models.Index(fields=["queue", "due_date", "id"], name="dsr_queue_due"),
+            # The queue page's default list: every unanswered case (decided ones included) in
+            # due-date order, so the page stops after its rows whatever the history holds; the
+            # status rides along for the per-status counts of a search or a filter.
+            models.Index(
+                fields=["queue", "due_date", "id", "status"],
+                condition=Q(status__in=sorted(UNANSWERED_STATUSES)),
+                name="dsr_unanswered_queue_due",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=Status.values), name="dsr_status_valid"),
