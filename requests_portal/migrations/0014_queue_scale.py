@@ -102,5 +102,9 @@ class Migration(migrations.Migration):
                 name="dsr_unanswered_queue_due",
             ),
         ),
+        migrations.AddIndex(
+            model_name="datasubjectrequest",
+            index=models.Index(fields=["member", "queue", "kind", "status"], name="dsr_member_queue_kind_status"),
+        ),
         migrations.RunPython(forwards, backwards),
     ]

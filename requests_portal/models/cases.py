@@ -222,6 +222,9 @@ class DataSubjectRequest(models.Model):
                 condition=Q(status__in=sorted(UNANSWERED_STATUSES)),
                 name="dsr_unanswered_queue_due",
             ),
+            # A search finds members first; their cases are then counted per status from this
+            # index alone (the queue and kind are what the visibility rule reads).
+            models.Index(fields=["member", "queue", "kind", "status"], name="dsr_member_queue_kind_status"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=Status.values), name="dsr_status_valid"),
