@@ -111,6 +111,7 @@ def main() -> None:
         members = cursor.fetchone()[0]
     unanswered = sum(n for open_, _mn, n in shape if open_)
     my_number = sum(n for _open, mn, n in shape if mn)
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (other work slows every figure)")
     print(f"\n{total:,} cases ({first} … {last}), {members:,} members; unanswered {unanswered:,} "
           f"({100 * unanswered / total:.1f} %), My Number {my_number:,} ({100 * my_number / total:.1f} %)")  # fmt: skip
 
@@ -214,7 +215,8 @@ def _load(client, args) -> None:
     )  # fmt: skip
     try:
         _wait_for(f"http://127.0.0.1:{args.port}/bench-floor/")
-        print(f"\ngunicorn, 2 workers; wrk -t2 -c{args.connections} -d{args.duration}s, one page after the other")
+        print(f"\nload average {os.getloadavg()[0]:.1f}")
+        print(f"gunicorn, 2 workers; wrk -t2 -c{args.connections} -d{args.duration}s, one page after the other")
         results = {}
         for label, path, headers in (
             ("floor (bare view, 50 rows)", "/bench-floor/", []),
