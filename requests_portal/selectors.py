@@ -72,7 +72,7 @@ def _queue_access(user: object) -> dict[str, object]:
         queue_type = ContentType.objects.get_for_model(Queue)
         group_ids = User.groups.through.objects.filter(user_id=user_pk).values("group_id")
 
-        def holds(access: Access) -> Exists:
+        def holds(access: Access) -> Q:
             codename = {"permission__codename": QUEUE_PERMISSION[access], "permission__content_type": queue_type}
             direct = QueueUserObjectPermission.objects.filter(
                 content_object_id=OuterRef("pk"), user_id=user_pk, **codename
@@ -89,7 +89,7 @@ def _queue_access(user: object) -> dict[str, object]:
             ).order_by("is_restricted", "id")
         )
         has_case_grants = (
-            queues[0].has_case_grants  # type: ignore[attr-defined]
+            queues[0].has_case_grants
             if queues
             else DsrUserObjectPermission.objects.filter(user_id=user_pk).exists()
         )

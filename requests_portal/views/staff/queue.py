@@ -126,7 +126,7 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
     if filterset.counts_need_cases() and matching <= _FEW_MATCHES:
         cases = _sorted_after_filtering(cases)
     paginator = Paginator(cases, _page_size(request))
-    paginator.count = matching  # type: ignore[misc]
+    paginator.count = matching
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     workspace.attach_deadline_summaries(page.object_list)
