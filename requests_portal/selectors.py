@@ -89,9 +89,7 @@ def _queue_access(user: object) -> dict[str, object]:
             ).order_by("is_restricted", "id")
         )
         has_case_grants = (
-            queues[0].has_case_grants
-            if queues
-            else DsrUserObjectPermission.objects.filter(user_id=user_pk).exists()
+            queues[0].has_case_grants if queues else DsrUserObjectPermission.objects.filter(user_id=user_pk).exists()
         )
         cache["_portal_queue_access"] = {
             "queues": {
