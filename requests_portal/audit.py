@@ -195,18 +195,33 @@ def record(
     if named := getattr(actor, "audit_actor", None):
         entry.actor_label, entry.actor_role = named
     with transaction.atomic():
-        _lock_chain()
-        _append(AuditEntry, entry)
+        _append(AuditEntry, entry, last=_lock_chain_and_read_head())
     return entry
 
 
-def _append(model: Any, entry: Any) -> None:
+def _lock_chain_and_read_head() -> tuple[str, str] | None:
+    """Lock the chain and read its last (row_hash, key_id): on PostgreSQL in one statement
+    (migration 0014's function), as every page that lists cases writes an entry."""
+    if connection.vendor != "postgresql":
+        return AuditEntry.objects.order_by("-id").values_list("row_hash", "key_id").first()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT row_hash, key_id FROM requests_portal_audit_chain_head(%s)", [_ADVISORY_LOCK_KEY])
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else None
+
+
+_READ_HEAD = object()
+
+
+def _append(model: Any, entry: Any, last: Any = _READ_HEAD) -> None:
     """Link, key and insert `entry` (the chain is locked); open a key epoch first if the key changed.
 
     `model` is AuditEntry, or its historical version when migration 0007 seals the old rows.
+    `last` is the chain's head when the caller read it under the lock.
     """
     key_id, key = current_key()
-    last = model.objects.order_by("-id").values_list("row_hash", "key_id").first()
+    if last is _READ_HEAD:
+        last = model.objects.order_by("-id").values_list("row_hash", "key_id").first()
     prev_hash, last_key_id = last if last else (GENESIS_HASH, None)
     if last is not None and last_key_id != key_id:
         prev_hash = _open_key_epoch(model, prev_hash=prev_hash, previous_key_id=last_key_id, at=entry.at)

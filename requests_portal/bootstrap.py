@@ -51,5 +51,21 @@ def ensure_reference_data() -> None:
     RetentionPolicy.objects.get_or_create(pk=1)
 
 
+def ensure_count_triggers(using: str = "default") -> None:
+    """Put back the case counters' triggers if a migration dropped them (on SQLite, one that
+    rebuilds the case table does) and recount, so the queue's counts stay exact."""
+    from django.db import connections
+
+    from requests_portal.models.counts import COUNT_TABLE, install_count_triggers, rebuild_status_counts
+
+    connection = connections[using]
+    if COUNT_TABLE not in connection.introspection.table_names():
+        return  # migrated back to before the counters existed
+    with transaction.atomic(using=using):
+        if install_count_triggers(connection):
+            rebuild_status_counts(connection)
+
+
 def on_post_migrate(sender: object, **kwargs: Any) -> None:
     ensure_reference_data()
+    ensure_count_triggers(kwargs.get("using", "default"))

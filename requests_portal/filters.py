@@ -4,6 +4,8 @@ workspace.queue_filterset) and the audit trail's filters. Both narrow a queryset
 already limited to what the user may see; neither widens it.
 """
 
+import re
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -54,7 +56,11 @@ SORT_LABELS = {
     "-reference": _("受付番号の逆順"),
 }
 MINE, UNASSIGNED = "mine", "unassigned"
-_INLINE_MEMBER_IDS = 1000
+_INLINE_MEMBER_IDS = 5000
+# A trigram index finds a substring of three characters or more; the 受付番号's serial has five digits.
+_TRIGRAM = 3
+_REFERENCE_DIGITS = 5
+_KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]+")
 
 
 def start_of_day(day: object) -> datetime:
@@ -84,7 +90,7 @@ class QueueFilter(django_filters.FilterSet):
         model = DataSubjectRequest
         fields: list[str] = []
 
-    def __init__(self, *args: Any, user: User, queues: QuerySet[Queue], handlers: list[User], **kwargs: Any):
+    def __init__(self, *args: Any, user: User, queues: Sequence[Queue], handlers: list[User], **kwargs: Any):
         data = args[0] if args else kwargs.get("data")
         # A My Number typed into the search is neither searched for nor shown again on the page.
         self.search_refused = bool(data is not None and contains_my_number(data.get("q", "") or ""))
@@ -97,7 +103,9 @@ class QueueFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.user = user
         if len(queues) > 1:
-            self.filters["queue"].queryset = queues
+            self.filters["queue"].queryset = Queue.objects.filter(pk__in=[queue.pk for queue in queues]).order_by(
+                "is_restricted", "id"
+            )
         else:
             del self.filters["queue"]  # nothing to choose between
         self.filters["assignee"].extra["choices"] = [
@@ -115,11 +123,16 @@ class QueueFilter(django_filters.FilterSet):
         ]
 
     def filter_queryset(self, queryset: DsrQuerySet) -> DsrQuerySet:
-        queryset = super().filter_queryset(queryset)
+        status = self.form.cleaned_data.get("status")
+        for name, value in self.form.cleaned_data.items():
+            if name != "status":
+                queryset = self.filters[name].filter(queryset, value)
+        # The same cases in every status: the page's per-status counts are taken from this.
+        self.any_status_qs = queryset
         # django-filter skips a filter whose value is empty; "no status" means the unanswered ones.
-        if not self.form.cleaned_data.get("status"):
-            queryset = queryset.unanswered()
-        return queryset
+        if not status:
+            return queryset.unanswered()
+        return self.filters["status"].filter(queryset, status)
 
     @property
     def qs(self) -> QuerySet[DataSubjectRequest]:
@@ -130,24 +143,46 @@ class QueueFilter(django_filters.FilterSet):
             cases = cases.order_by(*cases.query.order_by, "id")
         return cases
 
+    def counts_need_cases(self) -> bool:
+        """Whether the per-status counts must be counted from the cases: a search or a filter
+        that the maintained counters (queue, kind, status) do not hold."""
+        data = self.form.cleaned_data
+        return any(data.get(name) for name in ("q", "assignee", "due", "requester", "channel"))
+
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         text = normalize_line(value or "")
         if not text:
             return queryset
         compact = text.replace(" ", "")
-        # The members first (one index lookup or a scan of the roster, not of the cases), then
-        # the cases by member id or by the start of their 受付番号; both use an index.
-        people = Q(member_number=compact)
-        if name_key := name_search_key(text):
-            people |= Q(name_search__contains=name_key)
-        if kana_key := kana_search_key(text):
-            people |= Q(kana_search__contains=kana_key)
+        # The members first (one index lookup, not a scan of the roster or the cases), then the
+        # cases by member id or by their 受付番号. A name or フリガナ of three characters or more is
+        # found anywhere in the key (PostgreSQL: the trigram indexes of migration 0014); a shorter
+        # one, typically a surname such as 山田, from the start of the key (the B-tree index).
+        people = Q(member_number=compact) if compact.isascii() else Q()
+        kana_key = kana_search_key(text)
+        # Katakana (or hiragana) is looked up in the フリガナ alone, anything else in the name: one
+        # trigram index per search, which the planner uses instead of scanning the roster.
+        field, key = (
+            ("kana_search", kana_key) if _KATAKANA.fullmatch(kana_key) else ("name_search", name_search_key(text))
+        )
+        if key:
+            lookup = "contains" if len(key) >= _TRIGRAM else "startswith"
+            people |= Q(**{f"{field}__{lookup}": key})
         members = Member.objects.filter(people).values_list("pk", flat=True)
         # A selective search (a member number, a rare name) goes in as a short id list, which the
-        # planner serves from the member index; a common surname stays a subquery.
+        # planner serves from the member index; a common surname stays a subquery. Read once: the
+        # counts and the page reuse the list.
         few = list(members[: _INLINE_MEMBER_IDS + 1])
         member_ids = few if len(few) <= _INLINE_MEMBER_IDS else members
-        return queryset.filter(Q(reference__startswith=compact.upper()) | Q(member_id__in=member_ids))
+        found = Q(member_id__in=member_ids)
+        if compact.isascii():
+            # A 受付番号 is ASCII: a name in kana or kanji is searched among the members alone,
+            # which PostgreSQL joins through the member index instead of filtering every case.
+            found |= Q(reference__startswith=compact.upper())
+            if compact.isdigit():
+                # The end of a 受付番号: 「00018」 or 「18」 finds GA-2026-00018.
+                found |= Q(reference__endswith=compact.zfill(_REFERENCE_DIGITS))
+        return queryset.filter(found)
 
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == ALL_FILTER:

@@ -15,7 +15,8 @@ from datetime import date, timedelta
 
 from guardian.shortcuts import get_objects_for_user
 
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,6 +41,7 @@ from requests_portal.models import (
     ProvisionRecordChoice,
     Queue,
     QueueGroupObjectPermission,
+    QueueStatusCount,
     QueueUserObjectPermission,
     RequestEvent,
     RequestKind,
@@ -64,22 +66,63 @@ def _is_active_login(user: object) -> bool:
     return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
 
 
+def _queue_access(user: object) -> dict[str, object]:
+    """What the signed-in staff member holds on the queues, read in one query and kept on the
+    user for the request: the queue ids per access, the restricted queues, whether they have
+    individual case grants. The same rule as guardian's get_objects_for_user(use_groups=True,
+    with_superuser=False, accept_global_perms=False): a queue permission held directly or
+    through one of the user's groups."""
+    cache = user.__dict__
+    if "_portal_queue_access" not in cache:
+        user_pk = user.pk  # type: ignore[attr-defined]
+        queue_type = ContentType.objects.get_for_model(Queue)
+        group_ids = User.groups.through.objects.filter(user_id=user_pk).values("group_id")
+
+        def holds(access: Access) -> Q:
+            codename = {"permission__codename": QUEUE_PERMISSION[access], "permission__content_type": queue_type}
+            direct = QueueUserObjectPermission.objects.filter(
+                content_object_id=OuterRef("pk"), user_id=user_pk, **codename
+            )
+            via_group = QueueGroupObjectPermission.objects.filter(
+                content_object_id=OuterRef("pk"), group_id__in=group_ids, **codename
+            )
+            return Exists(direct) | Exists(via_group)
+
+        queues = list(
+            Queue.objects.annotate(
+                **{f"holds_{access.value}": holds(access) for access in Access},
+                has_case_grants=Exists(DsrUserObjectPermission.objects.filter(user_id=user_pk)),
+            ).order_by("is_restricted", "id")
+        )
+        has_case_grants = (
+            queues[0].has_case_grants if queues else DsrUserObjectPermission.objects.filter(user_id=user_pk).exists()
+        )
+        cache["_portal_queue_access"] = {
+            "queues": {
+                access: [queue for queue in queues if getattr(queue, f"holds_{access.value}")] for access in Access
+            },
+            "ids": {
+                access: frozenset(queue.pk for queue in queues if getattr(queue, f"holds_{access.value}"))
+                for access in Access
+            },
+            "restricted": frozenset(queue.pk for queue in queues if queue.is_restricted),
+            "has_case_grants": has_case_grants,
+        }
+    return cache["_portal_queue_access"]
+
+
+def queue_list_for_user(user: object, access: Access = Access.VIEW) -> list[Queue]:
+    """The queues of queues_for_user, as a list read with the user's access (no query of its own)."""
+    if not _is_active_login(user) or not is_staff_user(user):
+        return []
+    return list(_queue_access(user)["queues"][access])  # type: ignore[index]
+
+
 def queue_ids_for_user(user: object, access: Access = Access.VIEW) -> frozenset[int]:
     """Ids of the queues where `user`'s groups (or the user) hold `access` (cached per request)."""
     if not _is_active_login(user) or not is_staff_user(user):
         return frozenset()
-    cache: dict[Access, frozenset[int]] = user.__dict__.setdefault("_portal_queue_ids", {})
-    if access not in cache:
-        queues = get_objects_for_user(
-            user,
-            QUEUE_PERMISSION[access],
-            klass=Queue,
-            use_groups=True,
-            with_superuser=False,
-            accept_global_perms=False,
-        )
-        cache[access] = frozenset(queues.values_list("id", flat=True))
-    return cache[access]
+    return _queue_access(user)["ids"][access]  # type: ignore[index]
 
 
 def queues_for_user(user: object, access: Access = Access.VIEW) -> QuerySet[Queue]:
@@ -90,11 +133,15 @@ def restricted_queue_ids() -> frozenset[int]:
     return frozenset(Queue.objects.filter(is_restricted=True).values_list("id", flat=True))
 
 
+def _restricted_queue_ids_for(user: object) -> frozenset[int]:
+    """The restricted queues, read with the user's queue access (no query of its own)."""
+    if _is_active_login(user) and is_staff_user(user):
+        return _queue_access(user)["restricted"]  # type: ignore[return-value]
+    return restricted_queue_ids()
+
+
 def _has_case_grants(user: object) -> bool:
-    cache = user.__dict__
-    if "_portal_has_case_grants" not in cache:
-        cache["_portal_has_case_grants"] = DsrUserObjectPermission.objects.filter(user_id=user.pk).exists()  # type: ignore[attr-defined]
-    return cache["_portal_has_case_grants"]
+    return bool(_queue_access(user)["has_case_grants"])
 
 
 def dsr_visible_to_staff(user: object, access: Access = Access.VIEW) -> DsrQuerySet:
@@ -122,9 +169,7 @@ def dsr_visible_to_staff(user: object, access: Access = Access.VIEW) -> DsrQuery
             visible |= Q(pk__in=granted_ids)
     cases = DataSubjectRequest.objects.filter(visible)
     # Read once per request, like the user's queues: a page calls this for each of its lists.
-    restricted = user.__dict__.get("_portal_restricted_queue_ids")
-    if restricted is None:
-        restricted = user.__dict__["_portal_restricted_queue_ids"] = restricted_queue_ids()
+    restricted = _restricted_queue_ids_for(user)
     if hidden := restricted - queue_ids:
         cases = cases.exclude(queue_id__in=hidden)
     if not restricted & queue_ids:
@@ -255,6 +300,39 @@ def dsr_status_counts(cases: QuerySet[DataSubjectRequest]) -> dict[str, int]:
     """Counts per status of an already-visible set of cases (one query)."""
     rows = cases.order_by().values("status").annotate(n=Count("id"))
     return {row["status"]: row["n"] for row in rows}
+
+
+def dsr_status_counts_for(
+    user: object, *, queue_ids: Iterable[int] | None = None, kinds: Iterable[str] | None = None
+) -> dict[str, int]:
+    """Counts per status of the cases `user` may see (exactly those of dsr_visible_to_staff),
+    optionally only in some queues or of some kinds, without reading the cases: from the
+    counters the database keeps (models/counts.py). One query, plus one for people who hold
+    individual case grants."""
+    if not _is_active_login(user) or not is_staff_user(user):
+        return {}
+    visible = queue_ids_for_user(user)
+    counters = QueueStatusCount.objects.filter(queue_id__in=visible)
+    if not visible & _restricted_queue_ids_for(user):
+        # As dsr_visible_to_staff: a My Number inquiry filed into the wrong queue stays hidden.
+        counters = counters.exclude(kind=RequestKind.MY_NUMBER_INQUIRY)
+    if queue_ids is not None:
+        counters = counters.filter(queue_id__in=list(queue_ids))
+    if kinds is not None:
+        counters = counters.filter(kind__in=list(kinds))
+    counts: dict[str, int] = defaultdict(int)
+    for status, cases in counters.values("status").annotate(n=Sum("cases")).values_list("status", "n"):
+        counts[status] += cases
+    if _has_case_grants(user):
+        # Cases reached only through an individual grant are few: counted one by one.
+        granted = dsr_visible_to_staff(user).exclude(queue_id__in=visible)
+        if queue_ids is not None:
+            granted = granted.filter(queue_id__in=list(queue_ids))
+        if kinds is not None:
+            granted = granted.filter(kind__in=list(kinds))
+        for status, cases in dsr_status_counts(granted).items():
+            counts[status] += cases
+    return {status: cases for status, cases in counts.items() if cases}
 
 
 def dsr_timeline(dsr: DataSubjectRequest, *, for_member: bool) -> QuerySet[RequestEvent]:
@@ -426,23 +504,26 @@ def dsr_duplicate_candidates(dsr: DataSubjectRequest, user: object) -> list[Data
     )
 
 
-def dsr_ids_with_duplicate_candidates(user: object, dsr_ids: Iterable[int]) -> set[int]:
-    """Which of `dsr_ids` have an open, unlinked possible duplicate `user` may see: one query
-    for a whole page of the queue, however long the page."""
-    ids = list(dsr_ids)
-    if not ids:
-        return set()
+def _has_possible_duplicate(user: object) -> Exists:
+    """Whether the outer case has an open, unlinked possible duplicate that `user` may see."""
     visible = dsr_visible_to_staff(user)
     open_visible = visible.filter(status__in=OPEN_STATUSES)
-    pairs = (
-        DuplicateCandidate.objects.filter(
-            Q(dsr_id__in=ids, earlier__in=open_visible) | Q(earlier_id__in=ids, dsr__in=open_visible)
-        )
-        .filter(_unresolved_pairs(visible))
-        .values_list("dsr_id", "earlier_id")
-    )
-    wanted = set(ids)
-    return {case_id for pair in pairs for case_id in pair if case_id in wanted}
+    pairs = DuplicateCandidate.objects.filter(
+        Q(dsr_id=OuterRef("pk"), earlier__in=open_visible) | Q(earlier_id=OuterRef("pk"), dsr__in=open_visible)
+    ).filter(_unresolved_pairs(visible))
+    return Exists(pairs)
+
+
+def dsr_with_possible_duplicate_flag(cases: QuerySet[DataSubjectRequest], user: object) -> QuerySet[DataSubjectRequest]:
+    """`cases` annotated with `has_possible_duplicate`. A subquery of the page's own query, so
+    the queue's badges cost no statement of their own."""
+    return cases.annotate(has_possible_duplicate=_has_possible_duplicate(user))
+
+
+def dsr_ids_with_duplicate_candidates(user: object, dsr_ids: Iterable[int]) -> set[int]:
+    """Which of `dsr_ids` have an open, unlinked possible duplicate `user` may see."""
+    flagged = DataSubjectRequest.objects.filter(_has_possible_duplicate(user), pk__in=list(dsr_ids))
+    return set(flagged.values_list("pk", flat=True))
 
 
 def dsr_links(dsr: DataSubjectRequest, user: object, *, live_only: bool = False) -> list[CaseLink]:

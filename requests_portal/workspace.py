@@ -32,7 +32,14 @@ from requests_portal.models import (
 from requests_portal.mynumber import contains_my_number
 from requests_portal.permissions import access_dsr_for_staff, can_take_over_dsr
 from requests_portal.roles import Access, Capability, roles_with
-from requests_portal.selectors import case_grant_holders, dsr_visible_to_staff, queues_for_user, staff_holding
+from requests_portal.selectors import (
+    case_grant_holders,
+    dsr_visible_to_staff,
+    dsr_with_possible_duplicate_flag,
+    queue_list_for_user,
+    queues_for_user,
+    staff_holding,
+)
 
 if TYPE_CHECKING:
     from requests_portal.filters import QueueFilter
@@ -49,9 +56,16 @@ def queue_filterset(user: User, data: QueryDict) -> "QueueFilter":
     """
     from requests_portal.filters import QueueFilter
 
-    queues = queues_for_user(user)
+    queues = queue_list_for_user(user)
     handlers = handlers_for_queues(queue.pk for queue in queues)
     return QueueFilter(data, queryset=dsr_visible_to_staff(user), user=user, queues=queues, handlers=handlers)
+
+
+def queue_rows(user: User, filterset: "QueueFilter") -> QuerySet[DataSubjectRequest]:
+    """The rows the queue page lists for `filterset`: each with what a row shows (queue, member,
+    assignee) and its possible-duplicate badge, all in the page's one statement."""
+    cases = filterset.qs.select_related("queue", "member", "assignee")
+    return dsr_with_possible_duplicate_flag(cases, user)
 
 
 def handlers_for_queues(queue_ids: Iterable[int]) -> list[User]:

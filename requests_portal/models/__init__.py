@@ -56,6 +56,7 @@ from .config import (
     SavedFilter,
     provision_record_keep_until,
 )
+from .counts import QueueStatusCount
 from .documents import Document, Letter, OutboundMail, Reminder, SweepHeartbeat
 from .links import CaseLink, CaseLinkType, DuplicateCandidate
 from .request_kinds import (
@@ -126,6 +127,7 @@ __all__ = [
     "ProvisionRecordForm",
     "Queue",
     "QueueGroupObjectPermission",
+    "QueueStatusCount",
     "QueueUserObjectPermission",
     "Reminder",
     "RequestEvent",

@@ -214,6 +214,17 @@ class DataSubjectRequest(models.Model):
                 name="dsr_open_queue_due",
             ),
             models.Index(fields=["queue", "due_date", "id"], name="dsr_queue_due"),
+            # The queue page's default list: every unanswered case (decided ones included) in
+            # due-date order, so the page stops after its rows whatever the history holds; the
+            # status rides along for the per-status counts of a search or a filter.
+            models.Index(
+                fields=["queue", "due_date", "id", "status"],
+                condition=Q(status__in=sorted(UNANSWERED_STATUSES)),
+                name="dsr_unanswered_queue_due",
+            ),
+            # A search finds members first; their cases are then counted per status from this
+            # index alone (the queue and kind are what the visibility rule reads).
+            models.Index(fields=["member", "queue", "kind", "status"], name="dsr_member_queue_kind_status"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=Status.values), name="dsr_status_valid"),

@@ -1,10 +1,10 @@
 """The staff home page and the case queue: filters, saved filters and bulk assignment."""
 
-from typing import Any
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import F, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,12 +15,14 @@ from requests_portal import jobs, workspace
 from requests_portal.exceptions import DomainError
 from requests_portal.filters import ALL_FILTER, SORT_LABELS, QueueFilter
 from requests_portal.forms.staff import BulkAssignForm, SavedFilterForm
-from requests_portal.models import OPEN_STATUSES, Status
+from requests_portal.models import OPEN_STATUSES, UNANSWERED_STATUSES, DataSubjectRequest, Status, User
 from requests_portal.roles import Access, Capability, has_capability
 from requests_portal.selectors import (
-    dsr_ids_with_duplicate_candidates,
     dsr_status_counts,
+    dsr_status_counts_for,
     dsr_visible_to_staff,
+    queue_ids_for_user,
+    queue_list_for_user,
     queues_for_user,
 )
 from requests_portal.views.access import HtmxHttpRequest, signed_in_user, staff_required
@@ -62,34 +64,78 @@ def _page_size(request: HttpRequest) -> int:
     return size if size in sizes else sizes[0]
 
 
+def _status_counts(user: User, filterset: QueueFilter) -> dict[str, int]:
+    """Per status, how many cases the user would see with these filters. Without a search or a
+    filter on the cases themselves, from the counters the database keeps (no case is read,
+    however long the history); otherwise one count of the cases found."""
+    if filterset.counts_need_cases():
+        return dsr_status_counts(filterset.any_status_qs)
+    data = filterset.form.cleaned_data
+    queue, kind = data.get("queue"), data.get("kind")
+    return dsr_status_counts_for(user, queue_ids=[queue.pk] if queue else None, kinds=[kind] if kind else None)
+
+
+def _matching(counts: dict[str, int], status: str) -> int:
+    """How many cases the page lists, from the counts (so the paginator does not count again)."""
+    if status == ALL_FILTER:
+        return sum(counts.values())
+    if status:
+        return counts.get(status, 0)
+    return sum(counts.get(s, 0) for s in UNANSWERED_STATUSES)
+
+
+# Below this many matches, a search or filter finds its cases first and sorts them; above it,
+# walking the sort order's index meets a match every few rows and stops after one page.
+_FEW_MATCHES = 5000
+
+
+def _sorted_after_filtering(cases: QuerySet[DataSubjectRequest]) -> QuerySet[DataSubjectRequest]:
+    """The same order, through COALESCE(x, x): the planner cannot walk an index in that order, so
+    it takes the search's own indexes (a member, the end of a 受付番号) and sorts the few rows,
+    instead of walking a million cases in due-date order to find two."""
+    order = []
+    for field in cases.query.order_by:
+        name = str(field).lstrip("-")
+        if name in ("id", "pk"):
+            order.append(field)
+            continue
+        expression = Coalesce(F(name), F(name))
+        order.append(expression.desc() if str(field).startswith("-") else expression.asc())
+    return cases.order_by(*order)
+
+
 @require_safe
 @staff_required
 def staff_queue(request: HtmxHttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     visible = dsr_visible_to_staff(user)
-    queues = queues_for_user(user)
-    handlers = workspace.handlers_for_queues(queue.pk for queue in queues)
-    filter_kwargs: dict[str, Any] = {"user": user, "queues": queues, "handlers": handlers}
-    filterset = QueueFilter(request.GET, queryset=visible, **filter_kwargs)
+    queues = queue_list_for_user(user)
+    view_queue_ids = queue_ids_for_user(user)
+    handlers = workspace.handlers_for_queues(view_queue_ids)
+    filterset = QueueFilter(request.GET, queryset=visible, user=user, queues=queues, handlers=handlers)
     if filterset.search_refused:
         # Take the number out of the address bar, the page and every link built from the query.
         params = request.GET.copy()
         params.pop("q", None)
         messages.error(request, _("マイナンバーでは検索できません。入力した番号は検索にも記録にも使っていません。"))
         return HttpResponseRedirect(f"{reverse('requests_portal:staff_queue')}?{params.urlencode()}")
-    cases = filterset.qs.select_related("queue", "member", "assignee")
+    cases = workspace.queue_rows(user, filterset)
     # Counts per status answer "how many would I see with these filters in each status".
-    count_params = request.GET.copy()
-    count_params["status"] = ALL_FILTER
-    counted = QueueFilter(count_params, queryset=visible, **filter_kwargs)
-    counts = dsr_status_counts(counted.qs)
-    page = Paginator(cases, _page_size(request)).get_page(request.GET.get("page"))
+    counts = _status_counts(user, filterset)
+    matching = _matching(counts, filterset.form.cleaned_data.get("status") or "")
+    if filterset.counts_need_cases() and matching <= _FEW_MATCHES:
+        cases = _sorted_after_filtering(cases)
+    paginator = Paginator(cases, _page_size(request))
+    paginator.count = matching
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     workspace.attach_deadline_summaries(page.object_list)
     workspace.record_queue_view(actor=user, cases=page.object_list)
-    # One query for the page's possible-duplicate badges, however many rows it shows.
-    duplicate_ids = dsr_ids_with_duplicate_candidates(user, (dsr.pk for dsr in page.object_list))
-    handle_queue_ids = {queue.pk for queue in queues_for_user(user, Access.HANDLE)}
+    handle_queue_ids = queue_ids_for_user(user, Access.HANDLE)
+    if handle_queue_ids == view_queue_ids:
+        bulk_handlers = handlers
+    else:
+        bulk_handlers = workspace.handlers_for_queues(handle_queue_ids) if handle_queue_ids else []
     context = {
         "filter": filterset,
         "page": page,
@@ -97,14 +143,13 @@ def staff_queue(request: HtmxHttpRequest) -> HttpResponse:
         "total_all": sum(counts.values()),
         "saved_filters": user.saved_filters.all(),
         "saved_filter_form": SavedFilterForm(initial={"query": request.GET.urlencode()}),
-        "bulk_handlers": workspace.handlers_for_queues(handle_queue_ids) if handle_queue_ids else [],
+        "bulk_handlers": bulk_handlers,
         "can_handle": bool(handle_queue_ids),
         # The bulk form's reason field, for those who may take over a colleague's cases.
         "can_take_over": has_capability(user, Capability.REASSIGN),
         "page_sizes": settings.DSR_QUEUE_PAGE_SIZES,
         "sort_labels": SORT_LABELS,
         "current_query": request.GET.urlencode(),
-        "duplicate_ids": duplicate_ids,
     }
     template = QUEUE_RESULTS_TEMPLATE if request.htmx and not request.htmx.boosted else QUEUE_TEMPLATE
     return render(request, template, context)

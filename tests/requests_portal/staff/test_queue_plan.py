@@ -1,0 +1,72 @@
+"""The queue's default query keeps its plan (PostgreSQL; skipped on SQLite, run in CI).
+
+Twenty thousand cases with the shape a co-operative accumulates (bench/scale_data.py: five years
+of closed cases oldest first, ~1 % unanswered with due dates around today, 3 % My Number), then
+ANALYZE and EXPLAIN (ANALYZE) of the page's query for a GA clerk: it must walk the partial index
+of the unanswered cases in due-date order, never scan the case table, and discard almost nothing.
+"""
+
+import importlib.util
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from django.db import connection
+from django.http import QueryDict
+
+from requests_portal import workspace
+from requests_portal.models import User
+from requests_portal.roles import Role
+from tests.factories import staff_user
+
+pytestmark = pytest.mark.django_db
+
+CASES = 20_000
+CASE_TABLE = "requests_portal_datasubjectrequest"
+INTENDED_INDEX = "dsr_unanswered_queue_due"
+
+
+def _postgresql_only() -> None:
+    if connection.vendor != "postgresql":
+        message = "the plan test needs PostgreSQL (DATABASE_URL)"
+        if os.environ.get("DSR_REQUIRE_ALL_TESTS"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def _fill(cases: int, members: int) -> None:
+    path = Path(__file__).resolve().parents[3] / "bench" / "scale_data.py"
+    spec = importlib.util.spec_from_file_location("scale_data", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    module.fill(cases, members)
+
+
+def _nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
+
+
+def test_default_queue_query_walks_the_unanswered_index():
+    _postgresql_only()
+    _fill(CASES, CASES // 5)
+    clerk = staff_user(Role.GA_STAFF)
+    user = User.objects.get(pk=clerk.pk)
+    filterset = workspace.queue_filterset(user, QueryDict(""))
+    page = workspace.queue_rows(user, filterset)[:50]
+    sql, params = page.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+        raw = cursor.fetchone()[0]
+    plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
+    on_cases = [node for node in _nodes(plan) if node.get("Relation Name") == CASE_TABLE]
+    described = json.dumps(plan, indent=1)[:4000]
+    assert on_cases, described
+    assert all(node["Node Type"] != "Seq Scan" for node in on_cases), described
+    assert any(node.get("Index Name") == INTENDED_INDEX for node in on_cases), described
+    discarded = sum(node.get("Rows Removed by Filter", 0) for node in on_cases)
+    assert discarded <= 50, described
+    assert plan["Actual Rows"] == 50
