@@ -84,7 +84,7 @@ def _canonical(entry: AuditEntry) -> str:
         "request_id": entry.request_id,
         "data": entry.data,
     }
-    if entry.key_id:  # entries from before migration 0007 were hashed without it
+    if entry.key_id:  # entries from before migration 0006 were hashed without it
         payload["key_id"] = entry.key_id
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
@@ -201,7 +201,7 @@ def record(
 
 def _lock_chain_and_read_head() -> tuple[str, str] | None:
     """Lock the chain and read its last (row_hash, key_id): on PostgreSQL in one statement
-    (migration 0014's function), as every page that lists cases writes an entry."""
+    (migration 0015's function), as every page that lists cases writes an entry."""
     if connection.vendor != "postgresql":
         return AuditEntry.objects.order_by("-id").values_list("row_hash", "key_id").first()
     with connection.cursor() as cursor:
@@ -216,7 +216,7 @@ _READ_HEAD = object()
 def _append(model: Any, entry: Any, last: Any = _READ_HEAD) -> None:
     """Link, key and insert `entry` (the chain is locked); open a key epoch first if the key changed.
 
-    `model` is AuditEntry, or its historical version when migration 0007 seals the old rows.
+    `model` is AuditEntry, or its historical version when migration 0006 seals the old rows.
     `last` is the chain's head when the caller read it under the lock.
     """
     key_id, key = current_key()
@@ -270,7 +270,7 @@ def _open_key_epoch(model: Any, *, prev_hash: str, previous_key_id: str | None, 
 
 
 def seal_unkeyed_chain(model: Any) -> bool:
-    """Close the entries written before keys existed with a key epoch entry (migration 0007).
+    """Close the entries written before keys existed with a key epoch entry (migration 0006).
 
     From then on nobody without the key can append to them: the next entry must be keyed.
     """

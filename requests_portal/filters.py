@@ -156,7 +156,7 @@ class QueueFilter(django_filters.FilterSet):
         compact = text.replace(" ", "")
         # The members first (one index lookup, not a scan of the roster or the cases), then the
         # cases by member id or by their 受付番号. A name or フリガナ of three characters or more is
-        # found anywhere in the key (PostgreSQL: the trigram indexes of migration 0014); a shorter
+        # found anywhere in the key (PostgreSQL: the trigram indexes of migration 0015); a shorter
         # one, typically a surname such as 山田, from the start of the key (the B-tree index).
         people = Q(member_number=compact) if compact.isascii() else Q()
         kana_key = kana_search_key(text)
