@@ -441,6 +441,7 @@ AUDIT_ACTION_GROUPS: tuple[tuple[str, Any, dict[str, Any]], ...] = (
             "dsr.revoke": gettext_lazy("個別の権限の取消し"),
             "dsr.letters.view": gettext_lazy("通知書の作成状況の閲覧"),
             "dsr.disclosure_package": gettext_lazy("開示データの添付"),
+            "dsr.method_agreed": gettext_lazy("開示方法の変更への同意の記録"),
         },
     ),
     (

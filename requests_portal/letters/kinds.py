@@ -21,6 +21,7 @@ from requests_portal.decisions import PAPER_DECISIONS, PARTIAL_DECISIONS
 from requests_portal.letters.sources import LetterSource
 from requests_portal.models import (
     AGENT_REQUESTER_TYPES,
+    AgreementChannel,
     Channel,
     Decision,
     DisclosureMethod,
@@ -464,10 +465,34 @@ class DisclosureDecisionNotice(Notice):
             text = "下記のとおり開示することに決定しましたので、通知します。"
         paragraphs = [self.opening() + text]
         if self.to_paper:
-            paragraphs.append(
-                f"なお、ご請求の方法による開示は困難であるため、書面の交付により開示します（{self.article}）。"
-            )
+            paragraphs.append(self._paper_sentence())
         return paragraphs
+
+    def _agreement(self) -> str:
+        """「令和8年11月20日に電話により」: when and how the member agreed to paper, or ""."""
+        agreement = self.details.get("member_agreement") or {}
+        how = agreement.get("how")
+        if not agreement.get("on") or how not in AgreementChannel.values:
+            return ""
+        return f"{wareki(agreement['on'])}に{AgreementChannel(how).label}により"
+
+    def _paper_sentence(self) -> str:
+        """Why the data comes on paper (第33条第2項ただし書・第3項): the member's agreement, or the
+        reason the method asked for is difficult, never a bare 「困難であるため」."""
+        article = f"{self.article}の規定により通知します"
+        if reason := self.details.get("method_change_reason") or (
+            self.reason if self.decision in PAPER_DECISIONS else ""
+        ):
+            return (
+                f"なお、ご請求の方法による開示は、{reason.rstrip('。')}ことから困難であるため、"
+                f"書面の交付により開示することとしましたので、{article}。"
+            )
+        if agreed := self._agreement():
+            return (
+                f"なお、{agreed}ご了承をいただいたとおり、ご請求の方法に代えて書面の交付により"
+                f"開示しますので、{article}。"
+            )
+        return f"なお、ご請求の方法に代えて書面の交付により開示しますので、{article}。"
 
     def items(self) -> list[Item]:
         items = [self._disclosed_item(), self._method_item(), self.fee_item()]
@@ -524,6 +549,8 @@ class DisclosureDecisionNotice(Notice):
             method_reason = self.details.get("method_change_reason", "")
             if method_reason:
                 lines.append(f"書面の交付に変更した理由：{method_reason}")
+            if agreed := self._agreement():
+                lines.append(f"書面の交付への変更について、{agreed}ご了承をいただきました。")
             # For a method-change decision the decision's own reason is about the method too.
             if self.decision in PAPER_DECISIONS and self.reason and self.reason != method_reason:
                 lines.append(f"理由：{self.reason}")
@@ -616,6 +643,42 @@ class NotHeldNotice(Notice):
         return [self.request_item(), Item("調査の結果", tuple(result))]
 
 
+ORDER = "個人情報の保護に関する法律施行令"
+
+
+class ExistenceNotConfirmedNotice(Notice):
+    """存否応答拒否: the answer neither confirms nor denies that the data exists.
+
+    Every sentence reads the same whether or not the co-op holds the data (施行令第5条・第11条):
+    it names the kind of data the law takes out of the request, never what the co-op found.
+    """
+
+    kind = LetterKind.EXISTENCE_NOT_CONFIRMED
+
+    @property
+    def provision(self) -> str:
+        if self.is_records:
+            return f"{LAW}第33条第5項及び{ORDER}第11条"
+        return f"{LAW}第16条第4項及び{ORDER}第5条"
+
+    def title(self) -> str:
+        return f"{self.request_spec.letter_phrase}について（通知）"
+
+    def body(self) -> list[str]:
+        return [
+            self.opening() + f"ご請求に係る{self.noun}については、その存否を答えることにより、"
+            f"{self.provision}に定める公益その他の利益が害されるおそれがあるため、"
+            "存否を明らかにしないこととしましたので、下記のとおり通知します。",
+            f"このため、ご請求に係る{self.noun}が存在するか否かについては、お答えできません。",
+        ]
+
+    def items(self) -> list[Item]:
+        return [
+            self.request_item(),
+            self.reason_item("存否をお答えできない理由"),
+        ]
+
+
 CORRECTION_VERB: dict[str, str] = {
     Decision.CORRECTED: "訂正",
     Decision.ADDED: "追加",
@@ -705,11 +768,23 @@ class SuspensionDoneNotice(Notice):
     def title(self) -> str:
         return "保有個人データ利用停止等決定通知書"
 
+    @property
+    def asked_instead(self) -> str:
+        """The measures asked for, when the measure taken is another one (第36条), else ""."""
+        asked = self.details.get("measures_requested") or []
+        return "、".join(str(SuspensionMeasure(m).label) for m in asked if m in SuspensionMeasure.values)
+
     def body(self) -> list[str]:
         if self.substitute:
             text = (
                 "ご請求の措置を行うことには多額の費用を要するなど困難であるため、これに代わる措置として"
                 f"下記の措置をとりましたので、{LAW}第35条第7項の規定により通知します。"
+            )
+        elif asked := self.asked_instead:
+            measure = SUSPENSION_MEASURE.get(self.decision, "利用停止等")
+            text = (
+                f"ご請求の措置（{asked}）に代えて、下記のとおり{measure}を行うことと決定しましたので、"
+                f"その理由とあわせて、{LAW}第35条第7項及び第36条の規定により通知します。"
             )
         else:
             measure = SUSPENSION_MEASURE.get(self.decision, "利用停止等")
@@ -726,6 +801,9 @@ class SuspensionDoneNotice(Notice):
         if self.substitute:
             items.append(Item("代替措置の内容", _lines(self.details.get("substitute_measure", ""))))
             items.append(self.reason_item("ご請求の措置を行わない理由"))
+        elif asked := self.asked_instead:
+            items.insert(1, Item("ご請求の措置", (asked,)))
+            items.append(self.reason_item(f"ご請求の措置（{asked}）を行わず、上記の措置とした理由"))
         return items
 
 
@@ -870,6 +948,7 @@ NOTICES: dict[str, type[Notice]] = {
         DisclosureDecisionNotice,
         NonDisclosureNotice,
         NotHeldNotice,
+        ExistenceNotConfirmedNotice,
         CorrectionDoneNotice,
         CorrectionRefusedNotice,
         SuspensionDoneNotice,

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from requests_portal import workflow
+from requests_portal import audit, workflow
 from requests_portal.decisions import LETTER_FOR_DECISION, validate_decision
 from requests_portal.exceptions import DomainError
 from requests_portal.letters import letter_create
@@ -41,7 +41,14 @@ def dsr_draft_decision(
     locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
     if locked.status != Status.IN_REVIEW:
         raise DomainError(_("決定案は審査中の事案にのみ作成できます。"))
-    cleaned = validate_decision(kind=locked.kind, decision=decision, ground=ground, reason=reason, details=details)
+    cleaned = validate_decision(
+        kind=locked.kind,
+        decision=decision,
+        ground=ground,
+        reason=reason,
+        details=details,
+        request_details=locked.details,
+    )
     locked.decision, locked.decision_ground = decision, ground
     locked.decision_reason, locked.decision_details = normalize_text(reason or ""), cleaned
     locked.drafted_by, locked.drafted_at = actor, timezone.now()
@@ -56,12 +63,27 @@ def dsr_draft_decision(
             "updated_at",
         ]
     )
+    if agreement := cleaned.get("member_agreement"):
+        _record_method_agreement(locked, actor, agreement)
     RequestEvent.objects.create(
         dsr=locked, actor=actor, event_type=EventType.DECISION_DRAFTED, extra={"decision": decision}
     )
     workflow.transition(locked, to=Status.AWAITING_APPROVAL, actor=actor, member_visible=False)
     dsr.refresh_from_db()
     return dsr
+
+
+def _record_method_agreement(dsr: DataSubjectRequest, actor: User, agreement: Mapping) -> None:
+    """The member agreed to paper instead of the method asked for (第33条第2項): who recorded it,
+    on which day the member agreed and how, kept on the timeline and in the audit trail. The
+    draft keeps the same facts, so the notice prints them and a returned draft keeps them."""
+    RequestEvent.objects.create(
+        dsr=dsr,
+        actor=actor,
+        event_type=EventType.METHOD_AGREED,
+        extra={"how": agreement["how"], "on": agreement["on"], "method": "paper"},
+    )
+    audit.record(action="dsr.method_agreed", actor=actor, obj=dsr, data=dict(agreement))
 
 
 def decision_payload(dsr: DataSubjectRequest) -> dict:
