@@ -41,6 +41,7 @@ from requests_portal.mynumber import mask_my_numbers
 from requests_portal.wareki import format_wareki
 
 TEMPLATE = "requests_portal/letters/notice.html"
+FRAGMENT_TEMPLATE = "requests_portal/letters/_notice_body.html"
 INLINE_HEADING_CHARS = 9
 
 LEGAL_REPRESENTATIVES = frozenset({RequesterType.LEGAL_REP_MINOR, RequesterType.LEGAL_REP_ADULT_GUARDIAN})
@@ -308,6 +309,13 @@ class Notice:
         # Belt and braces: nothing that reaches a notice may carry a My Number.
         return mask_my_numbers(html)
 
+    def embedded_html(self) -> str:
+        """The same notice as a fragment of a staff page (the approval page's draft): the letter's
+        own markup, with its headings below the page's."""
+        with translation.override("ja"):
+            html = render_to_string(FRAGMENT_TEMPLATE, {**self.context(), "embedded": True})
+        return mask_my_numbers(html)
+
 
 class AcknowledgementNotice(Notice):
     kind = LetterKind.ACKNOWLEDGEMENT
@@ -480,11 +488,9 @@ class DisclosureDecisionNotice(Notice):
         """Why the data comes on paper (第33条第2項ただし書・第3項): the member's agreement, or the
         reason the method asked for is difficult, never a bare 「困難であるため」."""
         article = f"{self.article}の規定により通知します"
-        if reason := self.details.get("method_change_reason") or (
-            self.reason if self.decision in PAPER_DECISIONS else ""
-        ):
+        if self.details.get("method_change_reason") or (self.decision in PAPER_DECISIONS and self.reason):
             return (
-                f"なお、ご請求の方法による開示は、{reason.rstrip('。')}ことから困難であるため、"
+                "なお、下記「開示の方法」に記載の理由により、ご請求の方法による開示が困難であるため、"
                 f"書面の交付により開示することとしましたので、{article}。"
             )
         if agreed := self._agreement():
@@ -545,8 +551,12 @@ class DisclosureDecisionNotice(Notice):
         dsr = self.dsr
         if self.to_paper:
             requested = str(DisclosureMethod(dsr.disclosure_method).label) if dsr.disclosure_method else "―"
-            lines = ["書面の交付（郵送）", f"ご請求の方法：{requested}", f"根拠：{cite(StatutoryGround.ART33_2_PAPER)}"]
+            lines = ["書面の交付（郵送）", f"ご請求の方法：{requested}"]
             method_reason = self.details.get("method_change_reason", "")
+            # The proviso is the ground where the method asked for is difficult; a change the
+            # member agreed to needs none.
+            if method_reason or (self.decision in PAPER_DECISIONS and self.reason):
+                lines.append(f"根拠：{cite(StatutoryGround.ART33_2_PAPER)}")
             if method_reason:
                 lines.append(f"書面の交付に変更した理由：{method_reason}")
             if agreed := self._agreement():
