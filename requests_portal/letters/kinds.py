@@ -463,6 +463,10 @@ class DisclosureDecisionNotice(Notice):
     def article(self) -> str:
         return f"{LAW}第33条第5項において準用する同条第3項" if self.is_records else f"{LAW}第33条第3項"
 
+    @property
+    def disclose_article(self) -> str:
+        return f"{LAW}第33条第5項において準用する同条第2項" if self.is_records else f"{LAW}第33条第2項"
+
     def title(self) -> str:
         return f"{self.noun}{'一部' if self.partial else ''}開示決定通知書"
 
@@ -470,7 +474,8 @@ class DisclosureDecisionNotice(Notice):
         if self.partial:
             text = f"下記のとおりその一部を開示することに決定しましたので、{self.article}の規定により通知します。"
         else:
-            text = "下記のとおり開示することに決定しましたので、通知します。"
+            # The full disclosure cites its article too: 第33条第2項, the duty to disclose.
+            text = f"{self.disclose_article}の規定により、下記のとおり開示することに決定しましたので、通知します。"
         paragraphs = [self.opening() + text]
         if self.to_paper:
             paragraphs.append(self._paper_sentence())
@@ -543,7 +548,8 @@ class DisclosureDecisionNotice(Notice):
             Table(
                 ("年月日", "区分", "第三者の氏名又は名称・住所・代表者", "個人データの項目", "同意", "取得の経緯"),
                 tuple(rows),
-                ("18%", "11%", "25%", "18%", "7%", "21%"),
+                # 区分 holds 「第三者への提供」 and 「第三者からの受領」 on one line.
+                ("18%", "20%", "22%", "16%", "7%", "17%"),
             ),
         )
 

@@ -178,7 +178,7 @@ SAMPLES: tuple[Sample, ...] = (
         "records-full", LetterKind.DISCLOSURE_DECISION, RequestKind.PROVISION_RECORDS,
         payload={**_decision(Decision.RECORD_DISCLOSED_FULL), "provision_records": RECORDS},
         decision_text=("第三者提供記録開示決定通知書", "警視庁 総務部 厚生課", "第三者からの受領"),
-        disclosure_method=DisclosureMethod.ELECTRONIC, fee_yen=300,
+        disclosure_method=DisclosureMethod.ELECTRONIC, fee_yen=300, expected_pages=2,
     ),
     Sample(
         "non-disclosure", LetterKind.NON_DISCLOSURE, RequestKind.DISCLOSURE,
