@@ -201,8 +201,7 @@ def validate_decision(
         fail(
             "ground",
             gettext(
-                "請求された措置（%(asked)s）と異なる措置をとる決定は一部認容です。"
-                "根拠条項（第35条）を選んでください。"
+                "請求された措置（%(asked)s）と異なる措置をとる決定は一部認容です。根拠条項（第35条）を選んでください。"
             )
             % {"asked": "、".join(str(SuspensionMeasure(m).label) for m in asked_instead)},
         )

@@ -161,11 +161,13 @@ class StatutoryGround(models.TextChoices):
     ART35_SUBSTITUTE = "art35_substitute", _("第35条（多額の費用を要し困難であるため代替措置）")
     ART37_PROCEDURE = "art37_procedure", _("第37条（請求の手続によらない・本人確認ができない）")
     # Data whose very existence may not be revealed; only an existence_not_confirmed decision cites these.
-    ORDER5_EXISTENCE = "order5_existence", _(
-        "第16条第4項・施行令第5条（存否が明らかになることにより公益その他の利益が害されるもの）"
+    ORDER5_EXISTENCE = (
+        "order5_existence",
+        _("第16条第4項・施行令第5条（存否が明らかになることにより公益その他の利益が害されるもの）"),
     )
-    ORDER11_EXISTENCE = "order11_existence", _(
-        "第33条第5項・施行令第11条（存否が明らかになることにより公益その他の利益が害される記録）"
+    ORDER11_EXISTENCE = (
+        "order11_existence",
+        _("第33条第5項・施行令第11条（存否が明らかになることにより公益その他の利益が害される記録）"),
     )
 
 

@@ -23,7 +23,6 @@ from django.views.decorators.http import require_http_methods
 from requests_portal import services, workflow
 from requests_portal.decisions import DecisionInvalid
 from requests_portal.exceptions import DomainError
-from requests_portal.letters.preview import draft_notice_html
 from requests_portal.forms.staff import (
     AmendmentRequestForm,
     ConfirmForm,
@@ -33,6 +32,7 @@ from requests_portal.forms.staff import (
     MessageForm,
     ReasonForm,
 )
+from requests_portal.letters.preview import draft_notice_html
 from requests_portal.models import DataSubjectRequest, IdDocumentType, IdentityMethod, Status, User
 from requests_portal.permissions import access_dsr_for_staff
 from requests_portal.roles import Access

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from requests_portal import services
 from requests_portal.decisions import LETTER_FOR_DECISION, DecisionInvalid, validate_decision
@@ -52,8 +53,9 @@ def _validate(kind: str, decision: str, *, ground: str = "", reason: str = "", d
 
 
 def _html(kind: str, letter_kind: str, payload: dict, **sample) -> str:
+    """The notice's text (tags stripped: the no-break spans of letters/typography.py cut phrases)."""
     source = sample_source(Sample("t", letter_kind, kind, payload=payload, **sample))
-    return notice_for(source).html()
+    return strip_tags(notice_for(source).html())
 
 
 # --- 1. a different measure is a partial grant ----------------------------------------------------
@@ -381,7 +383,7 @@ def test_the_database_refuses_a_fee_on_correction_and_suspension(kind):
 
 
 def test_fees_stay_possible_where_the_law_allows_them():
-    assert FEE_ELIGIBLE_KINDS == {RequestKind.PURPOSE_NOTICE, RequestKind.DISCLOSURE, RequestKind.PROVISION_RECORDS}
+    assert {RequestKind.PURPOSE_NOTICE, RequestKind.DISCLOSURE, RequestKind.PROVISION_RECORDS} == FEE_ELIGIBLE_KINDS
     for kind in FEE_ELIGIBLE_KINDS:
         FeeSetting(kind=kind, amount_yen=300).clean()
 

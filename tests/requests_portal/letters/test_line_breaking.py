@@ -10,7 +10,6 @@ import io
 import re
 
 import pytest
-
 from pypdf import PdfReader
 
 from requests_portal.letters.kinds import notice_for
@@ -46,7 +45,9 @@ def test_a_paragraph_ends_with_its_last_characters_together():
     assert html.count("<span") == html.count("</span>") == 2
     # Short lines are left alone, and every line of a multi-line text is treated.
     assert keep_together("無料", glue_tail=True) == "無料"
-    assert keep_together("一行目の文章はここまでです。\n二行目の文章もここまでです。", glue_tail=True).count("nobr") == 2
+    assert (
+        keep_together("一行目の文章はここまでです。\n二行目の文章もここまでです。", glue_tail=True).count("nobr") == 2
+    )
 
 
 def test_text_is_escaped():

@@ -175,7 +175,8 @@ def test_data_attached_in_review_reaches_the_member_with_the_notice(client, memb
     client.force_login(ga_staff)
     assert client.post(url(dsr), {"files": [_png()]}).status_code == 302
     package = Document.objects.get(dsr=dsr, category=DocumentCategory.DISCLOSURE_PACKAGE)
-    assert package.released_at is None and package.purge_after is None
+    assert package.released_at is None
+    assert package.purge_after is None
     assert not RequestEvent.objects.filter(dsr=dsr, event_type=EventType.DOCUMENT_ADDED, member_visible=True).exists()
     download = reverse("requests_portal:document_download", args=[package.public_id])
     client.force_login(member)
