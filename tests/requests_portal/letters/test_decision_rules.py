@@ -216,6 +216,9 @@ def test_the_agreement_is_recorded_as_an_event_who_when_how(client, member, ga_s
     assert AuditEntry.objects.filter(action="dsr.method_agreed", actor_id=ga_staff.pk).count() == 1
     dsr.refresh_from_db()
     assert dsr.decision_details["member_agreement"] == {"how": "phone", "on": agreed_on.isoformat()}
+    # The staff timeline says when and how.
+    page = client.get(reverse("requests_portal:staff_dsr_detail", args=[dsr.public_id])).content.decode()
+    assert f"{format_wareki(agreed_on)}、電話で書面による開示に同意" in page
 
 
 @pytest.mark.django_db
