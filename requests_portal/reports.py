@@ -148,6 +148,8 @@ OUTCOME_OF_DECISION: dict[str, str] = {
     Decision.RECORD_NOT_DISCLOSED: Outcome.REFUSED,
     Decision.NOT_CORRECTED: Outcome.REFUSED,
     Decision.NOT_SUSPENDED: Outcome.REFUSED,
+    # Neither confirmed nor denied: the request is not met, whatever the co-op holds.
+    Decision.EXISTENCE_NOT_CONFIRMED: Outcome.REFUSED,
     Decision.NOT_HELD: Outcome.NOT_HELD,
     Decision.RECORD_NOT_HELD: Outcome.NOT_HELD,
     Decision.ANSWERED: Outcome.ANSWERED,

@@ -59,7 +59,6 @@ from requests_portal.roles import (
     has_capability,
     is_staff_user,
 )
-from requests_portal.wareki import date_for_reader
 
 
 def _is_active_login(user: object) -> bool:
@@ -365,8 +364,11 @@ def documents_for_member(user: object) -> QuerySet[Document]:
     documents are not the agent's to open (個人情報保護法第23条の安全管理措置).
     """
     current = Document.objects.filter(category__in=MEMBER_DOCUMENT_CATEGORIES, purged_at__isnull=True)
-    package = Q(category=DocumentCategory.DISCLOSURE_PACKAGE) & (
-        Q(purge_after__isnull=True) | Q(purge_after__gt=timezone.now())
+    # A package attached before the decision reaches the member with its notice (released_at).
+    package = (
+        Q(category=DocumentCategory.DISCLOSURE_PACKAGE)
+        & Q(released_at__isnull=False)
+        & (Q(purge_after__isnull=True) | Q(purge_after__gt=timezone.now()))
     )
     own_pk = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
     if own_pk is None:
@@ -422,15 +424,15 @@ def disclosure_download_until(dsr: DataSubjectRequest) -> date | None:
 
 
 def disclosure_package_check(dsr: DataSubjectRequest) -> tuple[str | None, date | None]:
-    """(why no package may be attached now, or None; the notice's last download day)."""
+    """(why no package may be attached now, or None; the last download day of a package attached
+    now, or None when it will reach the member with the decision notice).
+
+    The data is attached while the case is reviewed, before approval (which checks for it), and
+    is released with the notice, whose download period starts that day. Data attached after the
+    notice is downloadable from the day it is attached, for the same number of days.
+    """
     if dsr.kind not in DISCLOSURE_PACKAGE_KINDS:
         return _("開示データを添付できるのは、開示または第三者提供記録の開示の請求のみです。"), None
-    if dsr.status not in (Status.DECIDED, Status.NOTIFIED):
-        return _("開示データは、開示の決定が決裁された後（決定済み・通知済みの間）に添付できます。"), None
-    if dsr.decision not in PAPER_COMBINABLE:
-        return _("この事案の決定（%(decision)s）では開示するデータがないため、開示データは添付できません。") % {
-            "decision": dsr.get_decision_display()
-        }, None
     if dsr.disclosure_method != DisclosureMethod.ELECTRONIC or (dsr.decision_details or {}).get(
         "method_changed_to_paper"
     ):
@@ -438,14 +440,16 @@ def disclosure_package_check(dsr: DataSubjectRequest) -> tuple[str | None, date 
             "開示の方法が電磁的記録の提供（ポータルからのダウンロード）ではないため、開示データは添付できません。"
             "書面で交付してください。"
         ), None
-    until = disclosure_download_until(dsr)
-    if until is None:
-        return _("決定通知書の作成が終わってから添付してください（ダウンロード期間は通知書の日付から数えます）。"), None
-    if until < timezone.localdate():
-        return _("決定通知書に記載したダウンロード期間（%(until)sまで）を過ぎているため、添付できません。") % {
-            "until": date_for_reader(until)
-        }, until
-    return None, until
+    if dsr.status not in (Status.IN_REVIEW, Status.AWAITING_APPROVAL, Status.DECIDED, Status.NOTIFIED):
+        return _("開示データは、審査中から通知済みまでの間に添付できます。"), None
+    # In review the decision may still be a returned draft's; from the draft on, it is the one.
+    if dsr.status != Status.IN_REVIEW and dsr.decision not in PAPER_COMBINABLE:
+        return _("この事案の決定（%(decision)s）では開示するデータがないため、開示データは添付できません。") % {
+            "decision": dsr.get_decision_display()
+        }, None
+    if dsr.status in (Status.IN_REVIEW, Status.AWAITING_APPROVAL) or disclosure_download_until(dsr) is None:
+        return None, None
+    return None, timezone.localdate() + timedelta(days=RetentionPolicy.load().disclosure_download_days)
 
 
 def disclosure_package_refusal(dsr: DataSubjectRequest) -> str | None:

@@ -21,12 +21,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from requests_portal import audit, deadlines
+from requests_portal.decisions import needs_disclosure_package
 from requests_portal.exceptions import TransitionNotAllowed
 from requests_portal.models import (
     TERMINAL_STATUSES,
     CaseLink,
     CaseLinkType,
     DataSubjectRequest,
+    Document,
+    DocumentCategory,
     EventType,
     IdentityResult,
     RequestEvent,
@@ -143,6 +146,11 @@ def _guard(dsr: DataSubjectRequest, rule: Rule, actor: User | None) -> str | Non
         return _("起案者は自分の決定案を決裁できません（職務の分離）。")
     if target == Status.CLOSED and rule.source != Status.NOTIFIED and not _is_linked_duplicate(dsr):
         return _("通知前の事案を完了にできるのは、他の事案の重複として関連付けた場合だけです。")
+    if target == Status.DECIDED and needs_disclosure_package(dsr) and not _package_attached(dsr):
+        return _(
+            "電磁的記録による開示の決定です。決裁の前に開示データを添付してください"
+            "（通知書とともに請求者に提供されます）。"
+        )
     authority_missing = dsr.has_agent and dsr.authority_checked_at is None
     if target == Status.REJECTED and dsr.identity_result != IdentityResult.NOT_VERIFIED and not authority_missing:
         return _("本人確認または代理権の確認ができなかった旨が記録されていません。")
@@ -151,6 +159,12 @@ def _guard(dsr: DataSubjectRequest, rule: Rule, actor: User | None) -> str | Non
 
 def _is_linked_duplicate(dsr: DataSubjectRequest) -> bool:
     return CaseLink.objects.filter(secondary=dsr, link_type=CaseLinkType.DUPLICATE, unlinked_at__isnull=True).exists()
+
+
+def _package_attached(dsr: DataSubjectRequest) -> bool:
+    return Document.objects.filter(
+        dsr=dsr, category=DocumentCategory.DISCLOSURE_PACKAGE, purged_at__isnull=True
+    ).exists()
 
 
 def _apply_clock(dsr: DataSubjectRequest, source: Status, target: Status, actor: User | None) -> list[str]:

@@ -7,6 +7,7 @@ import factory
 from django.utils import timezone
 
 from requests_portal import services
+from requests_portal.decisions import needs_disclosure_package
 from requests_portal.models import (
     DataSubjectRequest,
     Decision,
@@ -101,6 +102,16 @@ def decision_for(kind: str) -> dict:
     }
 
 
+def attach_disclosure_package(dsr: DataSubjectRequest, handler: User, name: str = "開示データ.pdf") -> list:
+    """Attach a small PDF as the case's disclosed data, through the real service."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.requests_portal.member import files
+
+    upload = SimpleUploadedFile(name, files.pdf("Disclosed records"), content_type="application/pdf")
+    return services.dsr_attach_disclosure_package(dsr=dsr, actor=handler, files=[upload])
+
+
 def advance(dsr: DataSubjectRequest, target: str, *, handler: User, approver: User) -> DataSubjectRequest:
     """Walk `dsr` along the normal path to `target` with the real services."""
     if target == Status.SUBMITTED:
@@ -135,6 +146,9 @@ def advance(dsr: DataSubjectRequest, target: str, *, handler: User, approver: Us
     if target == Status.IN_REVIEW:
         return dsr
     services.dsr_draft_decision(dsr=dsr, actor=handler, **decision_for(dsr.kind))
+    if needs_disclosure_package(dsr):
+        # An electronic disclosure is approved only with its data attached (docs/legal.md#art-33).
+        attach_disclosure_package(dsr, handler)
     if target == Status.AWAITING_APPROVAL:
         return dsr
     services.dsr_approve_decision(dsr=dsr, actor=approver)
@@ -146,4 +160,14 @@ def advance(dsr: DataSubjectRequest, target: str, *, handler: User, approver: Us
     return services.dsr_close(dsr=dsr, actor=handler)
 
 
-__all__ = ["PASSWORD", "MemberFactory", "Role", "UserFactory", "advance", "member_user", "staff_user", "submit"]
+__all__ = [
+    "PASSWORD",
+    "MemberFactory",
+    "Role",
+    "UserFactory",
+    "advance",
+    "attach_disclosure_package",
+    "member_user",
+    "staff_user",
+    "submit",
+]

@@ -25,6 +25,7 @@ from requests_portal.forms.common import MultipleFileInput
 from requests_portal.models import (
     AGENT_FIELDS,
     AGENT_REQUESTER_TYPES,
+    AgreementChannel,
     Channel,
     DataCategory,
     Decision,
@@ -556,9 +557,13 @@ class DecisionForm(StaffForm):
         required=False,
         help_text=_("請求された方法による開示が困難な理由（通知書に記載されます）"),
     )
-    member_asked_to_switch = forms.BooleanField(
-        label=_("対応可能な方法への変更を請求者にお願いした（記録あり）"), required=False
+    agreement_how = forms.ChoiceField(
+        label=_("書面への変更に請求者が同意した方法"),
+        choices=_choices(AgreementChannel.choices, _("（同意を得ていない）")),
+        required=False,
+        help_text=_("同意を得ていない場合は、書面に変更する理由が必要です。"),
     )
+    agreement_on = forms.DateField(label=_("請求者が同意した日"), required=False, widget=DateInput())
     substitute_measure = LongTextField(label=_("代替措置の内容"), required=False)
     purposes = LongTextField(label=_("通知する利用目的"), required=False)
     disclosed_items = LongTextField(label=_("開示する保有個人データ（同封物の一覧など）"), required=False)
@@ -610,7 +615,10 @@ class DecisionForm(StaffForm):
             "corrections": [row.cleaned_data for row in self.corrections.forms if row.cleaned_data],
             "method_changed_to_paper": data.get("method_changed_to_paper", False),
             "method_change_reason": data.get("method_change_reason", ""),
-            "member_asked_to_switch": data.get("member_asked_to_switch", False),
+            "member_agreement": {
+                "how": data.get("agreement_how", ""),
+                "on": data["agreement_on"].isoformat() if data.get("agreement_on") else "",
+            },
             "substitute_measure": data.get("substitute_measure", ""),
         }
         for key in ("purposes", "disclosed_items", "scope", "answer"):
@@ -634,6 +642,9 @@ class DecisionForm(StaffForm):
         for field, messages in errors.items():
             if field in ("withheld_items", "corrections"):
                 self.row_errors[field] = list(messages)
+            elif field == "member_agreement":
+                for message in messages:
+                    self.add_error("agreement_on", message)
             elif field in self.fields:
                 for message in messages:
                     self.add_error(field, message)

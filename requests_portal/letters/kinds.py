@@ -21,6 +21,7 @@ from requests_portal.decisions import PAPER_DECISIONS, PARTIAL_DECISIONS
 from requests_portal.letters.sources import LetterSource
 from requests_portal.models import (
     AGENT_REQUESTER_TYPES,
+    AgreementChannel,
     Channel,
     Decision,
     DisclosureMethod,
@@ -40,6 +41,7 @@ from requests_portal.mynumber import mask_my_numbers
 from requests_portal.wareki import format_wareki
 
 TEMPLATE = "requests_portal/letters/notice.html"
+FRAGMENT_TEMPLATE = "requests_portal/letters/_notice_body.html"
 INLINE_HEADING_CHARS = 9
 
 LEGAL_REPRESENTATIVES = frozenset({RequesterType.LEGAL_REP_MINOR, RequesterType.LEGAL_REP_ADULT_GUARDIAN})
@@ -307,6 +309,13 @@ class Notice:
         # Belt and braces: nothing that reaches a notice may carry a My Number.
         return mask_my_numbers(html)
 
+    def embedded_html(self) -> str:
+        """The same notice as a fragment of a staff page (the approval page's draft): the letter's
+        own markup, with its headings below the page's."""
+        with translation.override("ja"):
+            html = render_to_string(FRAGMENT_TEMPLATE, {**self.context(), "embedded": True})
+        return mask_my_numbers(html)
+
 
 class AcknowledgementNotice(Notice):
     kind = LetterKind.ACKNOWLEDGEMENT
@@ -481,6 +490,10 @@ class DisclosureDecisionNotice(Notice):
     def article(self) -> str:
         return f"{LAW}第33条第5項において準用する同条第3項" if self.is_records else f"{LAW}第33条第3項"
 
+    @property
+    def disclose_article(self) -> str:
+        return f"{LAW}第33条第5項において準用する同条第2項" if self.is_records else f"{LAW}第33条第2項"
+
     def title(self) -> str:
         return f"{self.noun}{'一部' if self.partial else ''}開示決定通知書"
 
@@ -488,13 +501,36 @@ class DisclosureDecisionNotice(Notice):
         if self.partial:
             text = f"下記のとおりその一部を開示することに決定しましたので、{self.article}の規定により通知します。"
         else:
-            text = "下記のとおり開示することに決定しましたので、通知します。"
+            # The full disclosure cites its article too: 第33条第2項, the duty to disclose.
+            text = f"{self.disclose_article}の規定により、下記のとおり開示することに決定しましたので、通知します。"
         paragraphs = [self.opening() + text]
         if self.to_paper:
-            paragraphs.append(
-                f"なお、ご請求の方法による開示は困難であるため、書面の交付により開示します（{self.article}）。"
-            )
+            paragraphs.append(self._paper_sentence())
         return paragraphs
+
+    def _agreement(self) -> str:
+        """「令和8年11月20日に電話により」: when and how the member agreed to paper, or ""."""
+        agreement = self.details.get("member_agreement") or {}
+        how = agreement.get("how")
+        if not agreement.get("on") or how not in AgreementChannel.values:
+            return ""
+        return f"{wareki(agreement['on'])}に{AgreementChannel(how).label}により"
+
+    def _paper_sentence(self) -> str:
+        """Why the data comes on paper (第33条第2項ただし書・第3項): the member's agreement, or the
+        reason the method asked for is difficult, never a bare 「困難であるため」."""
+        article = f"{self.article}の規定により通知します"
+        if self.details.get("method_change_reason") or (self.decision in PAPER_DECISIONS and self.reason):
+            return (
+                "なお、下記「開示の方法」に記載の理由により、ご請求の方法による開示が困難であるため、"
+                f"書面の交付により開示することとしましたので、{article}。"
+            )
+        if agreed := self._agreement():
+            return (
+                f"なお、{agreed}ご了承をいただいたとおり、ご請求の方法に代えて書面の交付により"
+                f"開示しますので、{article}。"
+            )
+        return f"なお、ご請求の方法に代えて書面の交付により開示しますので、{article}。"
 
     def items(self) -> list[Item]:
         items = [self._disclosed_item(), self._method_item(), self.fee_item()]
@@ -536,16 +572,11 @@ class DisclosureDecisionNotice(Notice):
             heading,
             (f"本人を特定するに足りる事項：{self.s.member.full_name}（組合員番号 {self.s.member.member_number}）",),
             Table(
-                (
-                    "年月日",
-                    "区分",
-                    "第三者の氏名又は名称・住所・代表者",
-                    "個人データの項目",
-                    "同意・提供の根拠",
-                    "取得の経緯",
-                ),
+                RECORD_COLUMNS,
                 tuple(rows),
-                ("16%", "11%", "25%", "18%", "14%", "16%"),
+                # 区分 holds 「第三者への提供」 and 「第三者からの受領」 on one line; the basis column
+                # holds a statutory basis in words, not only 有・無.
+                ("19%", "20%", "20%", "14%", "12%", "15%"),
             ),
         )
 
@@ -553,10 +584,16 @@ class DisclosureDecisionNotice(Notice):
         dsr = self.dsr
         if self.to_paper:
             requested = str(DisclosureMethod(dsr.disclosure_method).label) if dsr.disclosure_method else "―"
-            lines = ["書面の交付（郵送）", f"ご請求の方法：{requested}", f"根拠：{cite(StatutoryGround.ART33_2_PAPER)}"]
+            lines = ["書面の交付（郵送）", f"ご請求の方法：{requested}"]
             method_reason = self.details.get("method_change_reason", "")
+            # The proviso is the ground where the method asked for is difficult; a change the
+            # member agreed to needs none.
+            if method_reason or (self.decision in PAPER_DECISIONS and self.reason):
+                lines.append(f"根拠：{cite(StatutoryGround.ART33_2_PAPER)}")
             if method_reason:
                 lines.append(f"書面の交付に変更した理由：{method_reason}")
+            if agreed := self._agreement():
+                lines.append(f"書面の交付への変更について、{agreed}ご了承をいただきました。")
             # For a method-change decision the decision's own reason is about the method too.
             if self.decision in PAPER_DECISIONS and self.reason and self.reason != method_reason:
                 lines.append(f"理由：{self.reason}")
@@ -649,6 +686,42 @@ class NotHeldNotice(Notice):
         return [self.request_item(), Item("調査の結果", tuple(result))]
 
 
+ORDER = "個人情報の保護に関する法律施行令"
+
+
+class ExistenceNotConfirmedNotice(Notice):
+    """存否応答拒否: the answer neither confirms nor denies that the data exists.
+
+    Every sentence reads the same whether or not the co-op holds the data (施行令第5条・第11条):
+    it names the kind of data the law takes out of the request, never what the co-op found.
+    """
+
+    kind = LetterKind.EXISTENCE_NOT_CONFIRMED
+
+    @property
+    def provision(self) -> str:
+        if self.is_records:
+            return f"{LAW}第33条第5項及び{ORDER}第11条"
+        return f"{LAW}第16条第4項及び{ORDER}第5条"
+
+    def title(self) -> str:
+        return f"{self.request_spec.letter_phrase}について（通知）"
+
+    def body(self) -> list[str]:
+        return [
+            self.opening() + f"ご請求に係る{self.noun}については、その存否を答えることにより、"
+            f"{self.provision}に定める公益その他の利益が害されるおそれがあるため、"
+            "存否を明らかにしないこととしましたので、下記のとおり通知します。",
+            f"このため、ご請求に係る{self.noun}が存在するか否かについては、お答えできません。",
+        ]
+
+    def items(self) -> list[Item]:
+        return [
+            self.request_item(),
+            self.reason_item("存否をお答えできない理由"),
+        ]
+
+
 CORRECTION_VERB: dict[str, str] = {
     Decision.CORRECTED: "訂正",
     Decision.ADDED: "追加",
@@ -738,11 +811,23 @@ class SuspensionDoneNotice(Notice):
     def title(self) -> str:
         return "保有個人データ利用停止等決定通知書"
 
+    @property
+    def asked_instead(self) -> str:
+        """The measures asked for, when the measure taken is another one (第36条), else ""."""
+        asked = self.details.get("measures_requested") or []
+        return "、".join(str(SuspensionMeasure(m).label) for m in asked if m in SuspensionMeasure.values)
+
     def body(self) -> list[str]:
         if self.substitute:
             text = (
                 "ご請求の措置を行うことには多額の費用を要するなど困難であるため、これに代わる措置として"
                 f"下記の措置をとりましたので、{LAW}第35条第7項の規定により通知します。"
+            )
+        elif asked := self.asked_instead:
+            measure = SUSPENSION_MEASURE.get(self.decision, "利用停止等")
+            text = (
+                f"ご請求の措置（{asked}）に代えて、下記のとおり{measure}を行うことと決定しましたので、"
+                f"その理由とあわせて、{LAW}第35条第7項及び第36条の規定により通知します。"
             )
         else:
             measure = SUSPENSION_MEASURE.get(self.decision, "利用停止等")
@@ -759,6 +844,9 @@ class SuspensionDoneNotice(Notice):
         if self.substitute:
             items.append(Item("代替措置の内容", _lines(self.details.get("substitute_measure", ""))))
             items.append(self.reason_item("ご請求の措置を行わない理由"))
+        elif asked := self.asked_instead:
+            items.insert(1, Item("ご請求の措置", (asked,)))
+            items.append(self.reason_item(f"ご請求の措置（{asked}）を行わず、上記の措置とした理由"))
         return items
 
 
@@ -942,6 +1030,7 @@ NOTICES: dict[str, type[Notice]] = {
         DisclosureDecisionNotice,
         NonDisclosureNotice,
         NotHeldNotice,
+        ExistenceNotConfirmedNotice,
         CorrectionDoneNotice,
         CorrectionRefusedNotice,
         SuspensionDoneNotice,

@@ -165,10 +165,20 @@ SAMPLES: tuple[Sample, ...] = (
         disclosure_method=DisclosureMethod.ELECTRONIC, fee_yen=300,
     ),
     Sample(
+        "disclosure-paper-agreed", LetterKind.DISCLOSURE_DECISION, RequestKind.DISCLOSURE,
+        payload=_decision(
+            Decision.DISCLOSED_FULL,
+            method_changed_to_paper=True, method_change_reason="",
+            member_agreement={"how": "phone", "on": "2026-11-20"},
+        ),
+        decision_text=("保有個人データ開示決定通知書", "書面の交付", "令和8年11月20日に電話により"),
+        disclosure_method=DisclosureMethod.ELECTRONIC, fee_yen=300,
+    ),
+    Sample(
         "records-full", LetterKind.DISCLOSURE_DECISION, RequestKind.PROVISION_RECORDS,
         payload={**_decision(Decision.RECORD_DISCLOSED_FULL), "provision_records": RECORDS},
         decision_text=("第三者提供記録開示決定通知書", "警視庁 総務部 厚生課", "第三者からの受領"),
-        disclosure_method=DisclosureMethod.ELECTRONIC, fee_yen=300,
+        disclosure_method=DisclosureMethod.ELECTRONIC, fee_yen=300, expected_pages=2,
     ),
     Sample(
         "non-disclosure", LetterKind.NON_DISCLOSURE, RequestKind.DISCLOSURE,
@@ -191,6 +201,14 @@ SAMPLES: tuple[Sample, ...] = (
         payload=_decision(Decision.NOT_HELD, ground=StatutoryGround.NOT_HELD,
                           reason="平成30年度以前の購買利用記録は保存期間の満了により廃棄済みです。"),
         decision_text=("保有個人データ不存在通知書", "保有していません"),
+    ),
+    Sample(
+        "existence-not-confirmed", LetterKind.EXISTENCE_NOT_CONFIRMED, RequestKind.DISCLOSURE,
+        payload=_decision(
+            Decision.EXISTENCE_NOT_CONFIRMED, ground=StatutoryGround.ORDER5_EXISTENCE,
+            reason="ご請求の情報は、その存否を答えることにより、犯罪の予防又は捜査に支障が及ぶおそれがあるものに当たり得るため。",
+        ),
+        decision_text=("保有個人データの開示の請求について", "施行令第5条", "お答えできません"),
     ),
     Sample(
         "correction-done", LetterKind.CORRECTION_DONE, RequestKind.CORRECTION,
@@ -228,6 +246,16 @@ SAMPLES: tuple[Sample, ...] = (
             substitute_measure="基幹システム上の当該データの利用を停止し、閲覧できる職員を限定しました。",
         ),
         decision_text=("保有個人データ利用停止等決定通知書", "代替措置", "第35条"),
+    ),
+    Sample(
+        "suspension-other-measure", LetterKind.SUSPENSION_DONE, RequestKind.SUSPENSION,
+        payload=_decision(
+            Decision.USE_SUSPENDED, ground=StatutoryGround.ART35_SUBSTITUTE,
+            reason="共済金支払の記録は法令で定められた保存期間中であり、消去することができないため。",
+            measures_requested=["erase"],
+            scope="ダイレクトメール送付のための住所・氏名の登録", effective_date="2026-11-20",
+        ),
+        decision_text=("保有個人データ利用停止等決定通知書", "ご請求の措置（消去）に代えて", "保存期間中"),
     ),
     Sample(
         "suspension-refused", LetterKind.SUSPENSION_REFUSED, RequestKind.SUSPENSION,

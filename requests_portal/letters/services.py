@@ -179,6 +179,10 @@ def letter_render(*, letter_id: int) -> str:
             Letter.objects.filter(pk=letter.supersedes_id).update(status=LetterStatus.SUPERSEDED)
             if letter.kind == LetterKind.DISCLOSURE_DECISION:
                 disclosure_packages_follow_notice(dsr)
+        if letter.kind == LetterKind.DISCLOSURE_DECISION:
+            # The data attached before approval reaches the member with this notice, so the
+            # period it prints starts the day the member can download.
+            release_disclosure_packages(dsr, until=until, actor=None)
         RequestEvent.objects.create(
             dsr=dsr,
             actor=None,
@@ -305,6 +309,43 @@ def package_purge_after(day: date) -> datetime:
     """When a disclosure package printed as downloadable until `day` is deleted: the close of
     that day (the retention sweep deletes a package at its purge_after)."""
     return timezone.make_aware(datetime.combine(day, time.max))
+
+
+def release_disclosure_packages(
+    dsr: DataSubjectRequest, documents: list[Document] | None = None, *, until: date, actor: User | None
+) -> int:
+    """Make disclosure packages downloadable by the member from now until the close of `until`:
+    `documents`, or every package of the case not yet released (the notice releasing what was
+    attached before it). Each goes on the member's timeline; the release is audited."""
+    if documents is None:
+        documents = list(
+            Document.objects.filter(
+                dsr=dsr,
+                category=DocumentCategory.DISCLOSURE_PACKAGE,
+                released_at__isnull=True,
+                purged_at__isnull=True,
+            )
+        )
+    if not documents:
+        return 0
+    now, purge_after = timezone.now(), package_purge_after(until)
+    Document.objects.filter(pk__in=[d.pk for d in documents]).update(released_at=now, purge_after=purge_after)
+    for document in documents:
+        document.released_at, document.purge_after = now, purge_after
+        RequestEvent.objects.create(
+            dsr=dsr,
+            actor=actor,
+            event_type=EventType.DOCUMENT_ADDED,
+            member_visible=True,
+            extra={"document_id": document.pk, "category": DocumentCategory.DISCLOSURE_PACKAGE},
+        )
+    audit.record(
+        action="dsr.disclosure_package",
+        actor=actor,
+        obj=dsr,
+        data={"documents": [str(d.public_id) for d in documents], "until": until.isoformat()},
+    )
+    return len(documents)
 
 
 def disclosure_packages_follow_notice(dsr: DataSubjectRequest) -> int:

@@ -104,6 +104,9 @@ class Decision(models.TextChoices):
     RECORD_NOT_HELD = "record_not_held", _("記録不存在")
     RECORD_METHOD_CHANGED_TO_PAPER = "record_method_changed_to_paper", _("記録の開示方法の変更（書面）")
     RECORD_OTHER_LAW_PROCEDURE = "record_other_law_procedure", _("記録について他の法令による手続")
+    # 存否応答拒否: neither confirm nor deny that the data exists (第16条第4項・施行令第5条; for
+    # provision records 第33条第5項・施行令第11条). Its notice reads the same whether or not it does.
+    EXISTENCE_NOT_CONFIRMED = "existence_not_confirmed", _("存否を明らかにしない")
     # 訂正等 (Art. 34)
     CORRECTED = "corrected", _("訂正した")
     ADDED = "added", _("追加した")
@@ -157,6 +160,24 @@ class StatutoryGround(models.TextChoices):
     ART35_NOT_ESTABLISHED = "art35_not_established", _("第35条（請求の理由に該当しない）")
     ART35_SUBSTITUTE = "art35_substitute", _("第35条（多額の費用を要し困難であるため代替措置）")
     ART37_PROCEDURE = "art37_procedure", _("第37条（請求の手続によらない・本人確認ができない）")
+    # Data whose very existence may not be revealed; only an existence_not_confirmed decision cites these.
+    ORDER5_EXISTENCE = (
+        "order5_existence",
+        _("第16条第4項・施行令第5条（存否が明らかになることにより公益その他の利益が害されるもの）"),
+    )
+    ORDER11_EXISTENCE = (
+        "order11_existence",
+        _("第33条第5項・施行令第11条（存否が明らかになることにより公益その他の利益が害される記録）"),
+    )
+
+
+class AgreementChannel(models.TextChoices):
+    """How the member's agreement to a change of disclosure method was given."""
+
+    PHONE = "phone", _("電話")
+    LETTER = "letter", _("書面")
+    PORTAL_MESSAGE = "portal_message", _("ポータルのメッセージ")
+    COUNTER = "counter", _("窓口")
 
 
 class IdentityMethod(models.TextChoices):
@@ -202,6 +223,8 @@ class EventType(models.TextChoices):
     LETTER_RENDERED = "letter_rendered", _("通知書の発行")
     LETTER_FAILED = "letter_failed", _("通知書の作成失敗")
     LETTER_POSTED = "letter_posted", _("通知書の郵送")
+    # The member agreed to a disclosure on paper instead of the method asked for (第33条第2項).
+    METHOD_AGREED = "method_agreed", _("開示方法の変更への同意")
     REMINDER = "reminder", _("リマインダー")
     ACCESS_GRANTED = "access_granted", _("個別の閲覧権限の付与")
     LEGAL_HOLD = "legal_hold", _("保存命令（リーガルホールド）")
@@ -240,6 +263,7 @@ class LetterKind(models.TextChoices):
     ANSWER = "answer", _("回答書")
     IDENTITY_NOT_VERIFIED = "identity_not_verified", _("本人確認ができなかった旨のお知らせ")
     DUPLICATE_CLOSED = "duplicate_closed", _("重複したご請求の取扱いのお知らせ")
+    EXISTENCE_NOT_CONFIRMED = "existence_not_confirmed", _("存否を明らかにしない旨の通知書")
 
 
 class LetterStatus(models.TextChoices):

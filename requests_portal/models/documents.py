@@ -51,6 +51,9 @@ class Document(models.Model):
     uploaded_at = models.DateTimeField(default=timezone.now)
     purge_after = models.DateTimeField(null=True, blank=True)
     purged_at = models.DateTimeField(null=True, blank=True)
+    # A disclosure package is attached before the decision is approved and reaches the member
+    # with the notice: from this moment the member can download it (null: not yet).
+    released_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("書類")

@@ -160,8 +160,23 @@ _DISCLOSURE_NOTICES = (
     LetterKind.DISCLOSURE_DECISION,
     LetterKind.NON_DISCLOSURE,
     LetterKind.NOT_HELD,
+    LetterKind.EXISTENCE_NOT_CONFIRMED,
     *_ANY_KIND_NOTICES,
 )
+# The grounds that let an answer neither confirm nor deny that the data exists: data that 施行令第5条
+# takes out of 保有個人データ (第16条第4項), and records that 施行令第11条 takes out of 第33条第5項.
+EXISTENCE_GROUNDS = frozenset({StatutoryGround.ORDER5_EXISTENCE, StatutoryGround.ORDER11_EXISTENCE})
+
+# The measure each suspension decision takes (第35条). Taking one other than the measure asked
+# for does not do what was asked: it is a partial grant that needs a ground and a reason (第36条).
+MEASURE_OF_DECISION: dict[str, str] = {
+    Decision.USE_SUSPENDED: SuspensionMeasure.SUSPEND_USE,
+    Decision.ERASED: SuspensionMeasure.ERASE,
+    Decision.PROVISION_STOPPED: SuspensionMeasure.STOP_PROVISION,
+}
+# The grounds for taking a measure other than the one asked for: the claim is made out only for
+# the lesser measure, or the measure asked for is too costly or difficult (第35条第2項・第4項・第6項).
+DIFFERENT_MEASURE_GROUNDS = (StatutoryGround.ART35_NOT_ESTABLISHED, StatutoryGround.ART35_SUBSTITUTE)
 # Letters of the procedure itself, which any case may receive (受付, 補正, 延長).
 PROCEDURE_NOTICES = (LetterKind.ACKNOWLEDGEMENT, LetterKind.AMENDMENT_REQUEST, LetterKind.EXTENSION_NOTICE)
 
@@ -189,6 +204,9 @@ class KindSpec:
     # 第33条: the answer hands over data, so the requester chooses the method and staff may
     # attach the disclosed files.
     discloses_data: bool
+    # The disclosed data is a file staff attach before approval (a provision-records notice
+    # prints the records itself, so that kind needs none).
+    data_attached: bool
     # Identity is checked before answering (第37条); complaints and inquiries are answered as they come.
     checks_identity: bool
     # How the letters name it (they are always Japanese, so these are not translated).
@@ -199,6 +217,9 @@ class KindSpec:
     answer_title: str
     answer_heading: str
     not_held_article: str
+    # The ground on which an answer may neither confirm nor deny that the data exists (empty: the
+    # kind's answers never need to; complaints and inquiries are about no particular data).
+    existence_ground: str = ""
     wizard_intro_template: str = ""
     review_template: str = ""
     # A rule between keys, beyond each key's own shape: messages for what breaks it.
@@ -252,6 +273,7 @@ KIND_SPECS: dict[str, KindSpec] = {
             fee_eligible=True,
             art39=False,
             discloses_data=False,
+            data_attached=False,
             checks_identity=True,
             letter_phrase="保有個人データの利用目的の通知の求め",
             letter_noun="保有個人データ",
@@ -269,15 +291,18 @@ KIND_SPECS: dict[str, KindSpec] = {
                 Decision.DISCLOSED_PARTIAL,
                 Decision.NOT_DISCLOSED,
                 Decision.NOT_HELD,
+                Decision.EXISTENCE_NOT_CONFIRMED,
                 Decision.METHOD_CHANGED_TO_PAPER,
                 Decision.OTHER_LAW_PROCEDURE,
                 *_ANY_KIND_DECISIONS,
             ),
-            grounds=_DISCLOSURE_GROUNDS,
+            grounds=(*_DISCLOSURE_GROUNDS, StatutoryGround.ORDER5_EXISTENCE),
+            existence_ground=StatutoryGround.ORDER5_EXISTENCE,
             notices=_DISCLOSURE_NOTICES,
             fee_eligible=True,
             art39=True,
             discloses_data=True,
+            data_attached=True,
             checks_identity=True,
             letter_phrase="保有個人データの開示の請求",
             letter_noun="保有個人データ",
@@ -297,15 +322,18 @@ KIND_SPECS: dict[str, KindSpec] = {
                 Decision.RECORD_DISCLOSED_PARTIAL,
                 Decision.RECORD_NOT_DISCLOSED,
                 Decision.RECORD_NOT_HELD,
+                Decision.EXISTENCE_NOT_CONFIRMED,
                 Decision.RECORD_METHOD_CHANGED_TO_PAPER,
                 Decision.RECORD_OTHER_LAW_PROCEDURE,
                 *_ANY_KIND_DECISIONS,
             ),
-            grounds=_DISCLOSURE_GROUNDS,
+            grounds=(*_DISCLOSURE_GROUNDS, StatutoryGround.ORDER11_EXISTENCE),
+            existence_ground=StatutoryGround.ORDER11_EXISTENCE,
             notices=_DISCLOSURE_NOTICES,
             fee_eligible=True,
             art39=True,
             discloses_data=True,
+            data_attached=False,
             checks_identity=True,
             letter_phrase="第三者提供記録の開示の請求",
             letter_noun="第三者提供記録",
@@ -326,6 +354,7 @@ KIND_SPECS: dict[str, KindSpec] = {
                 Decision.PARTIALLY_CORRECTED,
                 Decision.NOT_CORRECTED,
                 Decision.NOT_HELD,
+                Decision.EXISTENCE_NOT_CONFIRMED,
                 Decision.OTHER_LAW_PROCEDURE,
                 *_ANY_KIND_DECISIONS,
             ),
@@ -336,17 +365,21 @@ KIND_SPECS: dict[str, KindSpec] = {
                 # The only "other law's procedure" ground there is; reports.py implies it for that decision.
                 StatutoryGround.ART33_4,
                 StatutoryGround.ART37_PROCEDURE,
+                StatutoryGround.ORDER5_EXISTENCE,
             ),
+            existence_ground=StatutoryGround.ORDER5_EXISTENCE,
             notices=(
                 LetterKind.CORRECTION_DONE,
                 LetterKind.CORRECTION_REFUSED,
                 LetterKind.NOT_HELD,
+                LetterKind.EXISTENCE_NOT_CONFIRMED,
                 LetterKind.NON_DISCLOSURE,  # the notice of another law's procedure
                 *_ANY_KIND_NOTICES,
             ),
             fee_eligible=False,
             art39=True,
             discloses_data=False,
+            data_attached=False,
             checks_identity=True,
             letter_phrase="保有個人データの訂正等（訂正、追加又は削除）の請求",
             letter_noun="保有個人データ",
@@ -367,6 +400,7 @@ KIND_SPECS: dict[str, KindSpec] = {
                 Decision.SUBSTITUTE_MEASURE,
                 Decision.NOT_SUSPENDED,
                 Decision.NOT_HELD,
+                Decision.EXISTENCE_NOT_CONFIRMED,
                 *_ANY_KIND_DECISIONS,
             ),
             grounds=(
@@ -374,16 +408,20 @@ KIND_SPECS: dict[str, KindSpec] = {
                 StatutoryGround.ART35_SUBSTITUTE,
                 StatutoryGround.NOT_HELD,
                 StatutoryGround.ART37_PROCEDURE,
+                StatutoryGround.ORDER5_EXISTENCE,
             ),
+            existence_ground=StatutoryGround.ORDER5_EXISTENCE,
             notices=(
                 LetterKind.SUSPENSION_DONE,
                 LetterKind.SUSPENSION_REFUSED,
                 LetterKind.NOT_HELD,
+                LetterKind.EXISTENCE_NOT_CONFIRMED,
                 *_ANY_KIND_NOTICES,
             ),
             fee_eligible=False,
             art39=True,
             discloses_data=False,
+            data_attached=False,
             checks_identity=True,
             letter_phrase="保有個人データの利用停止等の請求",
             letter_noun="保有個人データ",
@@ -402,6 +440,7 @@ KIND_SPECS: dict[str, KindSpec] = {
             fee_eligible=False,
             art39=False,
             discloses_data=False,
+            data_attached=False,
             checks_identity=False,
             letter_phrase="個人情報の取扱いに関する苦情・ご相談のお申出",
             letter_noun="保有個人データ",
@@ -427,6 +466,7 @@ KIND_SPECS: dict[str, KindSpec] = {
             fee_eligible=False,
             art39=False,
             discloses_data=False,
+            data_attached=False,
             checks_identity=False,
             letter_phrase="マイナンバー（個人番号）に関するお問い合わせ",
             letter_noun="保有個人データ",

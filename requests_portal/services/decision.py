@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from requests_portal import workflow
+from requests_portal import audit, workflow
 from requests_portal.decisions import (
     LETTER_FOR_DECISION,
     PAPER_COMBINABLE,
@@ -55,7 +55,14 @@ def dsr_draft_decision(
     )
     if records_details is not None:
         details = records_details
-    cleaned = validate_decision(kind=locked.kind, decision=decision, ground=ground, reason=reason, details=details)
+    cleaned = validate_decision(
+        kind=locked.kind,
+        decision=decision,
+        ground=ground,
+        reason=reason,
+        details=details,
+        request_details=locked.details,
+    )
     if records_details is not None and decision in PAPER_COMBINABLE | PAPER_DECISIONS:
         # The records the notice prints are the ones staff saw disclosed when drafting.
         cleaned["provision_record_ids"] = records_details["provision_record_ids"]
@@ -73,6 +80,8 @@ def dsr_draft_decision(
             "updated_at",
         ]
     )
+    if agreement := cleaned.get("member_agreement"):
+        _record_method_agreement(locked, actor, agreement)
     RequestEvent.objects.create(
         dsr=locked, actor=actor, event_type=EventType.DECISION_DRAFTED, extra={"decision": decision}
     )
@@ -91,6 +100,19 @@ def _records_details(dsr: DataSubjectRequest, decision: str, details: Mapping | 
             {"decision": [_("開示しない第三者提供記録があります。一部開示を選ぶか、記録の選択を見直してください。")]}
         )
     return details
+
+
+def _record_method_agreement(dsr: DataSubjectRequest, actor: User, agreement: Mapping) -> None:
+    """The member agreed to paper instead of the method asked for (第33条第2項): who recorded it,
+    on which day the member agreed and how, kept on the timeline and in the audit trail. The
+    draft keeps the same facts, so the notice prints them and a returned draft keeps them."""
+    RequestEvent.objects.create(
+        dsr=dsr,
+        actor=actor,
+        event_type=EventType.METHOD_AGREED,
+        extra={"how": agreement["how"], "on": agreement["on"], "method": "paper"},
+    )
+    audit.record(action="dsr.method_agreed", actor=actor, obj=dsr, data=dict(agreement))
 
 
 def decision_payload(dsr: DataSubjectRequest) -> dict:

@@ -126,12 +126,29 @@ def event_summary(event: RequestEvent) -> str:
         return "／".join(p for p in parts if p)
     if event.event_type in (EventType.DECISION_DRAFTED, EventType.DECISION_APPROVED):
         return _readable((event.extra or {}).get("decision", ""))
+    if event.event_type == EventType.METHOD_AGREED:
+        return _agreement_summary(event.extra or {})
     if event.event_type == EventType.SUBMITTED:
         channel = (event.extra or {}).get("channel", "")
         from requests_portal.models import Channel
 
         return str(Channel(channel).label) if channel in Channel.values else ""
     return str(_EVENT_TEXT.get(event.event_type, ""))
+
+
+def _agreement_summary(extra: dict) -> str:
+    """「令和8年11月20日、電話で同意」: when and how the member agreed to paper (第33条第2項)."""
+    from datetime import date
+
+    from requests_portal.models import AgreementChannel
+    from requests_portal.wareki import date_for_reader
+
+    how = AgreementChannel(extra["how"]).label if extra.get("how") in AgreementChannel.values else ""
+    try:
+        on = date_for_reader(date.fromisoformat(str(extra.get("on", ""))))
+    except ValueError:
+        on = ""
+    return str(_("%(on)s、%(how)sで書面による開示に同意") % {"on": on, "how": how})
 
 
 @register.simple_tag

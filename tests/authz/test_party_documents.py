@@ -14,6 +14,7 @@ import pytest
 
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from requests_portal import services, storage
 from requests_portal.models import Document, DocumentCategory, RequesterType, RequestKind
@@ -64,6 +65,8 @@ def _document(dsr, owner, category, name: str) -> Document:
         size_bytes=len(content),
         sha256=storage.sha256_hex(content),
         storage_name=storage.save(content),
+        # Disclosed data reaches the member with its notice (Document.released_at): released here.
+        released_at=timezone.now() if category == DocumentCategory.DISCLOSURE_PACKAGE else None,
     )
 
 

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
 from requests_portal import services
+from requests_portal.decisions import needs_disclosure_package
 from requests_portal.models import (
     Channel,
     DataSubjectRequest,
@@ -297,6 +299,14 @@ class Command(BaseCommand):
         if target == Status.IN_REVIEW:
             return
         services.dsr_draft_decision(dsr=dsr, actor=handler, **DECISIONS[dsr.kind])
+        if needs_disclosure_package(dsr):
+            # An electronic disclosure is approved with its data attached (docs/legal.md#art-33).
+            demo_data = SimpleUploadedFile(
+                "開示データ_共済契約の記録.csv",
+                "項目,内容\r\n共済契約,火災共済（見本）\r\n出資金,10000\r\n".encode(),
+                content_type="text/csv",
+            )
+            services.dsr_attach_disclosure_package(dsr=dsr, actor=handler, files=[demo_data])
         if target == Status.AWAITING_APPROVAL:
             return
         services.dsr_approve_decision(dsr=dsr, actor=approver)

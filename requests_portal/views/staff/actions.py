@@ -32,6 +32,7 @@ from requests_portal.forms.staff import (
     MessageForm,
     ReasonForm,
 )
+from requests_portal.letters.preview import draft_notice_html
 from requests_portal.models import DataSubjectRequest, IdDocumentType, IdentityMethod, Status, User
 from requests_portal.permissions import access_dsr_for_staff
 from requests_portal.roles import Access
@@ -91,6 +92,8 @@ class CaseAction:
     # A rule of the page beyond the workflow's guards (the drafter may not return their draft).
     also_blocked: Callable[[DataSubjectRequest, Capabilities], StrOrPromise | None] | None = None
     form_kwargs: Callable[[DataSubjectRequest, User], dict] = lambda dsr, user: {}
+    # What the page shows beside the form (the draft notice on the approval pages).
+    page_context: Callable[[DataSubjectRequest], dict] = lambda dsr: {}
     danger: bool = False
     intro: Any = ""
 
@@ -175,6 +178,10 @@ def _reason_form(label: StrOrPromise, help_text: StrOrPromise = "") -> Callable[
     return lambda dsr, user: {"reason_label": label, "reason_help": help_text}
 
 
+def _draft_notice(dsr: DataSubjectRequest) -> dict:
+    return {"draft_notice": draft_notice_html(dsr)}
+
+
 def _moves(*statuses: Status) -> frozenset[Status]:
     return frozenset(statuses)
 
@@ -254,6 +261,8 @@ CASE_ACTIONS: dict[str, CaseAction] = {
             refused=Refused.EXPLAIN,
             perform=lambda dsr, user, form: services.dsr_approve_decision(dsr=dsr, actor=user),
             success=gettext_lazy("決裁しました。通知書が作成されます。"),
+            # Nothing goes out unseen: the approver reads the notice approval will issue.
+            page_context=_draft_notice,
         ),
         CaseAction(
             slug="return",
@@ -270,6 +279,7 @@ CASE_ACTIONS: dict[str, CaseAction] = {
                 dsr=dsr, actor=user, reason=form.cleaned_data["reason"]
             ),
             success=gettext_lazy("決定案を差し戻しました。"),
+            page_context=_draft_notice,
             danger=True,
         ),
         CaseAction(
@@ -400,7 +410,7 @@ def _case_action(action: CaseAction) -> View:
                 else:
                     messages.success(request, action.success)
                     return redirect(case_url(dsr))
-        context = {"dsr": dsr, "action": action, "form": form}
+        context = {"dsr": dsr, "action": action, "form": form, **action.page_context(dsr)}
         return render(request, "requests_portal/staff/case_action.html", context)
 
     view.__name__ = f"staff_dsr_{action.slug}"

@@ -36,7 +36,7 @@ def package_context(dsr: DataSubjectRequest, *, can_handle: bool) -> dict:
 @require_POST
 @staff_required
 def staff_dsr_disclosure_package(request: HttpRequest, public_id: str) -> HttpResponse:
-    """Attach the disclosed data (開示データ) to a case decided to disclose electronically."""
+    """Attach the disclosed data (開示データ) to a case to be disclosed electronically."""
     dsr = access_dsr_for_staff(request.user, public_id, Access.HANDLE)
     back = f"{case_url(dsr)}#packages-title"
     form = DisclosurePackageForm(request.POST, request.FILES)
@@ -53,8 +53,12 @@ def staff_dsr_disclosure_package(request: HttpRequest, public_id: str) -> HttpRe
         refused = _("開示データを添付できませんでした（何も保存していません）。%(detail)s")
         messages.error(request, refused % {"detail": detail})
     else:
-        messages.success(
-            request,
-            _("開示データ %(count)d 件を添付し、請求者にお知らせしました。") % {"count": len(documents)},
-        )
+        if documents[0].released_at is None:  # attached before the notice: it goes out with it
+            done = _(
+                "開示データ %(count)d 件を添付しました。"
+                "決定通知書の発行と同時に、請求者がダウンロードできるようになります。"
+            )
+        else:
+            done = _("開示データ %(count)d 件を添付し、請求者にお知らせしました。")
+        messages.success(request, done % {"count": len(documents)})
     return redirect(back)

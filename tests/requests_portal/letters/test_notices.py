@@ -88,6 +88,7 @@ def _draft(decision: str) -> tuple[str, dict]:
         Decision.REQUEST_INCOMPLETE: StatutoryGround.ART37_PROCEDURE,
         Decision.IDENTITY_NOT_VERIFIED: StatutoryGround.ART37_PROCEDURE,
         Decision.AGENT_AUTHORITY_NOT_SHOWN: StatutoryGround.ART37_PROCEDURE,
+        Decision.EXISTENCE_NOT_CONFIRMED: StatutoryGround.ORDER5_EXISTENCE,
     }
     if decision in grounds:
         ground, reason = grounds[decision], f"決定「{Decision(decision).label}」の理由を具体的に記載します。"
@@ -121,6 +122,7 @@ EXPECTED_TITLE = {
     Decision.RECORD_NOT_DISCLOSED: "第三者提供記録不開示決定通知書",
     Decision.RECORD_OTHER_LAW_PROCEDURE: "第三者提供記録の開示の請求について（通知）",
     Decision.RECORD_NOT_HELD: "第三者提供記録不存在通知書",
+    Decision.EXISTENCE_NOT_CONFIRMED: "保有個人データの開示の請求について（通知）",
     Decision.CORRECTED: "保有個人データ訂正等決定通知書",
     Decision.ADDED: "保有個人データ訂正等決定通知書",
     Decision.DELETED: "保有個人データ訂正等決定通知書",
