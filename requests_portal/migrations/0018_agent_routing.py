@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('requests_portal', '0015_queue_scale'),
+        ("requests_portal", "0015_queue_scale"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='datasubjectrequest',
-            name='letters_to_member',
-            field=models.BooleanField(default=False, verbose_name='本人宛てに送付（本人の希望）'),
+            model_name="datasubjectrequest",
+            name="letters_to_member",
+            field=models.BooleanField(default=False, verbose_name="本人宛てに送付（本人の希望）"),
         ),
     ]
