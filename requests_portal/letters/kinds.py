@@ -29,6 +29,7 @@ from requests_portal.models import (
     IdentityResult,
     Letter,
     LetterKind,
+    Member,
     OrganisationProfile,
     RequesterType,
     RequestKind,
@@ -140,14 +141,26 @@ def addressee(source: LetterSource) -> Party:
     if routes_to_agent(
         requester_type=dsr.requester_type, agent_name=dsr.agent_name, letters_to_member=dsr.letters_to_member
     ):
-        use_agent_address = bool(dsr.agent_address)
+        postal_code, address = _agent_address(dsr, member)
         return Party(
-            postal_code=dsr.agent_postal_code if use_agent_address else member.postal_code,
-            address=dsr.agent_address if use_agent_address else member.address,
+            postal_code=postal_code,
+            address=address,
             name=dsr.agent_name,
             note=f"{member.full_name}様の{_agent_role(dsr)}",
         )
     return Party(postal_code=member.postal_code, address=member.address, name=member.full_name)
+
+
+def _agent_address(dsr: DataSubjectRequest, member: Member) -> tuple[str, str]:
+    """Where the agent's letter goes: the address the request gave; else, for an agent who filed
+    with their own portal login, that login's roster address; else the member's."""
+    if dsr.agent_address:
+        return dsr.agent_postal_code, dsr.agent_address
+    filer = dsr.filed_by
+    own = getattr(filer, "member", None) if filer is not None else None
+    if own is not None and own.pk != member.pk and own.address:
+        return own.postal_code, own.address
+    return member.postal_code, member.address
 
 
 def _agent_role(dsr: DataSubjectRequest) -> str:

@@ -130,8 +130,29 @@ def test_the_agent_who_filed_online_gets_the_mail_and_the_letter_names_both():
     party = _addressee(ack)
     assert party.name == "代理 花子"
     assert party.note == f"{principal.member.full_name}様の代理人"
+    assert party.address == principal.member.address  # the factory's members share one address
     html = notice_for(load_source(ack, issued_on=timezone.localdate())).html()
     assert f'代理 花子　様<span class="addressee__note">（{principal.member.full_name}様の代理人）' in html
+
+
+@pytest.mark.django_db
+def test_the_agents_letter_goes_to_the_agents_address():
+    principal, agent_login = member_user(), member_user()
+    agent_login.member.postal_code, agent_login.member.address = "2310023", "神奈川県横浜市中区山下町1番地"
+    agent_login.member.save(update_fields=["postal_code", "address"])
+    online = _file(actor=agent_login, principal_member=principal.member)
+    party = _addressee(_ack(online))
+    assert (party.postal_display, party.address) == ("〒231-0023", "神奈川県横浜市中区山下町1番地")
+    given = _file(
+        actor=agent_login,
+        principal_member=principal.member,
+        requester_type=RequesterType.LEGAL_REP_ADULT_GUARDIAN,
+    )
+    DataSubjectRequest.objects.filter(pk=given.pk).update(
+        agent_postal_code="5300001", agent_address="大阪市北区梅田1番"
+    )
+    party = _addressee(_ack(given))
+    assert (party.postal_display, party.address) == ("〒530-0001", "大阪市北区梅田1番")
 
 
 @pytest.mark.django_db
