@@ -3,7 +3,7 @@ how the letter is addressed, and that a person without a portal login is never m
 
 import ast
 import io
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -353,7 +353,8 @@ def test_a_reminder_sweep_is_credited_to_the_system(ga_staff, supervisor):
     member = member_user()
     dsr = submit(member)
     advance(dsr, Status.AWAITING_AMENDMENT, handler=ga_staff, approver=supervisor)
-    DataSubjectRequest.objects.filter(pk=dsr.pk).update(paused_at=timezone.now() - timedelta(days=10))
-    reminders.reminder_sweep()
+    DataSubjectRequest.objects.filter(pk=dsr.pk).update(paused_at=at(date(2026, 6, 1), 14))
+    with time_machine.travel(at(date(2026, 6, 9)), tick=False):
+        reminders.reminder_sweep()
     assert RequestEvent.objects.filter(dsr=dsr, event_type=EventType.REMINDER).exists()
     assert not RequestEvent.objects.filter(dsr=dsr, event_type=EventType.REMINDER, actor__isnull=False).exists()
