@@ -464,9 +464,6 @@ DSR_QUEUE_PAGE_SIZES = (25, 50, 100)
 DSR_LETTER_SWEEP_GRACE_SECONDS = env.int("DSR_LETTER_SWEEP_GRACE_SECONDS", default=180)
 # Render attempts before a letter is marked failed for staff to look at.
 DSR_LETTER_MAX_ATTEMPTS = env.int("DSR_LETTER_MAX_ATTEMPTS", default=5)
-# [policy] Notices about a request filed by an appointed agent (任意代理人) go to the member's
-# registered address unless this is on; a legal representative always receives them.
-DSR_LETTERS_TO_APPOINTED_AGENT = env.bool("DSR_LETTERS_TO_APPOINTED_AGENT", default=False)
 # A fresh outbox row is left to its own send task this long before the sweep rings again.
 DSR_OUTBOX_SWEEP_GRACE_SECONDS = env.int("DSR_OUTBOX_SWEEP_GRACE_SECONDS", default=120)
 # A letter or mail whose message was queued less than this long ago is left to that message by the

@@ -57,6 +57,7 @@ from requests_portal.models import (
     Status,
     User,
 )
+from requests_portal.notifications import recipient_login_id, routes_to_agent
 from requests_portal.outbox import MailSpec, mail_enqueue_many
 from requests_portal.roles import STAFF_ROLES, Access
 from requests_portal.services import dsr_withdraw
@@ -214,16 +215,6 @@ def _member_login() -> Subquery:
     return Subquery(User.objects.filter(member_id=OuterRef("member_id"), is_active=True).values("id")[:1])
 
 
-def _member_recipient(
-    filed_online: bool, filed_by_id: int | None, filer_active: bool, filer_is_staff: bool, login: int | None
-) -> int | None:
-    """The same person notifications.member_recipient mails (row for row, for the sweep): the login that
-    filed online, else the member's."""
-    if filed_online and filed_by_id is not None and filer_active and not filer_is_staff:
-        return filed_by_id
-    return login
-
-
 def _member_candidates(today: date) -> list[_Candidate]:
     waiting = (
         DataSubjectRequest.objects.filter(status=Status.AWAITING_AMENDMENT, paused_at__isnull=False)
@@ -233,14 +224,35 @@ def _member_candidates(today: date) -> list[_Candidate]:
             reply_due=_latest_reply_due(),
         )
         .values_list(
-            "id", "paused_at", "channel", "filed_by_id", "filed_by__is_active", "filer_is_staff", "login", "reply_due"
+            "id",
+            "paused_at",
+            "channel",
+            "filed_by_id",
+            "filed_by__is_active",
+            "filer_is_staff",
+            "login",
+            "reply_due",
+            "requester_type",
+            "agent_name",
+            "letters_to_member",
         )
     )
     withdraw_after = int(settings.DSR_AMENDMENT_AUTO_WITHDRAW_DAYS)
     notice_days = int(settings.DSR_AMENDMENT_CLOSING_NOTICE_DAYS)
     candidates = []
-    for dsr_id, paused_at, channel, filed_by_id, filer_active, filer_is_staff, login, reply_due in waiting:
-        recipient = _member_recipient(channel == Channel.PORTAL, filed_by_id, bool(filer_active), filer_is_staff, login)
+    for row in waiting:
+        dsr_id, paused_at, channel, filed_by_id, filer_active, filer_is_staff, login, reply_due = row[:8]
+        requester_type, agent_name, letters_to_member = row[8:]
+        # The one recipient rule (notifications.case_recipient), applied to the row.
+        recipient = recipient_login_id(
+            to_agent=routes_to_agent(
+                requester_type=requester_type, agent_name=agent_name, letters_to_member=letters_to_member
+            ),
+            filed_online=channel == Channel.PORTAL,
+            filer_id=filed_by_id,
+            filer_is_outsider=bool(filer_active) and not filer_is_staff,
+            member_login_id=login,
+        )
         if recipient is None:
             continue  # no portal login (a paper request): the 補正 letter went by post
         nudge_on = timezone.localdate(paused_at) + timedelta(days=AMENDMENT_WAIT_DAYS)

@@ -350,6 +350,11 @@ class IntakeForm(StaffForm):
     agent_address = TextField(label=_("代理人の住所"), max_length=300, required=False)
     agent_phone = TextField(label=_("代理人の電話番号"), max_length=20, required=False)
     agent_email = forms.EmailField(label=_("代理人のメールアドレス"), required=False)
+    letters_to_member = forms.BooleanField(
+        label=_("本人宛てに送付（本人の希望）"),
+        required=False,
+        help_text=_("本人が、通知書やお知らせを代理人ではなく本人に送るよう求めているときに選びます。"),
+    )
     summary = TextField(label=_("件名"), max_length=200)
     description = LongTextField(label=_("請求の内容"), help_text=_("請求書の記載内容を転記してください。"))
     disclosure_method = forms.ChoiceField(
@@ -443,6 +448,7 @@ class IntakeForm(StaffForm):
             "details": details,
             "disclosure_method": data["disclosure_method"] if disclosure else "",
             "agent": agent,
+            "letters_to_member": bool(agent) and data["letters_to_member"],
         }
 
 

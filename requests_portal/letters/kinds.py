@@ -23,12 +23,14 @@ from requests_portal.models import (
     AGENT_REQUESTER_TYPES,
     AgreementChannel,
     Channel,
+    DataSubjectRequest,
     Decision,
     DisclosureMethod,
     IdentityMethod,
     IdentityResult,
     Letter,
     LetterKind,
+    Member,
     OrganisationProfile,
     RequesterType,
     RequestKind,
@@ -38,10 +40,12 @@ from requests_portal.models import (
 )
 from requests_portal.models.request_kinds import LAW, KindSpec, spec_for
 from requests_portal.mynumber import mask_my_numbers
+from requests_portal.notifications import routes_to_agent
 from requests_portal.wareki import format_wareki
 
 TEMPLATE = "requests_portal/letters/notice.html"
 FRAGMENT_TEMPLATE = "requests_portal/letters/_notice_body.html"
+REQUESTER_HEADING = "請求者"
 INLINE_HEADING_CHARS = 9
 
 LEGAL_REPRESENTATIVES = frozenset({RequesterType.LEGAL_REP_MINOR, RequesterType.LEGAL_REP_ADULT_GUARDIAN})
@@ -132,31 +136,37 @@ def _lines(text: str) -> tuple[str, ...]:
 
 
 def addressee(source: LetterSource) -> Party:
-    """To whom the notice is addressed (docs/legal.md#agents).
-
-    A legal representative (親権者, 成年後見人) acts for someone who cannot, so the notice goes
-    to the representative. A notice about a request filed by an appointed agent goes to the
-    member at the registered address unless the co-op's policy says otherwise
-    (DSR_LETTERS_TO_APPOINTED_AGENT): the mandate may have ended, and the member should see
-    what was done in their name.
-    """
-    from django.conf import settings
-
+    """To whom the notice is addressed: the recipient rule (notifications.routes_to_agent,
+    docs/legal.md#agents). An agent's letter names both, 「〇〇様（△△様の代理人）」, at the
+    agent's address where the request gave one."""
     dsr, member = source.dsr, source.member
-    to_agent = dsr.requester_type in LEGAL_REPRESENTATIVES or (
-        dsr.requester_type == RequesterType.APPOINTED_AGENT
-        and getattr(settings, "DSR_LETTERS_TO_APPOINTED_AGENT", False)
-    )
-    if to_agent and dsr.agent_name:
-        role = "法定代理人" if dsr.requester_type in LEGAL_REPRESENTATIVES else "代理人"
-        use_agent_address = bool(dsr.agent_address)
+    if routes_to_agent(
+        requester_type=dsr.requester_type, agent_name=dsr.agent_name, letters_to_member=dsr.letters_to_member
+    ):
+        postal_code, address = _agent_address(dsr, member)
         return Party(
-            postal_code=dsr.agent_postal_code if use_agent_address else member.postal_code,
-            address=dsr.agent_address if use_agent_address else member.address,
+            postal_code=postal_code,
+            address=address,
             name=dsr.agent_name,
-            note=f"{member.full_name} 様の{role}",
+            note=f"{member.full_name}様の{_agent_role(dsr)}",
         )
     return Party(postal_code=member.postal_code, address=member.address, name=member.full_name)
+
+
+def _agent_address(dsr: DataSubjectRequest, member: Member) -> tuple[str, str]:
+    """Where the agent's letter goes: the address the request gave; else, for an agent who filed
+    with their own portal login, that login's roster address; else the member's."""
+    if dsr.agent_address:
+        return dsr.agent_postal_code, dsr.agent_address
+    filer = dsr.filed_by
+    own = getattr(filer, "member", None) if filer is not None else None
+    if own is not None and own.pk != member.pk and own.address:
+        return own.postal_code, own.address
+    return member.postal_code, member.address
+
+
+def _agent_role(dsr: DataSubjectRequest) -> str:
+    return "法定代理人" if dsr.requester_type in LEGAL_REPRESENTATIVES else "代理人"
 
 
 class Notice:
@@ -221,6 +231,14 @@ class Notice:
         lines = [self.dsr.summary] if self.dsr.summary else []
         lines += list(_lines(self.dsr.description))[:6]
         return Item(heading, tuple(lines) or ("ご請求書に記載のとおり",))
+
+    def requester_item(self) -> Item | None:
+        """Who filed, on an agent's request: every notice about it names the agent."""
+        dsr = self.dsr
+        if dsr.requester_type not in AGENT_REQUESTER_TYPES or not dsr.agent_name:
+            return None
+        relation = f"、{dsr.agent_relationship}" if dsr.agent_relationship else ""
+        return Item(REQUESTER_HEADING, (f"{dsr.get_requester_type_display()}（{dsr.agent_name} 様{relation}）",))
 
     def reason_item(self, heading: str, *, ground: str | None = None, reason: str | None = None) -> Item:
         """The Art. 36 explanation: the statutory ground and the reason, both printed."""
@@ -298,10 +316,20 @@ class Notice:
             "seal_note": self.s.profile.seal_note,
             "body": self.body(),
             "replaces": self.replaces(),
-            "items": [_typeset_item(item) for item in self.items() if item is not None],
+            "items": [_typeset_item(item) for item in self._items_naming_the_requester()],
             "closing": self.closing(),
             "contacts": self.contacts(),
         }
+
+    def _items_naming_the_requester(self) -> list[Item]:
+        """The notice's items, with the agent named after the reference number if the kind did
+        not place the 請求者 item itself (decision notices, docs/legal.md#agents)."""
+        items = [item for item in self.items() if item is not None]
+        requester = self.requester_item()
+        if requester is None or any(item.heading == REQUESTER_HEADING for item in items):
+            return items
+        at = next((i + 1 for i, item in enumerate(items) if item.heading == "受付番号"), 0)
+        return [*items[:at], requester, *items[at:]]
 
     def html(self) -> str:
         with translation.override("ja"):
@@ -336,14 +364,8 @@ class AcknowledgementNotice(Notice):
             Item("請求の種類", (str(dsr.get_kind_display()),)),
             self.request_item(self.request_spec.acknowledgement_heading),
         ]
-        if dsr.requester_type in AGENT_REQUESTER_TYPES:
-            relation = f"、{dsr.agent_relationship}" if dsr.agent_relationship else ""
-            items.append(
-                Item(
-                    "請求者",
-                    (f"{dsr.get_requester_type_display()}（{dsr.agent_name} 様{relation}）",),
-                )
-            )
+        if requester := self.requester_item():
+            items.append(requester)
         if self.request_spec.checks_identity:
             items.append(Item("本人確認", self._identity_lines()))
         if self.request_spec.discloses_data and dsr.disclosure_method:

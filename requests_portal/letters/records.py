@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from requests_portal.models import DataSubjectRequest, EventType, Letter, LetterKind, RequestEvent, User
+from requests_portal.notifications import case_recipient
 from requests_portal.queueing import enqueue_on_commit
 
 RENDER_TASK = "requests_portal.letter_render"
@@ -35,7 +36,7 @@ def letter_create(
             "dsr": dsr,
             "kind": kind,
             "payload": payload or {},
-            "by_post": supersedes.by_post if supersedes is not None else dsr.notify_by_post,
+            "by_post": supersedes.by_post if supersedes is not None else _by_post(dsr),
             "supersedes": supersedes,
             "enqueued_at": timezone.now(),
         },
@@ -46,7 +47,9 @@ def letter_create(
             extra["supersedes"] = supersedes.pk
         RequestEvent.objects.create(
             dsr=dsr,
-            actor=actor,
+            # The system writes the letter; the timeline credits a person only for a re-issue
+            # they asked for (the change that caused any other letter has its own event).
+            actor=actor if supersedes is not None else None,
             event_type=EventType.LETTER_CREATED,
             member_visible=False,
             note=note,
@@ -59,3 +62,8 @@ def letter_create(
             if_not_published=lambda: Letter.objects.filter(pk=letter_id).update(enqueued_at=None),
         )
     return letter
+
+
+def _by_post(dsr: DataSubjectRequest) -> bool:
+    """Posted when the case asks for paper, or when its recipient has no portal login to read it on."""
+    return dsr.notify_by_post or case_recipient(dsr).by_post

@@ -118,6 +118,9 @@ class DataSubjectRequest(models.Model):
     agent_address = models.CharField(_("代理人住所"), max_length=300, blank=True)
     agent_phone = models.CharField(_("代理人電話番号"), max_length=20, blank=True)
     agent_email = models.EmailField(_("代理人メールアドレス"), blank=True)
+    # The principal asked that letters and mails about an agent's request come to them, not
+    # to the agent (docs/legal.md#agents); read only through notifications.case_recipient.
+    letters_to_member = models.BooleanField(_("本人宛てに送付（本人の希望）"), default=False)
 
     summary = models.CharField(_("件名"), max_length=200, blank=True)
     description = models.TextField(_("請求の内容"), blank=True)

@@ -93,6 +93,7 @@ def dsr_submit(
     disclosure_method: str = "",
     disclosure_format: str = "",
     agent: Mapping[str, str] | None = None,
+    letters_to_member: bool = False,
     documents: Iterable[Document] = (),
     reauthenticated_at: datetime | None = None,
 ) -> DataSubjectRequest:
@@ -141,6 +142,8 @@ def dsr_submit(
         received_at=received_at,
         complete_at=received_at,
         due_date=deadlines.due_date_for(timezone.localdate(received_at)),
+        # The principal's wish to get the answers themselves (docs/legal.md#agents).
+        letters_to_member=bool(letters_to_member) and requester_type in AGENT_REQUESTER_TYPES,
         **agent,
     )
     window = timedelta(seconds=_reauth_window_seconds())

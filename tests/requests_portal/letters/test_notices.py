@@ -186,14 +186,15 @@ def test_legal_representative_receives_the_notice_for_the_member(caplog):
     assert squash("髙橋 一郎 様の法定代理人") in text
 
 
-def test_appointed_agent_request_is_answered_to_the_member_by_default(caplog, settings):
+def test_appointed_agent_request_is_answered_to_the_agent_unless_the_member_asked(caplog):
     sample = next(s for s in SAMPLES if s.slug == "agent-authority-not-shown")
-    text = pdf_text(_render(sample_source(sample), caplog))
+    source = sample_source(sample)
+    text = pdf_text(_render(source, caplog))
+    assert squash("髙橋 花子 様（髙橋 一郎様の代理人）") in text
+    source.dsr.letters_to_member = True
+    text = pdf_text(_render(source, caplog))
     assert squash("髙橋 一郎 様") in text
-    assert squash("髙橋 花子 様") not in text
-    settings.DSR_LETTERS_TO_APPOINTED_AGENT = True
-    text = pdf_text(_render(sample_source(sample), caplog))
-    assert squash("髙橋 花子 様") in text
+    assert squash("様の代理人") not in text
 
 
 def test_a_my_number_in_case_text_never_reaches_the_notice(caplog):

@@ -19,7 +19,7 @@ from requests_portal.models import (
     RequesterType,
     RequestKind,
 )
-from requests_portal.notifications import member_recipient
+from requests_portal.notifications import case_recipient
 from tests.factories import member_user
 
 pytestmark = pytest.mark.django_db
@@ -167,4 +167,4 @@ def test_a_clerk_who_loses_every_role_does_not_inherit_the_paper_requests_they_r
     client.force_login(ga_staff)
     assert dsr.reference not in client.get(reverse("requests_portal:member_home")).content.decode()
     assert client.get(reverse("requests_portal:member_dsr_detail", args=[dsr.public_id])).status_code == 404
-    assert member_recipient(dsr) == (member, "")
+    assert case_recipient(dsr).login == member
