@@ -65,8 +65,8 @@ typecheck: venv
 
 #: check         lint, type check, Django checks, migrations check and tests (what CI runs)
 check: lint typecheck test
-	$(BIN)/python manage.py check
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(DEMO_ENV) $(BIN)/python manage.py check
+	$(DEMO_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 #: migrate       apply migrations to the configured database
 migrate: venv
