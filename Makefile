@@ -65,8 +65,8 @@ typecheck: venv
 
 #: check         lint, type check, Django checks, migrations check and tests (what CI runs)
 check: lint typecheck test
-	$(BIN)/python manage.py check
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(DEMO_ENV) $(BIN)/python manage.py check
+	$(DEMO_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 #: migrate       apply migrations to the configured database
 migrate: venv
@@ -74,15 +74,17 @@ migrate: venv
 	$(DEMO_ENV) $(BIN)/python manage.py migrate
 
 #: worker        start a Celery worker against REDIS_URL
+# With the demo's settings, as `make run`: the same keys, database and mail folder as its web.
 worker: venv
 	@test -n "$$REDIS_URL" || (echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0)"; exit 1)
-	$(BIN)/celery -A keiseikyo worker -Q default,mail,letters -l INFO
+	@mkdir -p var/mail
+	$(DEMO_ENV) DSR_EMAIL_FILE_PATH=var/mail $(BIN)/celery -A keiseikyo worker -Q default,mail,letters -l INFO
 
 #: beat          start Celery beat (one instance only) against REDIS_URL
 beat: venv
 	@test -n "$$REDIS_URL" || (echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0)"; exit 1)
 	@mkdir -p var
-	$(BIN)/celery -A keiseikyo beat -l INFO --schedule var/celerybeat-schedule
+	$(DEMO_ENV) $(BIN)/celery -A keiseikyo beat -l INFO --schedule var/celerybeat-schedule
 
 #: letters-preview render one sample PDF and PNG per notice kind into var/letters-preview/ to look at
 letters-preview: venv

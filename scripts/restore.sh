@@ -14,8 +14,22 @@ dir=${1:?usage: scripts/restore.sh BACKUP_DIR/keiseikyo-<stamp>}
 : "${DATABASE_URL:?DATABASE_URL must point at an empty PostgreSQL database}"
 : "${DSR_PRIVATE_ROOT:?DSR_PRIVATE_ROOT must be set}"
 : "${DSR_AUDIT_ANCHOR_FILE:?DSR_AUDIT_ANCHOR_FILE must be set}"
-python=${PYTHON:-python}
 root=$(cd "$(dirname "$0")/.." && pwd)
+# The checkout's virtualenv when there is one (`make venv`), else the `python` on PATH (the
+# container image); PYTHON overrides both.
+if [ -z "${PYTHON:-}" ] && [ -x "$root/.venv/bin/python" ]; then
+  python=$root/.venv/bin/python
+else
+  python=${PYTHON:-python}
+fi
+# The interpreter and the settings (keys included) are checked before anything is restored: a
+# restore that stops half way leaves a database that is no longer empty, to be created again.
+if ! settings_error=$(cd "$root" && DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-keiseikyo.settings} \
+    "$python" -c "from django.conf import settings; settings.INSTALLED_APPS" 2>&1); then
+  echo "$python cannot load the portal's settings (run 'make venv', or set PYTHON):" >&2
+  echo "$settings_error" | tail -n 1 >&2
+  exit 1
+fi
 
 (cd "$dir" && sha256sum --check --quiet SHA256SUMS)
 taken_at=$(sed -n 's/^taken_at=//p' "$dir/manifest")

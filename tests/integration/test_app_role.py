@@ -4,6 +4,7 @@ and nothing else there; it works normally everywhere else. PostgreSQL only."""
 import os
 import secrets
 from collections.abc import Iterator
+from io import StringIO
 
 import pytest
 
@@ -131,3 +132,9 @@ def test_the_role_has_normal_rights_on_the_other_tables(as_role):
     assert as_role.execute("SELECT nextval(%s)", [sequence]).fetchone()[0] > 0
     # The audit chain's advisory lock is available to it too.
     as_role.execute("SELECT pg_advisory_xact_lock(7410132001)")
+
+
+def test_running_it_again_after_a_migrate_says_the_role_was_updated(app_role):
+    out = StringIO()
+    call_command("create_app_role", "--role", app_role, stdout=out)
+    assert out.getvalue().startswith(f"updated role {app_role} on ")

@@ -62,7 +62,7 @@ class Command(BaseCommand):
             ):
                 cursor.execute(statement)
         self.stdout.write(
-            f"{verb.lower()}d role {role} on {database}: read/write on every table, "
+            f"{'updated' if verb == 'ALTER' else 'created'} role {role} on {database}: read/write on every table, "
             f"SELECT and INSERT only on {AuditEntry._meta.db_table}; owner stays {owner}. "
             "Run again after each migrate."
         )
