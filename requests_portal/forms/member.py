@@ -67,7 +67,14 @@ from requests_portal.mynumber import (
     contains_suspicious_digits,
     validate_no_my_number,
 )
-from requests_portal.text import name_search_key, normalize_line, normalize_postal_code, normalize_text
+from requests_portal.text import (
+    clean_line,
+    clean_text,
+    name_search_key,
+    normalize_line,
+    normalize_postal_code,
+    normalize_text,
+)
 from requests_portal.uploads import ACCEPT_ATTRIBUTE
 from requests_portal.wareki import parse_japanese_date
 
@@ -249,7 +256,7 @@ class CorrectionRequestRowForm(PortalForm):
     def clean(self) -> dict:
         cleaned = cast("dict[str, Any]", super().clean())  # Form.clean() returns cleaned_data
         action = cleaned.get("action")
-        item, current, correct = (normalize_text(cleaned.get(k) or "") for k in ("item", "current", "correct"))
+        item, current, correct = (clean_text(cleaned.get(k) or "") for k in ("item", "current", "correct"))
         if not (action or item or current or correct):
             return cleaned  # an empty row is ignored
         if not action:
@@ -269,9 +276,9 @@ class CorrectionRequestRowForm(PortalForm):
             return None
         return {
             "action": data["action"],
-            "item": normalize_line(data.get("item") or ""),
-            "current": normalize_text(data.get("current") or ""),
-            "correct": normalize_text(data.get("correct") or ""),
+            "item": clean_line(data.get("item") or ""),
+            "current": clean_text(data.get("current") or ""),
+            "correct": clean_text(data.get("correct") or ""),
         }
 
 
@@ -483,10 +490,9 @@ class RequestForm(PortalForm):
                 self.add_error(name, ValidationError(message, code="upload"))
         for name, value in list(cleaned.items()):
             if isinstance(value, str) and not isinstance(self.fields[name], forms.ChoiceField):
+                # Kept as typed; numbers and dates are NFKC-normalised where they are looked up.
                 cleaned[name] = (
-                    normalize_text(value)
-                    if isinstance(self.fields[name].widget, forms.Textarea)
-                    else (normalize_line(value))
+                    clean_text(value) if isinstance(self.fields[name].widget, forms.Textarea) else clean_line(value)
                 )
         requester_type = cleaned.get("requester_type")
         if requester_type == RequesterType.SELF:

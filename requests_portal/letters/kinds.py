@@ -104,8 +104,8 @@ def yen(amount: int) -> str:
     return f"{amount:,}円"
 
 
-# What people type is stored NFKC-normalised, which turns （） and 、-lists into ASCII; a formal
-# Japanese notice prints them full-width again ("記録(PDF)" -> "記録（PDF）", "PDF, CSV" -> "PDF、CSV").
+# What people type is stored as typed; where they typed ASCII brackets or comma lists, a formal
+# Japanese notice prints them full-width ("記録(PDF)" -> "記録（PDF）", "PDF, CSV" -> "PDF、CSV").
 _FULL_WIDTH = str.maketrans({"(": "（", ")": "）"})
 
 
