@@ -97,6 +97,8 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "requests_portal.context_processors.portal",
             ],
+            # Staff pages' one date style, available to every template (docs/architecture.md#dates).
+            "builtins": ["requests_portal.templatetags.staff_dates"],
         },
     },
 ]

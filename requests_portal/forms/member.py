@@ -349,7 +349,7 @@ class RequestForm(PortalForm):
     identity_method = forms.ChoiceField(
         label=_("本人確認の方法"),
         choices=[
-            (IDENTITY_BY_REAUTH, _("パスワードの再入力（書類は不要です）")),
+            (IDENTITY_BY_REAUTH, _("再認証（ログインのパスワードをもう一度入力します。書類は不要です）")),
             (IDENTITY_BY_DOCUMENT, _("本人確認書類の写しを添付する")),
         ],
         widget=forms.RadioSelect,
@@ -635,11 +635,11 @@ class RequestForm(PortalForm):
 
 def _category_field() -> forms.ModelMultipleChoiceField:
     return forms.ModelMultipleChoiceField(
-        label=_("対象となる個人情報の項目"),
+        label=_("対象となる保有個人データの項目"),
         queryset=DataCategory.objects.filter(is_active=True),
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text=_("組合が保有している個人情報の項目です。分かる範囲でお選びください（複数選択可）。"),
+        help_text=_("組合が保有している個人データの項目です。分かる範囲でお選びください（複数選択可）。"),
     )
 
 

@@ -357,7 +357,7 @@ class IntakeForm(StaffForm):
         label=_("開示の方法"), choices=_choices(DisclosureMethod.choices, _("（開示の請求のみ）")), required=False
     )
     data_categories = forms.MultipleChoiceField(
-        label=_("対象の保有個人データの項目"), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("対象となる保有個人データの項目"), required=False, widget=forms.CheckboxSelectMultiple
     )
     measure = forms.ChoiceField(
         label=_("求める措置（利用停止等の請求）"),

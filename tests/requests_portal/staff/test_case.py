@@ -518,7 +518,7 @@ def test_extension_needs_a_later_date_and_creates_its_notice(client, in_review, 
     assert later not in page.split("停止と延長の履歴")[1]
     client.force_login(in_review.member.user)
     member_page = client.get(reverse("requests_portal:member_dsr_detail", args=[in_review.public_id]))
-    assert f"回答予定日が {new_due} に延長されました" in member_page.content.decode()
+    assert f"回答期限が {new_due} に延長されました" in member_page.content.decode()
 
 
 def test_decided_case_is_notified_closed_and_reopened_by_a_supervisor(client, member, ga_staff, supervisor):
