@@ -67,6 +67,7 @@ from requests_portal.mynumber import (
     contains_suspicious_digits,
     validate_no_my_number,
 )
+from requests_portal.stored_text import list_separator, stored_label
 from requests_portal.text import (
     clean_line,
     clean_text,
@@ -627,14 +628,19 @@ class RequestForm(PortalForm):
         if isinstance(field, forms.BooleanField):
             return _("はい")
         if isinstance(field, forms.ModelMultipleChoiceField):
-            return "、".join(str(v) for v in value)
+            return list_separator().join(stored_label(v.name) for v in value)
         if isinstance(field, forms.ChoiceField):
             return dict(cast(Iterable[tuple[Any, Any]], field.choices)).get(value, value)
         return value
 
 
+class CategoryChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return stored_label(obj.name)  # the installed categories' names in the reader's language
+
+
 def _category_field() -> forms.ModelMultipleChoiceField:
-    return forms.ModelMultipleChoiceField(
+    return CategoryChoiceField(
         label=_("対象となる保有個人データの項目"),
         queryset=DataCategory.objects.filter(is_active=True),
         widget=forms.CheckboxSelectMultiple,

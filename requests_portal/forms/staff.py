@@ -43,6 +43,7 @@ from requests_portal.models import (
 )
 from requests_portal.mynumber import mask_my_numbers, validate_no_my_number
 from requests_portal.roles import Access
+from requests_portal.stored_text import stored_label
 from requests_portal.text import (
     clean_line,
     clean_text,
@@ -385,7 +386,7 @@ class IntakeForm(StaffForm):
             *[(k, RequestKind(k).label) for k in kinds],
         ]
         cast(forms.ChoiceField, self.fields["data_categories"]).choices = [
-            (category.name, category.name) for category in DataCategory.objects.filter(is_active=True)
+            (category.name, stored_label(category.name)) for category in DataCategory.objects.filter(is_active=True)
         ]
         self.fields["received_on"].initial = timezone.localdate()
 

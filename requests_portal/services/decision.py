@@ -124,9 +124,7 @@ def dsr_approve_decision(*, dsr: DataSubjectRequest, actor: User) -> DataSubject
 def dsr_return_decision(*, dsr: DataSubjectRequest, actor: User, reason: str) -> DataSubjectRequest:
     """Return the draft to the handler with the approver's reason."""
     workflow.transition(dsr, to=Status.IN_REVIEW, actor=actor, note=reason, member_visible=False)
-    RequestEvent.objects.create(
-        dsr=dsr, actor=actor, event_type=EventType.DECISION_RETURNED, note=clean_text(reason)
-    )
+    RequestEvent.objects.create(dsr=dsr, actor=actor, event_type=EventType.DECISION_RETURNED, note=clean_text(reason))
     return dsr
 
 
