@@ -18,9 +18,22 @@ STAFF_DATETIME_FORMAT = "Y-m-d H:i"
 register = template.Library()
 
 
+def _from_iso(value: object) -> object:
+    """Dates kept in an event's JSON are ISO strings; anything else is returned unchanged."""
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
 @register.filter
-def staff_date(value: date | datetime | None) -> str:
-    """2026-12-03; a moment is shown as its local day; nothing gives ""."""
+def staff_date(value: date | datetime | str | None) -> str:
+    """2026-12-03; a moment is shown as its local day; an ISO string is read; nothing gives ""."""
+    value = _from_iso(value)  # type: ignore[assignment]
+    if isinstance(value, str):
+        return value  # not a date: shown as it is
     if not isinstance(value, date):
         return ""
     if isinstance(value, datetime):
@@ -29,8 +42,9 @@ def staff_date(value: date | datetime | None) -> str:
 
 
 @register.filter
-def staff_datetime(value: datetime | None) -> str:
+def staff_datetime(value: datetime | str | None) -> str:
     """2026-12-03 16:10 in local time; a bare date gives its day alone; nothing gives ""."""
+    value = _from_iso(value)  # type: ignore[assignment]
     if not isinstance(value, datetime):
         return staff_date(value)
     if timezone.is_aware(value):

@@ -80,6 +80,8 @@ def test_the_staff_format_is_iso_in_japan_time_in_either_language():
             assert staff_datetime(moment) == "2026-12-03 16:10"
             assert staff_datetime(date(2026, 12, 3)) == "2026-12-03"
     assert staff_date(None) == staff_datetime(None) == staff_date("") == ""
+    assert staff_date("2026-12-03") == staff_datetime("2026-12-03") == "2026-12-03"  # kept in an event's JSON
+    assert staff_datetime("2026-12-03T07:10:00+00:00") == "2026-12-03 16:10"
 
 
 # --- one term per thing ----------------------------------------------------------------------
