@@ -291,9 +291,7 @@ def _timeline_rows(request: HttpRequest, dsr: DataSubjectRequest) -> list[dict]:
         elif event.event_type == EventType.STATUS_CHANGED and event.to_status:
             what = _("状態が「%(status)s」になりました") % {"status": Status(event.to_status).label}
         elif event.event_type == EventType.EXTENDED:
-            what = _("回答期限が %(date)s に延長されました") % {
-                "date": any_date_for_reader(event.extra.get("to", ""))
-            }
+            what = _("回答期限が %(date)s に延長されました") % {"date": any_date_for_reader(event.extra.get("to", ""))}
         elif event.event_type == EventType.DOCUMENT_ADDED and event.extra.get("category") == (
             DocumentCategory.DISCLOSURE_PACKAGE
         ):
