@@ -97,6 +97,12 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "requests_portal.context_processors.portal",
             ],
+            # Staff pages' one date style and stored labels in the reader's language, in every template
+            # (docs/architecture.md#dates, #stored-labels).
+            "builtins": [
+                "requests_portal.templatetags.staff_dates",
+                "requests_portal.templatetags.stored_labels",
+            ],
         },
     },
 ]

@@ -14,9 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from requests_portal.models.request_kinds import CORRECTION_ACTIONS, SHOWN_DETAILS, TOOL_MARKERS, Shape
 from requests_portal.mynumber import mask_my_numbers
+from requests_portal.stored_text import list_separator, reads_japanese, stored_label
 from requests_portal.text import normalize_line
-
-LIST_SEPARATOR = "、"
 
 SHOWN = {key.name: key for key in SHOWN_DETAILS}
 
@@ -46,17 +45,18 @@ def _text(value: object) -> str:
     if isinstance(value, bool):
         return str(_("はい") if value else _("いいえ"))
     if isinstance(value, Mapping):
-        if "name" in value:  # a data category {"id": …, "name": …}
-            return _text(value["name"])
-        return LIST_SEPARATOR.join(f"{k}：{_text(v)}" for k, v in value.items() if v not in ("", None))
+        if "name" in value:  # a data category {"id": …, "name": …}, named in the reader's language
+            return stored_label(_text(value["name"]))
+        colon = "：" if reads_japanese() else ": "
+        return list_separator().join(f"{k}{colon}{_text(v)}" for k, v in value.items() if v not in ("", None))
     if isinstance(value, Iterable) and not isinstance(value, str):
-        return LIST_SEPARATOR.join(text for text in (_text(item) for item in value) if text)
+        return list_separator().join(text for text in (_text(item) for item in value) if text)
     return mask_my_numbers(str(value))
 
 
 def _choice(labels: Mapping[str, object], value: object) -> str:
     if isinstance(value, list):
-        return LIST_SEPARATOR.join(_choice(labels, item) for item in value if item)
+        return list_separator().join(_choice(labels, item) for item in value if item)
     return _text(labels.get(str(value), value))
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import django_filters
 
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +34,7 @@ from requests_portal.models import (
 )
 from requests_portal.mynumber import contains_my_number
 from requests_portal.roles import Role
+from requests_portal.stored_text import stored_label
 from requests_portal.text import kana_search_key, name_search_key, normalize_line
 
 # --- the queue --------------------------------------------------------------------------------
@@ -67,6 +69,15 @@ def start_of_day(day: object) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))  # type: ignore[arg-type]
 
 
+class QueueChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return stored_label(obj.name)  # the installed queues' names in the reader's language
+
+
+class QueueChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = QueueChoiceField
+
+
 class QueueFilter(django_filters.FilterSet):
     """Filters, search and sort of the queue page. Applied to an already-visible queryset."""
 
@@ -83,7 +94,7 @@ class QueueFilter(django_filters.FilterSet):
         choices=REQUESTER_CHOICES, method="filter_requester", label=_("請求者の区分"), empty_label=_("すべて")
     )
     channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("受付経路"), empty_label=_("すべて"))
-    queue = django_filters.ModelChoiceFilter(queryset=Queue.objects.none(), label=_("キュー"), empty_label=_("すべて"))
+    queue = QueueChoiceFilter(queryset=Queue.objects.none(), label=_("キュー"), empty_label=_("すべて"))
     sort = django_filters.OrderingFilter(fields=SORT_FIELDS, field_labels={}, label=_("並び順"), empty_label=None)
 
     class Meta:

@@ -1,7 +1,10 @@
-"""Japanese text normalisation shared by forms, imports and search.
+"""Japanese text handling shared by forms, imports and search.
 
-Everything a person types goes through NFKC first, so full-width digits and
-letters, half-width katakana and the ideographic space all reach one form.
+What a person types is kept as typed: （）, ～, 、, full-width digits and the
+ideographic space are stored, shown and printed unchanged (`clean_text`,
+`clean_line` only trim and tidy whitespace). Search and comparison work on an
+NFKC-normalised copy (`normalize_text`, `normalize_line` and the search keys),
+so full-width and half-width input still find each other.
 """
 
 import re
@@ -34,15 +37,38 @@ _HIRAGANA_START, _HIRAGANA_END = ord("ぁ"), ord("ゖ")
 _KATAKANA_OFFSET = ord("ァ") - ord("ぁ")
 
 
+_LINE_BREAKS = re.compile(r"\r\n?")
+_LINE_WHITESPACE = re.compile(r"[\n\t\v\f]+")
+_SPACE_RUNS = re.compile(r" {2,}")
+
+
+def clean_text(value: str) -> str:
+    """Free text to store and display: trimmed, line breaks unified, characters as typed.
+
+    Only canonical composition (NFC) is applied, which joins a kana and a separately typed
+    voiced mark but leaves （）～、 and full-width digits alone.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"expected str, got {type(value).__name__}")
+    return unicodedata.normalize("NFC", _LINE_BREAKS.sub("\n", value)).strip()
+
+
+def clean_line(value: str) -> str:
+    """A single-line value to store and display: no line breaks or tabs, runs of ASCII spaces
+    as one, characters (the ideographic space included) as typed."""
+    return _SPACE_RUNS.sub(" ", _LINE_WHITESPACE.sub(" ", clean_text(value))).strip()
+
+
 def normalize_text(value: str) -> str:
-    """NFKC-normalise and trim; keeps inner line breaks (for free text)."""
+    """NFKC-normalise and trim; keeps inner line breaks. For comparison, never for display."""
     if not isinstance(value, str):
         raise TypeError(f"expected str, got {type(value).__name__}")
     return unicodedata.normalize("NFKC", value).strip()
 
 
 def normalize_line(value: str) -> str:
-    """NFKC-normalise a single-line value and collapse runs of whitespace to one space."""
+    """NFKC-normalise a single-line value and collapse runs of whitespace to one space.
+    For comparison and identifiers (numbers, references), never for displayed text."""
     return _SPACES.sub(" ", normalize_text(value))
 
 

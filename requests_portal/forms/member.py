@@ -67,7 +67,15 @@ from requests_portal.mynumber import (
     contains_suspicious_digits,
     validate_no_my_number,
 )
-from requests_portal.text import name_search_key, normalize_line, normalize_postal_code, normalize_text
+from requests_portal.stored_text import list_separator, stored_label
+from requests_portal.text import (
+    clean_line,
+    clean_text,
+    name_search_key,
+    normalize_line,
+    normalize_postal_code,
+    normalize_text,
+)
 from requests_portal.uploads import ACCEPT_ATTRIBUTE
 from requests_portal.wareki import parse_japanese_date
 
@@ -249,7 +257,7 @@ class CorrectionRequestRowForm(PortalForm):
     def clean(self) -> dict:
         cleaned = cast("dict[str, Any]", super().clean())  # Form.clean() returns cleaned_data
         action = cleaned.get("action")
-        item, current, correct = (normalize_text(cleaned.get(k) or "") for k in ("item", "current", "correct"))
+        item, current, correct = (clean_text(cleaned.get(k) or "") for k in ("item", "current", "correct"))
         if not (action or item or current or correct):
             return cleaned  # an empty row is ignored
         if not action:
@@ -269,9 +277,9 @@ class CorrectionRequestRowForm(PortalForm):
             return None
         return {
             "action": data["action"],
-            "item": normalize_line(data.get("item") or ""),
-            "current": normalize_text(data.get("current") or ""),
-            "correct": normalize_text(data.get("correct") or ""),
+            "item": clean_line(data.get("item") or ""),
+            "current": clean_text(data.get("current") or ""),
+            "correct": clean_text(data.get("correct") or ""),
         }
 
 
@@ -342,7 +350,7 @@ class RequestForm(PortalForm):
     identity_method = forms.ChoiceField(
         label=_("本人確認の方法"),
         choices=[
-            (IDENTITY_BY_REAUTH, _("パスワードの再入力（書類は不要です）")),
+            (IDENTITY_BY_REAUTH, _("再認証（ログインのパスワードをもう一度入力します。書類は不要です）")),
             (IDENTITY_BY_DOCUMENT, _("本人確認書類の写しを添付する")),
         ],
         widget=forms.RadioSelect,
@@ -483,10 +491,9 @@ class RequestForm(PortalForm):
                 self.add_error(name, ValidationError(message, code="upload"))
         for name, value in list(cleaned.items()):
             if isinstance(value, str) and not isinstance(self.fields[name], forms.ChoiceField):
+                # Kept as typed; numbers and dates are NFKC-normalised where they are looked up.
                 cleaned[name] = (
-                    normalize_text(value)
-                    if isinstance(self.fields[name].widget, forms.Textarea)
-                    else (normalize_line(value))
+                    clean_text(value) if isinstance(self.fields[name].widget, forms.Textarea) else clean_line(value)
                 )
         requester_type = cleaned.get("requester_type")
         if requester_type == RequesterType.SELF:
@@ -621,19 +628,24 @@ class RequestForm(PortalForm):
         if isinstance(field, forms.BooleanField):
             return _("はい")
         if isinstance(field, forms.ModelMultipleChoiceField):
-            return "、".join(str(v) for v in value)
+            return list_separator().join(stored_label(v.name) for v in value)
         if isinstance(field, forms.ChoiceField):
             return dict(cast(Iterable[tuple[Any, Any]], field.choices)).get(value, value)
         return value
 
 
+class CategoryChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return stored_label(obj.name)  # the installed categories' names in the reader's language
+
+
 def _category_field() -> forms.ModelMultipleChoiceField:
-    return forms.ModelMultipleChoiceField(
-        label=_("対象となる個人情報の項目"),
+    return CategoryChoiceField(
+        label=_("対象となる保有個人データの項目"),
         queryset=DataCategory.objects.filter(is_active=True),
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text=_("組合が保有している個人情報の項目です。分かる範囲でお選びください（複数選択可）。"),
+        help_text=_("組合が保有している個人データの項目です。分かる範囲でお選びください（複数選択可）。"),
     )
 
 

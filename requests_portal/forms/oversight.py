@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from requests_portal.models import RequestKind
 from requests_portal.mynumber import contains_my_number, mask_my_numbers
 from requests_portal.reports import MAX_PERIOD_MONTHS, ReportFilter, fiscal_year_label
-from requests_portal.text import normalize_line, normalize_text
+from requests_portal.text import clean_text, normalize_line
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"]
 
@@ -131,7 +131,7 @@ class LegalHoldForm(OversightForm):
         return normalize_line(self.cleaned_data["reference"]).upper()
 
     def clean_reason(self) -> str:
-        reason = normalize_text(self.cleaned_data["reason"])
+        reason = clean_text(self.cleaned_data["reason"])
         if contains_my_number(reason):
             raise forms.ValidationError(
                 _("理由にマイナンバーと思われる番号が含まれています。マイナンバーは入力しないでください。")

@@ -1,8 +1,9 @@
 """Forms of the staff workspace. They only clean input; the views hand `cleaned_data` to a
 service (services.py) or a selector, which own every rule about cases.
 
-Text input is NFKC-normalised here (so half-width kana and full-width digits reach one form)
-and checked for My Numbers, so a blocked value is reported next to its field.
+Text input is kept as typed (only whitespace is tidied; （）～、 stay full-width) and checked
+for My Numbers, so a blocked value is reported next to its field. Numbers that identify a member
+or a case are NFKC-normalised, so full-width digits find the record.
 """
 
 from collections.abc import Iterable, Mapping
@@ -43,10 +44,12 @@ from requests_portal.models import (
 )
 from requests_portal.mynumber import mask_my_numbers, validate_no_my_number
 from requests_portal.roles import Access
+from requests_portal.stored_text import stored_label
 from requests_portal.text import (
+    clean_line,
+    clean_text,
     normalize_line,
     normalize_postal_code,
-    normalize_text,
 )
 from requests_portal.uploads import ACCEPT_ATTRIBUTE
 
@@ -54,24 +57,24 @@ from requests_portal.uploads import ACCEPT_ATTRIBUTE
 
 
 class TextField(forms.CharField):
-    """A single-line text field: NFKC, whitespace collapsed, My Numbers refused."""
+    """A single-line text field: kept as typed, whitespace tidied, My Numbers refused."""
 
     default_validators = [validate_no_my_number]
 
     def to_python(self, value: object) -> str:
         value = super().to_python(value)
-        return normalize_line(value) if value else ""
+        return clean_line(value) if value else ""
 
 
 class LongTextField(forms.CharField):
-    """Free text: NFKC, line breaks kept, My Numbers refused."""
+    """Free text: kept as typed, line breaks kept, My Numbers refused."""
 
     widget = forms.Textarea
     default_validators = [validate_no_my_number]
 
     def to_python(self, value: object) -> str:
         value = super().to_python(value)
-        return normalize_text(value) if value else ""
+        return clean_text(value) if value else ""
 
 
 class PostalCodeField(forms.CharField):
@@ -361,7 +364,7 @@ class IntakeForm(StaffForm):
         label=_("開示の方法"), choices=_choices(DisclosureMethod.choices, _("（開示の請求のみ）")), required=False
     )
     data_categories = forms.MultipleChoiceField(
-        label=_("対象の保有個人データの項目"), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("対象となる保有個人データの項目"), required=False, widget=forms.CheckboxSelectMultiple
     )
     measure = forms.ChoiceField(
         label=_("求める措置（利用停止等の請求）"),
@@ -389,12 +392,12 @@ class IntakeForm(StaffForm):
             *[(k, RequestKind(k).label) for k in kinds],
         ]
         cast(forms.ChoiceField, self.fields["data_categories"]).choices = [
-            (category.name, category.name) for category in DataCategory.objects.filter(is_active=True)
+            (category.name, stored_label(category.name)) for category in DataCategory.objects.filter(is_active=True)
         ]
         self.fields["received_on"].initial = timezone.localdate()
 
     def clean_member_number(self) -> Member:
-        number = self.cleaned_data["member_number"].replace(" ", "")
+        number = normalize_line(self.cleaned_data["member_number"]).replace(" ", "")
         member = Member.objects.filter(member_number=number).first()
         if member is None:
             raise ValidationError(_("この組合員番号の組合員は名簿にありません。番号をご確認ください。"))
@@ -782,7 +785,7 @@ class CaseLinkForm(StaffForm):
     note = LongTextField(label=_("メモ（職員のみ）"), required=False)
 
     def clean_reference(self) -> str:
-        return self.cleaned_data["reference"].upper().replace(" ", "")
+        return normalize_line(self.cleaned_data["reference"]).upper().replace(" ", "")
 
 
 class CaseUnlinkForm(StaffForm):

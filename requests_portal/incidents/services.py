@@ -41,7 +41,7 @@ from requests_portal.models import (
 from requests_portal.mynumber import contains_my_number
 from requests_portal.numbering import allocate_number, fiscal_year
 from requests_portal.outbox import mail_enqueue
-from requests_portal.text import normalize_line, normalize_text
+from requests_portal.text import clean_text, normalize_line
 
 # The bulk job that issues the notices (incidents/jobs.py registers its handler).
 NOTICE_JOB = "incident_notices"
@@ -100,7 +100,7 @@ def _clean_text(value: str) -> str: ...
 def _clean_text(value: object) -> object: ...
 def _clean_text(value: object) -> object:
     if isinstance(value, str):
-        value = normalize_text(value)
+        value = clean_text(value)
         if contains_my_number(value):
             raise DomainError(_("マイナンバーと思われる番号が含まれています。番号そのものは記録しないでください。"))
     return value

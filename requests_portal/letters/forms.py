@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from requests_portal.mynumber import validate_no_my_number
-from requests_portal.text import normalize_text
+from requests_portal.text import clean_text
 
 
 class LetterRerenderForm(forms.Form):
@@ -18,4 +18,4 @@ class LetterRerenderForm(forms.Form):
     )
 
     def clean_reason(self) -> str:
-        return normalize_text(self.cleaned_data["reason"])
+        return clean_text(self.cleaned_data["reason"])

@@ -110,8 +110,8 @@ def yen(amount: int) -> str:
     return f"{amount:,}円"
 
 
-# What people type is stored NFKC-normalised, which turns （） and 、-lists into ASCII; a formal
-# Japanese notice prints them full-width again ("記録(PDF)" -> "記録（PDF）", "PDF, CSV" -> "PDF、CSV").
+# What people type is stored as typed; where they typed ASCII brackets or comma lists, a formal
+# Japanese notice prints them full-width ("記録(PDF)" -> "記録（PDF）", "PDF, CSV" -> "PDF、CSV").
 _FULL_WIDTH = str.maketrans({"(": "（", ")": "）"})
 
 
@@ -379,11 +379,11 @@ class AcknowledgementNotice(Notice):
             items.append(fee)
         items.append(
             Item(
-                "回答予定日",
+                "回答期限",
                 (
                     wareki(dsr.due_date),
                     "補正（追加の書類のご提出など）をお願いした場合やその他やむを得ない事情がある場合は、"
-                    "回答予定日を変更することがあります。その場合は改めてお知らせします。",
+                    "回答期限を変更することがあります。その場合は改めてお知らせします。",
                 ),
             )
         )
@@ -417,7 +417,7 @@ class AmendmentRequestNotice(Notice):
         return [
             self.opening() + "内容を確認しましたところ、下記の事項について補正（追加の書類のご提出や内容のご確認）"
             "が必要となりました。お手数をおかけしますが、ご回答の期限までにご対応くださいますようお願いいたします。",
-            "なお、補正をいただくまでの間、回答予定日の計算を停止しています。補正をいただいた日から再開します。",
+            "なお、補正をいただくまでの間、回答期限の計算を停止しています。補正をいただいた日から再開します。",
         ]
 
     def items(self) -> list[Item]:
@@ -449,18 +449,18 @@ class ExtensionNotice(Notice):
     kind = LetterKind.EXTENSION_NOTICE
 
     def title(self) -> str:
-        return "回答予定日の延長について（お知らせ）"
+        return "回答期限の延長について（お知らせ）"
 
     def body(self) -> list[str]:
         return [
-            self.opening() + "下記の理由により回答予定日を延長しますので、お知らせします。"
+            self.opening() + "下記の理由により回答期限を延長しますので、お知らせします。"
             "ご迷惑をおかけしますが、ご理解くださいますようお願いいたします。"
         ]
 
     def items(self) -> list[Item]:
         return [
-            Item("当初の回答予定日", (wareki(self.payload.get("previous_due_date")),)),
-            Item("延長後の回答予定日", (wareki(self.payload.get("new_due_date")),)),
+            Item("当初の回答期限", (wareki(self.payload.get("previous_due_date")),)),
+            Item("延長後の回答期限", (wareki(self.payload.get("new_due_date")),)),
             Item("延長の理由", _lines(self.payload.get("reason", "")) or ("",)),
         ]
 

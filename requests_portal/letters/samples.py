@@ -116,7 +116,7 @@ RECORDS = [
 SAMPLES: tuple[Sample, ...] = (
     Sample(
         "acknowledgement", LetterKind.ACKNOWLEDGEMENT, RequestKind.DISCLOSURE,
-        decision_text=("開示等の請求の受付について", "回答予定日"),
+        decision_text=("開示等の請求の受付について", "回答期限"),
         disclosure_method=DisclosureMethod.ELECTRONIC, fee_yen=300,
     ),
     Sample(
@@ -135,7 +135,7 @@ SAMPLES: tuple[Sample, ...] = (
         "extension-notice", LetterKind.EXTENSION_NOTICE, RequestKind.DISCLOSURE,
         payload={"previous_due_date": "2026-11-24", "new_due_date": "2026-12-15",
                  "reason": "ご請求の対象となる記録が複数の事業所に保管されており、確認に時間を要するため。"},
-        decision_text=("回答予定日の延長について", "令和8年12月15日", "確認に時間を要するため"),
+        decision_text=("回答期限の延長について", "令和8年12月15日", "確認に時間を要するため"),
     ),
     Sample(
         "disclosure-full", LetterKind.DISCLOSURE_DECISION, RequestKind.DISCLOSURE,

@@ -54,7 +54,7 @@ from requests_portal.numbering import allocate_number, fiscal_year
 from requests_portal.permissions import can_handle_dsr
 from requests_portal.queueing import enqueue, waiting_messages
 from requests_portal.selectors import disclosure_download_until
-from requests_portal.text import normalize_text
+from requests_portal.text import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -257,7 +257,7 @@ def letter_rerender(*, letter: Letter, actor: User, reason: str) -> Letter:
     supersedes the old one; both files are kept. Raises DomainError when not allowed."""
     if not can_handle_dsr(actor, letter.dsr):
         raise DomainError(_("この通知書を再作成する権限がありません。"))
-    reason = normalize_text(reason) if isinstance(reason, str) else ""
+    reason = clean_text(reason) if isinstance(reason, str) else ""
     if not reason:
         raise DomainError(_("再作成の理由を入力してください。"))
     if contains_my_number(reason):

@@ -84,7 +84,7 @@ class DetailKey:
     choices: Mapping[str, Promise] | None = None
 
 
-DATA_CATEGORIES = DetailKey("data_categories", _("対象の保有個人データの項目"), Shape.CATEGORIES)
+DATA_CATEGORIES = DetailKey("data_categories", _("対象となる保有個人データの項目"), Shape.CATEGORIES)
 PERIOD = DetailKey("period", _("対象の期間"))
 THIRD_PARTY = DetailKey("third_party", _("提供先・提供元"))
 OTHER_METHOD = DetailKey("other_method", _("その他の開示の方法"))
@@ -108,7 +108,7 @@ COMMON_DETAILS = (DATA_CATEGORIES, IDENTITY_METHOD, ID_DOCUMENT_TYPE, AUTHORITY_
 # Keys that cases filed before these schemas (imports, earlier versions) may carry: shown,
 # never accepted from a new filing.
 LEGACY_DETAILS = (
-    DetailKey("categories", _("対象の保有個人データの項目"), Shape.CATEGORIES),
+    DetailKey("categories", _("対象となる保有個人データの項目"), Shape.CATEGORIES),
     DetailKey("purpose", _("利用目的の通知を求める対象")),
     DetailKey("measures", _("求める措置"), Shape.CHOICE, dict(SuspensionMeasure.choices)),
     DetailKey("note", _("備考")),

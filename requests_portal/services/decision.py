@@ -32,7 +32,7 @@ from requests_portal.models import (
 from requests_portal.notifications import decision_notice_delivered, notify_member
 from requests_portal.services.checks import require_handler
 from requests_portal.services.provision_records import records_decision_details
-from requests_portal.text import normalize_text
+from requests_portal.text import clean_text
 
 
 @transaction.atomic
@@ -67,7 +67,7 @@ def dsr_draft_decision(
         # The records the notice prints are the ones staff saw disclosed when drafting.
         cleaned["provision_record_ids"] = records_details["provision_record_ids"]
     locked.decision, locked.decision_ground = decision, ground
-    locked.decision_reason, locked.decision_details = normalize_text(reason or ""), cleaned
+    locked.decision_reason, locked.decision_details = clean_text(reason or ""), cleaned
     locked.drafted_by, locked.drafted_at = actor, timezone.now()
     locked.save(
         update_fields=[
@@ -146,9 +146,7 @@ def dsr_approve_decision(*, dsr: DataSubjectRequest, actor: User) -> DataSubject
 def dsr_return_decision(*, dsr: DataSubjectRequest, actor: User, reason: str) -> DataSubjectRequest:
     """Return the draft to the handler with the approver's reason."""
     workflow.transition(dsr, to=Status.IN_REVIEW, actor=actor, note=reason, member_visible=False)
-    RequestEvent.objects.create(
-        dsr=dsr, actor=actor, event_type=EventType.DECISION_RETURNED, note=normalize_text(reason)
-    )
+    RequestEvent.objects.create(dsr=dsr, actor=actor, event_type=EventType.DECISION_RETURNED, note=clean_text(reason))
     return dsr
 
 
@@ -189,8 +187,8 @@ def dsr_reject_identity(*, dsr: DataSubjectRequest, actor: User, reason: str) ->
     identity_failed = dsr.identity_result == IdentityResult.NOT_VERIFIED
     decision = Decision.IDENTITY_NOT_VERIFIED if identity_failed else Decision.AGENT_AUTHORITY_NOT_SHOWN
     event = workflow.transition(dsr, to=Status.REJECTED, actor=actor, note=reason)
-    DataSubjectRequest.objects.filter(pk=dsr.pk).update(decision=decision, decision_reason=normalize_text(reason))
-    dsr.decision, dsr.decision_reason = decision, normalize_text(reason)
+    DataSubjectRequest.objects.filter(pk=dsr.pk).update(decision=decision, decision_reason=clean_text(reason))
+    dsr.decision, dsr.decision_reason = decision, clean_text(reason)
     letter_create(
         dsr=dsr,
         kind=LetterKind.IDENTITY_NOT_VERIFIED,

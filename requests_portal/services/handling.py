@@ -34,7 +34,7 @@ from requests_portal.notifications import notify_member
 from requests_portal.permissions import can_handle_dsr, can_take_over_dsr, is_member_party
 from requests_portal.selectors import quarantined_documents
 from requests_portal.services.checks import reject_my_numbers, require_handler
-from requests_portal.text import normalize_line, normalize_text
+from requests_portal.text import clean_line, clean_text
 
 
 def _holder_id(dsr: DataSubjectRequest) -> int | None:
@@ -153,7 +153,7 @@ def dsr_take_over(
     """
     if not can_take_over_dsr(actor, dsr):
         raise DomainError(_("担当の引き継ぎは、この事案を決裁できる監督者のみが行えます。"))
-    reason = normalize_text(reason) if isinstance(reason, str) else ""
+    reason = clean_text(reason) if isinstance(reason, str) else ""
     if not reason:
         raise DomainError(_("引き継ぎの理由を入力してください。"))
     reject_my_numbers([reason], where=pgettext("where a My Number was found", "引き継ぎの理由"))
@@ -222,7 +222,7 @@ def dsr_record_identity(
         raise DomainError(_("本人確認書類の種類が正しくありません。"))
     if method in (IdentityMethod.DOCUMENT, IdentityMethod.IN_PERSON) and not id_doc_type:
         raise DomainError(_("確認した書類の種類を選んでください。"))
-    authority_doc_type = normalize_line(authority_doc_type)
+    authority_doc_type = clean_line(authority_doc_type)
     reject_my_numbers([authority_doc_type], where=pgettext("where a My Number was found", "書類の種類"))
     locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
     if locked.status not in (Status.SUBMITTED, Status.VERIFYING, Status.AWAITING_AMENDMENT):
@@ -264,7 +264,7 @@ def dsr_request_amendment(
 ) -> DataSubjectRequest:
     """Ask the requester for more (補正): a message with a due date; the clock pauses."""
     require_handler(actor, dsr)
-    message = normalize_text(message)
+    message = clean_text(message)
     if not message:
         raise DomainError(_("補正をお願いする内容を入力してください。"))
     reject_my_numbers([message], where=pgettext("where a My Number was found", "メッセージ"))
@@ -309,7 +309,7 @@ def dsr_answer_amendment(
     """The requester answers a 補正 request; the clock resumes."""
     if not is_member_party(actor, dsr):
         raise DomainError(_("この事案に回答する権限がありません。"))
-    message = normalize_text(message)
+    message = clean_text(message)
     reject_my_numbers([message], where=pgettext("where a My Number was found", "メッセージ"))
     documents = list(documents)
     if not message and not documents:
@@ -337,7 +337,7 @@ def dsr_answer_amendment(
 def dsr_extend(*, dsr: DataSubjectRequest, actor: User, new_due_date: date, reason: str) -> DataSubjectRequest:
     """Move the target date later, with a reason; creates the extension notice."""
     require_handler(actor, dsr)
-    reason = normalize_text(reason) if isinstance(reason, str) else reason
+    reason = clean_text(reason) if isinstance(reason, str) else reason
     locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
     if not locked.is_open and locked.status != Status.DECIDED:
         raise DomainError(_("回答済みまたは終了した事案の期限は延長できません。"))
@@ -384,7 +384,7 @@ def dsr_extend(*, dsr: DataSubjectRequest, actor: User, new_due_date: date, reas
 @transaction.atomic
 def dsr_post_message(*, dsr: DataSubjectRequest, actor: User, body: str, internal: bool = False) -> Message:
     """A message to the requester (staff), from the requester (member), or an internal note."""
-    body = normalize_text(body)
+    body = clean_text(body)
     if not body:
         raise DomainError(_("メッセージを入力してください。"))
     reject_my_numbers([body], where=pgettext("where a My Number was found", "メッセージ"))

@@ -39,7 +39,7 @@ from requests_portal.notifications import notify_member
 from requests_portal.numbering import allocate_number, fiscal_year
 from requests_portal.services.checks import reject_my_numbers
 from requests_portal.services.links import dsr_record_possible_duplicates
-from requests_portal.text import normalize_line, normalize_text
+from requests_portal.text import clean_line, clean_text
 
 
 def _strings_in(value: object) -> list[str]:
@@ -109,10 +109,10 @@ def dsr_submit(
         raise DomainError(_("開示の方法が正しくありません。"))
     if not isinstance(member, Member) or member.pk is None:
         raise TypeError("member must be a saved Member")
-    agent = {key: normalize_line(str(value)) for key, value in (agent or {}).items() if key in AGENT_FIELDS}
+    agent = {key: clean_line(str(value)) for key, value in (agent or {}).items() if key in AGENT_FIELDS}
     if requester_type in AGENT_REQUESTER_TYPES and not agent.get("agent_name"):
         raise DomainError(_("代理人の氏名を入力してください。"))
-    summary, description = normalize_line(summary), normalize_text(description)
+    summary, description = clean_line(summary), clean_text(description)
     details = dict(details or {})
     reject_my_numbers(
         [summary, description, *_strings_in(details), *agent.values()],

@@ -24,7 +24,7 @@ from requests_portal.models import (
 )
 from requests_portal.selectors import dsr_possible_duplicates_of_filing
 from requests_portal.services.checks import reject_my_numbers, require_handler
-from requests_portal.text import normalize_text
+from requests_portal.text import clean_text
 
 
 def dsr_record_possible_duplicates(*, dsr: DataSubjectRequest) -> list[DuplicateCandidate]:
@@ -67,7 +67,7 @@ def dsr_link(
     with a notice that names `primary`'s 受付番号. Raises DomainError; nothing is written then."""
     if link_type not in CaseLinkType.values:
         raise DomainError(_("関連付けの種類が正しくありません。"))
-    note = normalize_text(note or "")
+    note = clean_text(note or "")
     reject_my_numbers([note], where=pgettext("where a My Number was found", "メモ"))
     # Lock both rows in one order, so two people linking the same pair cannot deadlock.
     locked = {
@@ -136,7 +136,7 @@ def _check_duplicate(primary: DataSubjectRequest, secondary: DataSubjectRequest,
 def dsr_unlink(*, actor: User, link: CaseLink, reason: str) -> CaseLink:
     """Undo a link, with a reason. A duplicate closed by the link stays closed: reopening it is
     the approver's 再開 (docs/architecture.md#duplicates)."""
-    reason = normalize_text(reason or "")
+    reason = clean_text(reason or "")
     if not reason:
         raise DomainError(_("解除の理由を入力してください。"))
     reject_my_numbers([reason], where=pgettext("where a My Number was found", "解除の理由"))

@@ -45,7 +45,7 @@ from requests_portal.models import (
 )
 from requests_portal.mynumber import contains_my_number
 from requests_portal.services.checks import require_handler
-from requests_portal.text import normalize_line, normalize_text
+from requests_portal.text import clean_text, normalize_line
 from requests_portal.wareki import format_wareki, parse_japanese_date
 
 # 個人情報保護法第16条第2項各号: providing personal data to these bodies needs no record (法第29条第1項).
@@ -483,7 +483,7 @@ def dsr_choose_provision_records(
             defaults={
                 "withheld": choice.withheld,
                 "ground": choice.ground if choice.withheld else "",
-                "reason": normalize_text(choice.reason) if choice.withheld else "",
+                "reason": clean_text(choice.reason) if choice.withheld else "",
                 "decided_by": actor,
                 "decided_at": now,
             },

@@ -259,7 +259,7 @@ STATUS_EXPLANATIONS: dict[str, StrOrPromise] = {
     Status.VERIFYING: _("ご本人であること（代理人の場合は代理権）を確認しています。"),
     Status.AWAITING_AMENDMENT: _(
         "書類の追加などをお願いしています（補正）。下の「補正のお願い」をご確認ください。"
-        "ご回答をいただくまで、回答予定日の計算は止まっています。"
+        "ご回答をいただくまで、回答期限の計算は止まっています。"
     ),
     Status.IN_REVIEW: _("ご請求の内容を審査しています。"),
     Status.AWAITING_APPROVAL: _("回答の内容を組合の責任者が確認しています。"),
@@ -291,9 +291,7 @@ def _timeline_rows(request: HttpRequest, dsr: DataSubjectRequest) -> list[dict]:
         elif event.event_type == EventType.STATUS_CHANGED and event.to_status:
             what = _("状態が「%(status)s」になりました") % {"status": Status(event.to_status).label}
         elif event.event_type == EventType.EXTENDED:
-            what = _("回答予定日が %(date)s に延長されました") % {
-                "date": any_date_for_reader(event.extra.get("to", ""))
-            }
+            what = _("回答期限が %(date)s に延長されました") % {"date": any_date_for_reader(event.extra.get("to", ""))}
         elif event.event_type == EventType.DOCUMENT_ADDED and event.extra.get("category") == (
             DocumentCategory.DISCLOSURE_PACKAGE
         ):

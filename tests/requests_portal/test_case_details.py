@@ -27,7 +27,7 @@ def test_member_wizard_details_become_labels_and_choice_names():
         )
     )
     assert (rows["data_categories"].label, rows["data_categories"].text) == (
-        "対象の保有個人データの項目",
+        "対象となる保有個人データの項目",
         "組合員の基本情報、共済契約に関する情報",
     )
     assert (rows["identity_method"].label, rows["identity_method"].text) == ("本人確認の方法", "本人確認書類の写し")

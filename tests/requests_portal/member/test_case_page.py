@@ -28,7 +28,7 @@ def test_owner_sees_status_deadline_and_timeline_and_the_view_is_audited(client,
     assert response.status_code == 200
     assert dsr.reference in page
     assert "ご請求を受け付けました。担当者が内容を確認します。" in page
-    assert "回答予定日" in page
+    assert "回答期限" in page
     assert "営業日" in page
     assert "受付" in page  # the first timeline entry
     assert AuditEntry.objects.filter(action="dsr.view", object_ref=dsr.reference, actor_id=member.pk).count() == 1

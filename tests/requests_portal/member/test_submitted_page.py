@@ -11,7 +11,7 @@ from tests.requests_portal.member.helpers import agent_answers, agent_files, fil
 pytestmark = pytest.mark.django_db
 
 DOCUMENTS_TO_CHECK = "担当者が内容と本人確認書類を確認します。"
-CONFIRMED_BY_PASSWORD = "本人確認はパスワードの再入力により済んでいます。"
+CONFIRMED_BY_PASSWORD = "本人確認は再認証により済んでいます。"
 
 
 def test_after_reauthentication_the_next_steps_do_not_ask_for_id_documents(client, member):

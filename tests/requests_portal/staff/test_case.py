@@ -70,7 +70,7 @@ def test_opening_a_case_is_audited_and_shows_the_request(client, member, ga_staf
     page = client.get(url("detail", dsr)).content.decode()
     assert "出資金の払込み記録を開示してください。" in page
     assert member.member.full_name in page
-    assert "令和" in page  # the deadline panel shows 和暦
+    assert dsr.due_date.isoformat() in page  # the deadline panel, in the staff date format
     assert AuditEntry.objects.filter(action="dsr.view", actor_id=ga_staff.pk, object_ref=dsr.reference).count() == 1
 
 
@@ -512,13 +512,13 @@ def test_extension_needs_a_later_date_and_creates_its_notice(client, in_review, 
     assert in_review.letters.filter(kind=LetterKind.EXTENSION_NOTICE).count() == 1
     page = client.get(url("detail", in_review)).content.decode()
     assert "資料の確認に時間を要するため" in page  # the deadline panel shows the extension
-    # Its history and the member's timeline give the dates as dates, not ISO strings.
+    # Its history gives the staff format (docs/architecture.md#dates); the member's timeline 和暦.
+    assert later in page.split("停止と延長の履歴")[1]
     new_due = format_wareki(in_review.due_date)
-    assert new_due in page
-    assert later not in page.split("停止と延長の履歴")[1]
+    assert new_due not in page
     client.force_login(in_review.member.user)
     member_page = client.get(reverse("requests_portal:member_dsr_detail", args=[in_review.public_id]))
-    assert f"回答予定日が {new_due} に延長されました" in member_page.content.decode()
+    assert f"回答期限が {new_due} に延長されました" in member_page.content.decode()
 
 
 def test_decided_case_is_notified_closed_and_reopened_by_a_supervisor(client, member, ga_staff, supervisor):
