@@ -131,3 +131,17 @@ def unattached_uploads_purge_task() -> int:
 def role_grants_expire_task() -> int:
     """End the role grants whose end date has passed (hourly from beat; a repeated run ends nothing twice)."""
     return grants.role_grants_expire()
+
+
+# --- dashboard --------------------------------------------------------------------------------
+
+
+@shared_task(name="requests_portal.dashboard_summary_sweep", soft_time_limit=1500, time_limit=1800)
+def dashboard_summary_sweep_task() -> int:
+    """Store the dashboard's figures of every closed month (models/dashboard.py); a repeated run
+    stores the same rows again. Returns the number of rows."""
+    from requests_portal import reports
+
+    rows = reports.rebuild_dashboard_summary()
+    health.record_sweep_run("dashboard_summary", rows)
+    return rows

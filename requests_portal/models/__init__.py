@@ -57,6 +57,7 @@ from .config import (
     provision_record_keep_until,
 )
 from .counts import QueueStatusCount
+from .dashboard import DashboardMonthlySummary, DashboardSummarisedMonth
 from .documents import Document, Letter, OutboundMail, Reminder, SweepHeartbeat
 from .links import CaseLink, CaseLinkType, DuplicateCandidate
 from .request_kinds import (
@@ -128,6 +129,8 @@ __all__ = [
     "Queue",
     "QueueGroupObjectPermission",
     "QueueStatusCount",
+    "DashboardMonthlySummary",
+    "DashboardSummarisedMonth",
     "QueueUserObjectPermission",
     "Reminder",
     "RequestEvent",
