@@ -31,7 +31,21 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Aggregate, Avg, Count, F, FloatField, Func, IntegerField, Min, Q, QuerySet, Sum
+from django.db.models import (
+    Aggregate,
+    Avg,
+    BooleanField,
+    Count,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.db.models.sql.compiler import SQLCompiler
@@ -743,15 +757,23 @@ def _days_table(buckets: list[int]) -> Table:
     )
 
 
-def _open_by_stage(cases: QuerySet[DataSubjectRequest], today: date) -> Table:
-    """Unanswered cases now, by stage and by age since arrival (1 query)."""
+def _age_aggregates(today: date) -> dict[str, Count]:
     aggregates = {}
     for index, (_label, low, high) in enumerate(AGE_BUCKETS):
         condition = Q(received_at__lt=local_midnight(today - timedelta(days=low - 1)))
         if high is not None:
             condition &= Q(received_at__gte=local_midnight(today - timedelta(days=high)))
         aggregates[f"a{index}"] = Count("id", filter=condition)
-    counts = _rows_by(cases.filter(status__in=STAGES).values("status").annotate(**aggregates), "status")
+    return aggregates
+
+
+def _open_by_stage(cases: QuerySet[DataSubjectRequest], today: date) -> Table:
+    """Unanswered cases now, by stage and by age since arrival (1 query)."""
+    counts = _rows_by(cases.filter(status__in=STAGES).values("status").annotate(**_age_aggregates(today)), "status")
+    return _open_stage_table(counts)
+
+
+def _open_stage_table(counts: Mapping[str, Mapping[str, int]]) -> Table:
     rows = []
     for stage in STAGES:
         values = [counts.get(stage, {}).get(f"a{i}", 0) for i in range(len(AGE_BUCKETS))]
@@ -946,7 +968,7 @@ def month_figures_from_cases(
     stock_at: Mapping[MonthKey, datetime],
     all_cases: bool = False,
 ) -> dict[FigureKey, MonthFigures]:
-    """The figures of [start, end) per month, queue and kind, read from the cases (6 queries), and
+    """The figures of [start, end) per month, queue and kind, read from the cases (4 queries), and
     the stock (received, not yet closed) at each instant of `stock_at`, counted in its month.
 
     `all_cases` says that `cases` is the whole table (the sweep), so that the events need not be
@@ -957,26 +979,28 @@ def month_figures_from_cases(
     def at(month: datetime, row: Mapping[str, Any], queue: str = "queue_id", kind: str = "kind") -> MonthFigures:
         return figures[(_month_key(month), row[queue], row[kind])]
 
-    for row in (
-        cases.filter(received_at__gte=start, received_at__lt=end)
-        .annotate(month=TruncMonth("received_at"))
-        .values("month", "queue_id", "kind")
+    # Received and closed per month: two groupings, one statement.
+    received, closed = (
+        cases.filter(**{f"{column}__gte": start, f"{column}__lt": end})
+        .annotate(month=TruncMonth(column), closing=Value(column == "closed_at", output_field=BooleanField()))
+        .values("month", "queue_id", "kind", "closing")
         .annotate(n=Count("id"))
-    ):
-        at(row["month"], row).received += row["n"]
-    for row in (
-        cases.filter(closed_at__gte=start, closed_at__lt=end)
-        .annotate(month=TruncMonth("closed_at"))
-        .values("month", "queue_id", "kind")
-        .annotate(n=Count("id"))
-    ):
-        at(row["month"], row).closed += row["n"]
+        .order_by()
+        for column in ("received_at", "closed_at")
+    )
+    for row in received.union(closed, all=True):
+        if row["closing"]:
+            at(row["month"], row).closed += row["n"]
+        else:
+            at(row["month"], row).received += row["n"]
 
     decided = _decided_in(cases, start, end).annotate(month=TruncMonth("decided_at"))
     aggregates = _timeliness_aggregates()
     for name in ("avg_days", "median_days", "p90_days"):
         aggregates.pop(name, None)
-    for row in decided.values("month", "queue_id", "kind", "days").annotate(**aggregates):
+    # One grouping gives the timeliness counts, the histogram of days and the refusals' reasons.
+    grouping = ("month", "queue_id", "kind", "days", "decision", "decision_ground")
+    for row in decided.values(*grouping).annotate(**aggregates):
         month = at(row["month"], row)
         month.decided += row["decided"]
         month.on_time += row["on_time"]
@@ -987,14 +1011,9 @@ def month_figures_from_cases(
         month.paused_days += row["paused_days"] or 0
         days = int(row["days"])
         month.days_histogram[days] = month.days_histogram.get(days, 0) + row["decided"]
-    for row in (
-        decided.filter(decision__in=sorted(NOT_GRANTED_DECISIONS))
-        .values("month", "queue_id", "kind", "decision_ground", "decision")
-        .annotate(n=Count("id"))
-    ):
-        reason = (row["decision_ground"] or "", row["decision"])
-        refusals = at(row["month"], row).refusals
-        refusals[reason] = refusals.get(reason, 0) + row["n"]
+        if row["decision"] in NOT_GRANTED_DECISIONS:
+            reason = (row["decision_ground"] or "", row["decision"])
+            month.refusals[reason] = month.refusals.get(reason, 0) + row["decided"]
 
     events = RequestEvent.objects.filter(DEADLINE_EVENTS, at__gte=start, at__lt=end)
     if not all_cases:
@@ -1099,7 +1118,7 @@ def period_figures(viewer: User, report_filter: ReportFilter) -> dict[tuple[Mont
 
     Whole closed months come from the summary (2 queries); the others (the current month, a
     month the period covers only in part, a month the sweep has not stored yet) from the cases,
-    6 queries per run of consecutive such months. Cases reached through an individual grant are
+    4 queries per run of consecutive such months. Cases reached through an individual grant are
     outside the queues the summary is kept by and are added from the cases.
     """
     kinds = list(report_filter.kinds)
@@ -1216,22 +1235,28 @@ def dashboard_report(
         )
         dashboard.tables |= {"monthly": monthly, "monthly_kind": by_month_and_kind}
 
+    # The unanswered cases now (a small share of all, read directly), by stage, kind and age, and
+    # how many of them were received in the period: one query for two tables.
+    by_stage: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    open_now: dict[str, int] = defaultdict(int)
+    if wanted & {"kinds", "open_stage"}:
+        in_period = Q(received_at__gte=report_filter.start, received_at__lt=report_filter.end)
+        for row in (
+            cases.filter(status__in=STAGES)
+            .values("status", "kind")
+            .annotate(**_age_aggregates(today), in_period=Count("id", filter=in_period))
+        ):
+            for index in range(len(AGE_BUCKETS)):
+                by_stage[row["status"]][f"a{index}"] += row[f"a{index}"]
+            open_now[row["kind"]] += row["in_period"]
+
     def kinds_table() -> Table:
         counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for kind, values_list in by_kind_figures.items():
             counts[kind]["received"] = sum(values.received for values in values_list)
             counts[kind]["closed"] = sum(values.closed for values in values_list)
-        # Still unanswered now, of those received in the period: a few open cases, read directly.
-        for row in (
-            cases.filter(
-                status__in=sorted(UNANSWERED_STATUSES),
-                received_at__gte=report_filter.start,
-                received_at__lt=report_filter.end,
-            )
-            .values("kind")
-            .annotate(n=Count("id"))
-        ):
-            counts[row["kind"]]["open_now"] = row["n"]
+        for kind, n in open_now.items():
+            counts[kind]["open_now"] = n
         return _kinds_table_from(kinds, counts, by_kind)
 
     def days_table() -> Table:
@@ -1258,7 +1283,7 @@ def dashboard_report(
         "kinds": kinds_table,
         "timeliness": lambda: _timeliness_table(timeliness, by_kind, kinds),
         "days": days_table,
-        "open_stage": lambda: _open_by_stage(cases, today),
+        "open_stage": lambda: _open_stage_table(by_stage),
         "overdue": lambda: _overdue_by_assignee(cases, today),
         "refusals": refusals_table,
         "extensions": lambda: _extensions_table(
