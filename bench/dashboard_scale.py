@@ -4,7 +4,7 @@
 
 Uses the database of bench/queue_scale.py (BENCH_DATABASE_URL, default keiseikyo_scale; fill it
 with queue_scale.py first). It migrates it, then prints:
-- the nightly sweep that stores the closed months (reports.rebuild_dashboard_summary): its time
+- the nightly sweep that stores the closed months (dashboard_summary.rebuild_dashboard_summary): its time
   and the number of rows it stores;
 - the dashboard page for a GA supervisor (last 12 months, in-process, signed in with the second
   factor): median and worst of --runs, and its statements, listed;
@@ -49,7 +49,7 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from requests_portal import reports
+    from requests_portal import dashboard_summary, reports
     from requests_portal.models import DataSubjectRequest, RequestEvent
 
     call_command("migrate", verbosity=0)
@@ -59,12 +59,15 @@ def main() -> None:
     print(f"{DataSubjectRequest.objects.count():,} cases, {RequestEvent.objects.count():,} timeline events")
 
     started = time.perf_counter()
-    rows = reports.rebuild_dashboard_summary()
+    rows = dashboard_summary.rebuild_dashboard_summary()
     print(f"\nsweep (every closed month): {time.perf_counter() - started:.1f} s, {rows:,} summary rows")
 
     _clerk, supervisor = _staff()
     median, worst, statements, _response = _timed(staff_client(supervisor), "/oversight/", {}, args.runs)
-    print(f"\nsupervisor dashboard page, last 12 months: {median:.1f} ms (worst {worst:.1f} ms), {len(statements)} statements")
+    print(
+        f"\nsupervisor dashboard page, last 12 months: {median:.1f} ms (worst {worst:.1f} ms), "
+        f"{len(statements)} statements"
+    )
     for sql in statements:
         print("    " + re.sub(r"\s+", " ", sql)[:110])
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
     Aggregate,
@@ -73,7 +73,7 @@ from requests_portal.selectors import (
     dsr_visible_outside_queues,
     dsr_visible_to_staff,
     queue_ids_for_user,
-    restricted_queue_ids,
+    restricted_queue_ids_for,
 )
 
 if TYPE_CHECKING:
@@ -270,7 +270,7 @@ def local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _month_key(value: datetime | date) -> tuple[int, int]:
+def month_key(value: datetime | date) -> tuple[int, int]:
     if isinstance(value, datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     return value.year, value.month
@@ -333,13 +333,13 @@ class ReportFilter:
 
 def sees_restricted(viewer: User) -> bool:
     """Whether the viewer's figures may include My Number cases (they hold the restricted queue)."""
-    return bool(queue_ids_for_user(viewer) & restricted_queue_ids())
+    return bool(queue_ids_for_user(viewer) & restricted_queue_ids_for(viewer))
 
 
 def visible_kinds(viewer: User) -> list[str]:
     """The request kinds that can appear in the viewer's figures, in the enum's order."""
     queue_ids = queue_ids_for_user(viewer)
-    restricted = restricted_queue_ids()
+    restricted = restricted_queue_ids_for(viewer)
     general = bool(queue_ids - restricted)
     kinds = [k for k in RequestKind.values if k != RequestKind.MY_NUMBER_INQUIRY] if general else []
     if queue_ids & restricted:
@@ -526,7 +526,7 @@ def _monthly_flow(
         .annotate(n=Count("id"))
     )
     for row in rows:
-        received[_month_key(row["month"])][row["kind"]] += row["n"]
+        received[month_key(row["month"])][row["kind"]] += row["n"]
     closed: dict[tuple[int, int], int] = defaultdict(int)
     closed_rows = (
         cases.filter(closed_at__gte=start, closed_at__lt=end)
@@ -535,7 +535,7 @@ def _monthly_flow(
         .annotate(n=Count("id"))
     )
     for closed_row in closed_rows:
-        closed[_month_key(closed_row["month"])] += closed_row["n"]
+        closed[month_key(closed_row["month"])] += closed_row["n"]
     # The stock at each month end (or now, for the current month): received before it and not
     # closed by then. One aggregate per month, all in one query.
     ends = _month_ends(report_filter, timezone.now())
@@ -654,6 +654,10 @@ def _rows_by(rows: Iterable[Mapping[str, Any]], key: str) -> dict[Any, dict[str,
     return keyed
 
 
+def _plain(row: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(row)
+
+
 def _clean(row: Mapping[str, Any]) -> dict[str, Any]:
     return {
         key: (value or 0) if key not in ("avg_days", "median_days", "p90_days") else _round(value)
@@ -682,7 +686,7 @@ def _kinds_table(
 
 
 def _kinds_table_from(kinds: list[str], counts: Mapping[str, Mapping[str, int]], timeliness: dict) -> Table:
-    rows = []
+    rows: list[list[Any]] = []
     for kind in kinds:
         row = counts.get(kind, {})
         rows.append(
@@ -869,7 +873,7 @@ def _extensions_and_pauses(
     )
     per_month: dict[tuple[int, int], tuple[int, int]] = {}
     for row in rows_in:
-        key = _month_key(row["month"])
+        key = month_key(row["month"])
         previous = per_month.get(key, (0, 0))
         per_month[key] = (previous[0] + row["extensions"], previous[1] + row["pauses"])
     return _extensions_table(report_filter.months(), per_month, timeliness)
@@ -905,7 +909,7 @@ MonthKey = tuple[int, int]
 # (month, queue id, kind): the grain of DashboardMonthlySummary.
 FigureKey = tuple[MonthKey, int, str]
 
-_MONTH_COUNTS = (
+MONTH_COUNTS = (
     "received",
     "closed",
     "open_at_end",
@@ -945,7 +949,7 @@ class MonthFigures:
     refusals: dict[tuple[str, str], int] = field(default_factory=dict)  # (ground, decision) → cases
 
     def add(self, other: "MonthFigures") -> None:
-        for name in _MONTH_COUNTS:
+        for name in MONTH_COUNTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for days, n in other.days_histogram.items():
             self.days_histogram[days] = self.days_histogram.get(days, 0) + n
@@ -954,9 +958,11 @@ class MonthFigures:
 
     @classmethod
     def from_summary(cls, row: DashboardMonthlySummary) -> "MonthFigures":
-        figures = cls(**{name: getattr(row, name) for name in _MONTH_COUNTS})
+        figures = cls(**{name: getattr(row, name) for name in MONTH_COUNTS})
         figures.days_histogram = {int(days): n for days, n in row.days_histogram.items()}
-        figures.refusals = {tuple(reason.split("|", 1)): n for reason, n in row.refusals.items()}  # type: ignore[misc]
+        for reason, n in row.refusals.items():
+            ground, decision = reason.split("|", 1)
+            figures.refusals[(ground, decision)] = n
         return figures
 
 
@@ -977,7 +983,7 @@ def month_figures_from_cases(
     figures: dict[FigureKey, MonthFigures] = defaultdict(MonthFigures)
 
     def at(month: datetime, row: Mapping[str, Any], queue: str = "queue_id", kind: str = "kind") -> MonthFigures:
-        return figures[(_month_key(month), row[queue], row[kind])]
+        return figures[(month_key(month), row[queue], row[kind])]
 
     # Received and closed per month: two groupings, one statement.
     received, closed = (
@@ -1020,15 +1026,15 @@ def month_figures_from_cases(
         # Only cases open at some point of the period can have events in it.
         active = cases.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start), received_at__lt=end)
         events = events.filter(dsr__in=active.values("pk"))
-    for row in (
+    for event_row in (
         events.annotate(month=TruncMonth("at"))
         .values("month", "dsr__queue_id", "dsr__kind")
         .annotate(extensions=Count("id", filter=IS_EXTENSION), pauses=Count("id", filter=IS_PAUSE))
         .order_by()
     ):
-        month = at(row["month"], row, queue="dsr__queue_id", kind="dsr__kind")
-        month.extensions += row["extensions"]
-        month.pauses += row["pauses"]
+        month = at(event_row["month"], event_row, queue="dsr__queue_id", kind="dsr__kind")
+        month.extensions += event_row["extensions"]
+        month.pauses += event_row["pauses"]
 
     if stock_at:
         # Received before the instant and not closed by then: one aggregate per month, one query.
@@ -1039,74 +1045,29 @@ def month_figures_from_cases(
         }
         edges = [edge for _key, edge in instants]
         still_open = Q(closed_at__isnull=True) | Q(closed_at__gte=min(edges))
-        for row in cases.filter(still_open, received_at__lt=max(edges)).values("queue_id", "kind").annotate(**counts):
+        stock_rows = cases.filter(still_open, received_at__lt=max(edges)).values("queue_id", "kind").annotate(**counts)
+        # The aggregates are named at run time, which the type stubs cannot follow: plain dicts.
+        for stock in map(_plain, stock_rows):
             for i, (key, _edge) in enumerate(instants):
-                if row[f"m{i}"]:
-                    figures[(key, row["queue_id"], row["kind"])].open_at_end += row[f"m{i}"]
+                if stock[f"m{i}"]:
+                    figures[(key, stock["queue_id"], stock["kind"])].open_at_end += stock[f"m{i}"]
     return dict(figures)
 
 
-def _first_of(key: MonthKey) -> date:
+def first_of_month(key: MonthKey) -> date:
     return date(*key, 1)
 
 
-def _next_month(key: MonthKey) -> MonthKey:
+def next_month(key: MonthKey) -> MonthKey:
     year, month = key
     return (year + 1, 1) if month == 12 else (year, month + 1)
-
-
-def rebuild_dashboard_summary(today: date | None = None) -> int:
-    """Store the figures of every closed month (all before the current one) from the cases.
-
-    Idempotent: it replaces the whole summary in one transaction, so a case whose queue or kind
-    changed, or one entered late with an earlier arrival date, is counted where it now belongs
-    after the next run. A fixed number of queries over the case table, whatever its size.
-    Returns the number of summary rows.
-    """
-    current = (today or timezone.localdate()).replace(day=1)
-    first_received = DataSubjectRequest.objects.aggregate(first=Min("received_at"))["first"]
-    months: list[MonthKey] = []
-    if first_received is not None:
-        key = _month_key(first_received)
-        while key < (current.year, current.month):
-            months.append(key)
-            key = _next_month(key)
-    figures: dict[FigureKey, MonthFigures] = {}
-    if months:
-        figures = month_figures_from_cases(
-            DataSubjectRequest.objects.order_by(),
-            local_midnight(_first_of(months[0])),
-            local_midnight(current),
-            stock_at={key: local_midnight(_first_of(_next_month(key))) for key in months},
-            all_cases=True,
-        )
-    rows = [
-        DashboardMonthlySummary(
-            month=_first_of(month),
-            queue_id=queue_id,
-            kind=kind,
-            **{name: getattr(values, name) for name in _MONTH_COUNTS},
-            days_histogram={str(days): n for days, n in sorted(values.days_histogram.items())},
-            refusals={f"{ground}|{decision}": n for (ground, decision), n in sorted(values.refusals.items())},
-        )
-        for (month, queue_id, kind), values in sorted(figures.items())
-    ]
-    now = timezone.now()
-    with transaction.atomic():
-        DashboardMonthlySummary.objects.all().delete()
-        DashboardSummarisedMonth.objects.all().delete()
-        DashboardMonthlySummary.objects.bulk_create(rows, batch_size=1000)
-        DashboardSummarisedMonth.objects.bulk_create(
-            [DashboardSummarisedMonth(month=_first_of(month), computed_at=now) for month in months]
-        )
-    return len(rows)
 
 
 def _runs(months: Sequence[MonthKey]) -> list[list[MonthKey]]:
     """Consecutive months grouped into runs."""
     runs: list[list[MonthKey]] = []
     for key in months:
-        if runs and _next_month(runs[-1][-1]) == key:
+        if runs and next_month(runs[-1][-1]) == key:
             runs[-1].append(key)
         else:
             runs.append([key])
@@ -1126,15 +1087,15 @@ def period_figures(viewer: User, report_filter: ReportFilter) -> dict[tuple[Mont
     whole = [
         key
         for key in months
-        if _first_of(key) >= report_filter.date_from
-        and _first_of(_next_month(key)) - timedelta(days=1) <= report_filter.date_to
+        if first_of_month(key) >= report_filter.date_from
+        and first_of_month(next_month(key)) - timedelta(days=1) <= report_filter.date_to
     ]
     stored_months = set(
-        DashboardSummarisedMonth.objects.filter(month__in=[_first_of(key) for key in whole]).values_list(
+        DashboardSummarisedMonth.objects.filter(month__in=[first_of_month(key) for key in whole]).values_list(
             "month", flat=True
         )
     )
-    stored = [key for key in whole if _first_of(key) in stored_months]
+    stored = [key for key in whole if first_of_month(key) in stored_months]
     live = [key for key in months if key not in stored]
     ends = _month_ends(report_filter, timezone.now())
 
@@ -1147,25 +1108,25 @@ def period_figures(viewer: User, report_filter: ReportFilter) -> dict[tuple[Mont
                 totals[(key, kind)].add(values)
 
     if stored:
-        rows = dashboard_summary_visible_to(viewer).filter(month__in=[_first_of(key) for key in stored])
+        rows = dashboard_summary_visible_to(viewer).filter(month__in=[first_of_month(key) for key in stored])
         if kinds:
             rows = rows.filter(kind__in=kinds)
         for row in rows:
-            totals[(_month_key(row.month), row.kind)].add(MonthFigures.from_summary(row))
+            totals[(month_key(row.month), row.kind)].add(MonthFigures.from_summary(row))
         if (granted := dsr_visible_outside_queues(viewer)) is not None:
             granted = granted.order_by().filter(kind__in=kinds) if kinds else granted.order_by()
             for run in _runs(stored):
                 figures = month_figures_from_cases(
                     granted,
-                    local_midnight(_first_of(run[0])),
-                    local_midnight(_first_of(_next_month(run[-1]))),
+                    local_midnight(first_of_month(run[0])),
+                    local_midnight(first_of_month(next_month(run[-1]))),
                     stock_at={key: ends[key] for key in run},
                 )
                 add(figures, run)
     cases = scoped_cases(viewer, kinds)
     for run in _runs(live):
-        run_start = max(report_filter.start, local_midnight(_first_of(run[0])))
-        run_end = min(report_filter.end, local_midnight(_first_of(_next_month(run[-1]))))
+        run_start = max(report_filter.start, local_midnight(first_of_month(run[0])))
+        run_end = min(report_filter.end, local_midnight(first_of_month(next_month(run[-1]))))
         figures = month_figures_from_cases(cases, run_start, run_end, stock_at={key: ends[key] for key in run})
         add(figures, run)
     return dict(totals)
@@ -1241,11 +1202,13 @@ def dashboard_report(
     open_now: dict[str, int] = defaultdict(int)
     if wanted & {"kinds", "open_stage"}:
         in_period = Q(received_at__gte=report_filter.start, received_at__lt=report_filter.end)
-        for row in (
+        open_rows = (
             cases.filter(status__in=STAGES)
             .values("status", "kind")
             .annotate(**_age_aggregates(today), in_period=Count("id", filter=in_period))
-        ):
+        )
+        # The age aggregates are named at run time, which the type stubs cannot follow: plain dicts.
+        for row in map(_plain, open_rows):
             for index in range(len(AGE_BUCKETS)):
                 by_stage[row["status"]][f"a{index}"] += row[f"a{index}"]
             open_now[row["kind"]] += row["in_period"]

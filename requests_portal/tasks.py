@@ -11,7 +11,7 @@ import logging
 
 from celery import Task, shared_task
 
-from requests_portal import audit, health, outbox, reminders
+from requests_portal import audit, dashboard_summary, health, outbox, reminders
 from requests_portal.letters import services as letters
 from requests_portal.letters.renderer import LetterContentError
 from requests_portal.models import Letter
@@ -140,8 +140,6 @@ def role_grants_expire_task() -> int:
 def dashboard_summary_sweep_task() -> int:
     """Store the dashboard's figures of every closed month (models/dashboard.py); a repeated run
     stores the same rows again. Returns the number of rows."""
-    from requests_portal import reports
-
-    rows = reports.rebuild_dashboard_summary()
+    rows = dashboard_summary.rebuild_dashboard_summary()
     health.record_sweep_run("dashboard_summary", rows)
     return rows

@@ -5,53 +5,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('requests_portal', '0015_queue_scale'),
+        ("requests_portal", "0015_queue_scale"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DashboardMonthlySummary',
+            name="DashboardMonthlySummary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField()),
-                ('kind', models.CharField(max_length=30)),
-                ('received', models.PositiveIntegerField(default=0)),
-                ('closed', models.PositiveIntegerField(default=0)),
-                ('open_at_end', models.PositiveIntegerField(default=0)),
-                ('decided', models.PositiveIntegerField(default=0)),
-                ('on_time', models.PositiveIntegerField(default=0)),
-                ('art39_decided', models.PositiveIntegerField(default=0)),
-                ('art39_on_time', models.PositiveIntegerField(default=0)),
-                ('extended', models.PositiveIntegerField(default=0)),
-                ('paused', models.PositiveIntegerField(default=0)),
-                ('paused_days', models.PositiveIntegerField(default=0)),
-                ('days_histogram', models.JSONField(default=dict)),
-                ('refusals', models.JSONField(default=dict)),
-                ('extensions', models.PositiveIntegerField(default=0)),
-                ('pauses', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("month", models.DateField()),
+                ("kind", models.CharField(max_length=30)),
+                ("received", models.PositiveIntegerField(default=0)),
+                ("closed", models.PositiveIntegerField(default=0)),
+                ("open_at_end", models.PositiveIntegerField(default=0)),
+                ("decided", models.PositiveIntegerField(default=0)),
+                ("on_time", models.PositiveIntegerField(default=0)),
+                ("art39_decided", models.PositiveIntegerField(default=0)),
+                ("art39_on_time", models.PositiveIntegerField(default=0)),
+                ("extended", models.PositiveIntegerField(default=0)),
+                ("paused", models.PositiveIntegerField(default=0)),
+                ("paused_days", models.PositiveIntegerField(default=0)),
+                ("days_histogram", models.JSONField(default=dict)),
+                ("refusals", models.JSONField(default=dict)),
+                ("extensions", models.PositiveIntegerField(default=0)),
+                ("pauses", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='DashboardSummarisedMonth',
+            name="DashboardSummarisedMonth",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(unique=True)),
-                ('computed_at', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("month", models.DateField(unique=True)),
+                ("computed_at", models.DateTimeField()),
             ],
         ),
         migrations.AddIndex(
-            model_name='requestevent',
-            index=models.Index(condition=models.Q(('event_type', 'extended'), models.Q(('event_type', 'status_changed'), ('to_status', 'awaiting_requester')), _connector='OR'), fields=['at'], name='event_deadline_at'),
+            model_name="requestevent",
+            index=models.Index(
+                condition=models.Q(
+                    ("event_type", "extended"),
+                    models.Q(("event_type", "status_changed"), ("to_status", "awaiting_requester")),
+                    _connector="OR",
+                ),
+                fields=["at"],
+                name="event_deadline_at",
+            ),
         ),
         migrations.AddField(
-            model_name='dashboardmonthlysummary',
-            name='queue',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='requests_portal.queue'),
+            model_name="dashboardmonthlysummary",
+            name="queue",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="requests_portal.queue"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dashboardmonthlysummary',
-            constraint=models.UniqueConstraint(fields=('month', 'queue', 'kind'), name='dashboardsummary_unique'),
+            model_name="dashboardmonthlysummary",
+            constraint=models.UniqueConstraint(fields=("month", "queue", "kind"), name="dashboardsummary_unique"),
         ),
     ]

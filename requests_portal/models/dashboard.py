@@ -2,7 +2,7 @@
 
 Computing a year of figures from the case table reads every case decided or received in it
 (about 200,000 a year at a million cases). Past months no longer change, so the sweep
-(`requests_portal.dashboard_summary_sweep`, reports.rebuild_dashboard_summary) stores their
+(`requests_portal.dashboard_summary_sweep`, dashboard_summary.rebuild_dashboard_summary) stores their
 figures here, one row per month, queue and kind; the dashboard adds up the rows of the months it
 shows and computes only the current month (and any month not yet stored) from the cases.
 
