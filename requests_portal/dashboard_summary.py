@@ -7,7 +7,7 @@ not find stored, so the two cannot drift apart.
 
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
@@ -23,6 +23,9 @@ from requests_portal.reports import (
     month_key,
     next_month,
 )
+
+# An arbitrary constant naming this sweep's lock among the database's advisory locks.
+_ADVISORY_LOCK_KEY = 7_410_132_016
 
 
 def rebuild_dashboard_summary(today: date | None = None) -> int:
@@ -63,6 +66,11 @@ def rebuild_dashboard_summary(today: date | None = None) -> int:
     ]
     now = timezone.now()
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Two overlapping runs take turns (the second stores the same rows again) rather than
+            # both inserting into the emptied table.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
         DashboardMonthlySummary.objects.all().delete()
         DashboardSummarisedMonth.objects.all().delete()
         DashboardMonthlySummary.objects.bulk_create(rows, batch_size=1000)
