@@ -355,6 +355,9 @@ CELERY_BEAT_SCHEDULE = {
     # https://crontab.guru/#5_*_*_*_* : end role grants past their end date (hourly, so a beat
     # that was down at midnight still ends them within the hour after it is back).
     "role-grants-expire": {"task": "requests_portal.role_grants_expire", "schedule": crontab(minute=5)},
+    # https://crontab.guru/#40_0_*_*_* : store the dashboard's closed months nightly, after midnight
+    # (Asia/Tokyo) so a month is stored the night it ends; the current month is always computed live.
+    "dashboard-summary": {"task": "requests_portal.dashboard_summary_sweep", "schedule": crontab(minute=40, hour=0)},
 }
 
 # ------------------------------------------------------------------------------

@@ -31,7 +31,21 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Aggregate, Avg, Count, F, FloatField, Func, IntegerField, Min, Q, QuerySet, Sum
+from django.db.models import (
+    Aggregate,
+    Avg,
+    BooleanField,
+    Count,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.db.models.sql.compiler import SQLCompiler
@@ -42,6 +56,8 @@ from requests_portal import deadlines
 from requests_portal.models import (
     ART39_KINDS,
     UNANSWERED_STATUSES,
+    DashboardMonthlySummary,
+    DashboardSummarisedMonth,
     DataSubjectRequest,
     Decision,
     EventType,
@@ -52,7 +68,13 @@ from requests_portal.models import (
     User,
 )
 from requests_portal.numbering import fiscal_year
-from requests_portal.selectors import dsr_visible_to_staff, queue_ids_for_user, restricted_queue_ids
+from requests_portal.selectors import (
+    dashboard_summary_visible_to,
+    dsr_visible_outside_queues,
+    dsr_visible_to_staff,
+    queue_ids_for_user,
+    restricted_queue_ids_for,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -64,6 +86,11 @@ if TYPE_CHECKING:
 MAX_PERIOD_MONTHS = 61
 
 ANSWERED = Q(approved_at__isnull=False) | Q(status=Status.REJECTED)
+# The timeline events the dashboard counts: extensions and 補正 requests. The same condition as the
+# partial index `event_deadline_at`, so that the database finds them by date alone.
+IS_EXTENSION = Q(event_type=EventType.EXTENDED)
+IS_PAUSE = Q(event_type=EventType.STATUS_CHANGED, to_status=Status.AWAITING_AMENDMENT)
+DEADLINE_EVENTS = IS_EXTENSION | IS_PAUSE
 
 DASHBOARD_TABLES = (
     "monthly",
@@ -245,7 +272,7 @@ def local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _month_key(value: datetime | date) -> tuple[int, int]:
+def month_key(value: datetime | date) -> tuple[int, int]:
     if isinstance(value, datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     return value.year, value.month
@@ -308,13 +335,13 @@ class ReportFilter:
 
 def sees_restricted(viewer: User) -> bool:
     """Whether the viewer's figures may include My Number cases (they hold the restricted queue)."""
-    return bool(queue_ids_for_user(viewer) & restricted_queue_ids())
+    return bool(queue_ids_for_user(viewer) & restricted_queue_ids_for(viewer))
 
 
 def visible_kinds(viewer: User) -> list[str]:
     """The request kinds that can appear in the viewer's figures, in the enum's order."""
     queue_ids = queue_ids_for_user(viewer)
-    restricted = restricted_queue_ids()
+    restricted = restricted_queue_ids_for(viewer)
     general = bool(queue_ids - restricted)
     kinds = [k for k in RequestKind.values if k != RequestKind.MY_NUMBER_INQUIRY] if general else []
     if queue_ids & restricted:
@@ -440,12 +467,13 @@ def _month_label(year: int, month: int) -> str:
 # ---------------------------------------------------------------------------------------------
 # The dashboard
 # ---------------------------------------------------------------------------------------------
-def dashboard_report(
+def live_dashboard_report(
     *, viewer: User, report_filter: ReportFilter, today: date | None = None, only: Iterable[str] | None = None
 ) -> Dashboard:
-    """Every figure of the supervisors' dashboard for `viewer` (a fixed number of queries).
+    """Every figure of the supervisors' dashboard for `viewer`, computed from the cases alone.
 
-    `only` names the tables wanted (e.g. one table for its CSV); the others are not computed.
+    The reference for `dashboard_report`, which gives the same figures from the monthly summary;
+    the tests compare the two. `only` names the tables wanted; the others are not computed.
     """
     today = today or timezone.localdate()
     wanted = set(only) if only is not None else set(DASHBOARD_TABLES)
@@ -500,7 +528,7 @@ def _monthly_flow(
         .annotate(n=Count("id"))
     )
     for row in rows:
-        received[_month_key(row["month"])][row["kind"]] += row["n"]
+        received[month_key(row["month"])][row["kind"]] += row["n"]
     closed: dict[tuple[int, int], int] = defaultdict(int)
     closed_rows = (
         cases.filter(closed_at__gte=start, closed_at__lt=end)
@@ -509,14 +537,10 @@ def _monthly_flow(
         .annotate(n=Count("id"))
     )
     for closed_row in closed_rows:
-        closed[_month_key(closed_row["month"])] += closed_row["n"]
+        closed[month_key(closed_row["month"])] += closed_row["n"]
     # The stock at each month end (or now, for the current month): received before it and not
     # closed by then. One aggregate per month, all in one query.
-    now = timezone.now()
-    ends = {}
-    for year, month in months:
-        next_first = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-        ends[(year, month)] = min(local_midnight(min(next_first, report_filter.date_to + timedelta(days=1))), now)
+    ends = _month_ends(report_filter, timezone.now())
     stock_aggregates = {
         f"m{i}": Count("id", filter=Q(received_at__lt=edge) & (Q(closed_at__isnull=True) | Q(closed_at__gte=edge)))
         for i, edge in enumerate(ends.values())
@@ -526,8 +550,33 @@ def _monthly_flow(
         still_open = Q(closed_at__isnull=True) | Q(closed_at__gte=min(ends.values()))
         stock_values = cases.filter(still_open, received_at__lt=max(ends.values())).aggregate(**stock_aggregates)
     stock = {key: stock_values.get(f"m{i}") or 0 for i, key in enumerate(ends)}
+    flat_received = {key: dict(by_kind) for key, by_kind in received.items()}
+    return _monthly_tables(months, flat_received, closed, stock, kinds)
 
-    flow_rows = [[_month_label(*key), sum(received[key].values()), closed[key], stock[key]] for key in months]
+
+def _month_ends(report_filter: ReportFilter, now: datetime) -> dict[tuple[int, int], datetime]:
+    """The instant each month of the period is counted at for its stock: its end, the period's
+    end, or now, whichever comes first."""
+    ends = {}
+    for year, month in report_filter.months():
+        next_first = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+        ends[(year, month)] = min(local_midnight(min(next_first, report_filter.date_to + timedelta(days=1))), now)
+    return ends
+
+
+def _monthly_tables(
+    months: list[tuple[int, int]],
+    received: Mapping[tuple[int, int], Mapping[str, int]],
+    closed: Mapping[tuple[int, int], int],
+    stock: Mapping[tuple[int, int], int],
+    kinds: list[str],
+) -> tuple[Table, Table, int]:
+    def received_in(key: tuple[int, int]) -> Mapping[str, int]:
+        return received.get(key, {})
+
+    flow_rows = [
+        [_month_label(*key), sum(received_in(key).values()), closed.get(key, 0), stock.get(key, 0)] for key in months
+    ]
     received_total = _column_total(flow_rows, 1)
     flow = Table(
         slug="monthly",
@@ -537,7 +586,7 @@ def _monthly_flow(
         totals=[str(_("期間計")), received_total, _column_total(flow_rows, 2), None],
         note=str(_("月末の未完了には期間より前に受け付けた事案も含みます。当月は現時点の件数です。")),
     )
-    kind_rows = [[_month_label(*key), *(received[key].get(kind, 0) for kind in kinds)] for key in months]
+    kind_rows = [[_month_label(*key), *(received_in(key).get(kind, 0) for kind in kinds)] for key in months]
     by_kind = Table(
         slug="monthly_kind",
         title=str(_("月別・種類別の受付件数")),
@@ -607,6 +656,10 @@ def _rows_by(rows: Iterable[Mapping[str, Any]], key: str) -> dict[Any, dict[str,
     return keyed
 
 
+def _plain(row: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(row)
+
+
 def _clean(row: Mapping[str, Any]) -> dict[str, Any]:
     return {
         key: (value or 0) if key not in ("avg_days", "median_days", "p90_days") else _round(value)
@@ -631,7 +684,11 @@ def _kinds_table(
         ),
         "kind",
     )
-    rows = []
+    return _kinds_table_from(kinds, counts, timeliness)
+
+
+def _kinds_table_from(kinds: list[str], counts: Mapping[str, Mapping[str, int]], timeliness: dict) -> Table:
+    rows: list[list[Any]] = []
     for kind in kinds:
         row = counts.get(kind, {})
         rows.append(
@@ -706,15 +763,23 @@ def _days_table(buckets: list[int]) -> Table:
     )
 
 
-def _open_by_stage(cases: QuerySet[DataSubjectRequest], today: date) -> Table:
-    """Unanswered cases now, by stage and by age since arrival (1 query)."""
+def _age_aggregates(today: date) -> dict[str, Count]:
     aggregates = {}
     for index, (_label, low, high) in enumerate(AGE_BUCKETS):
         condition = Q(received_at__lt=local_midnight(today - timedelta(days=low - 1)))
         if high is not None:
             condition &= Q(received_at__gte=local_midnight(today - timedelta(days=high)))
         aggregates[f"a{index}"] = Count("id", filter=condition)
-    counts = _rows_by(cases.filter(status__in=STAGES).values("status").annotate(**aggregates), "status")
+    return aggregates
+
+
+def _open_by_stage(cases: QuerySet[DataSubjectRequest], today: date) -> Table:
+    """Unanswered cases now, by stage and by age since arrival (1 query)."""
+    counts = _rows_by(cases.filter(status__in=STAGES).values("status").annotate(**_age_aggregates(today)), "status")
+    return _open_stage_table(counts)
+
+
+def _open_stage_table(counts: Mapping[str, Mapping[str, int]]) -> Table:
     rows = []
     for stage in STAGES:
         values = [counts.get(stage, {}).get(f"a{i}", 0) for i in range(len(AGE_BUCKETS))]
@@ -766,6 +831,10 @@ def _refusals_by_ground(cases: QuerySet[DataSubjectRequest], start: datetime, en
     for row in rows_in:
         ground = row["decision_ground"] or _IMPLIED_GROUND.get(row["decision"], "")
         counts[ground][OUTCOME_OF_DECISION[row["decision"]]] += row["n"]
+    return _refusals_table(counts)
+
+
+def _refusals_table(counts: Mapping[str, Mapping[str, int]]) -> Table:
     order = [*StatutoryGround.values, ""]
     outcomes = (Outcome.PARTIAL, Outcome.REFUSED, Outcome.NOT_HELD, Outcome.PROCEDURAL)
     rows = []
@@ -787,8 +856,6 @@ def _extensions_and_pauses(
     cases: QuerySet[DataSubjectRequest], report_filter: ReportFilter, timeliness: Timeliness
 ) -> Table:
     """Extensions and 補正 requests made per month (1 query on the timeline)."""
-    is_extension = Q(event_type=EventType.EXTENDED)
-    is_pause = Q(event_type=EventType.STATUS_CHANGED, to_status=Status.AWAITING_AMENDMENT)
     # Only cases open at some point of the period can have events in it; narrowing the subquery
     # this way lets the (dsr, at) index do the work.
     active = cases.filter(
@@ -796,22 +863,28 @@ def _extensions_and_pauses(
     )
     rows_in = (
         RequestEvent.objects.filter(dsr__in=active.values("pk"))
-        .filter(is_extension | is_pause)
+        .filter(DEADLINE_EVENTS)
         .filter(at__gte=report_filter.start, at__lt=report_filter.end)
         .annotate(month=TruncMonth("at"))
         .values("month")
         .annotate(
-            extensions=Count("id", filter=is_extension),
-            pauses=Count("id", filter=is_pause),
+            extensions=Count("id", filter=IS_EXTENSION),
+            pauses=Count("id", filter=IS_PAUSE),
         )
         .order_by()
     )
     per_month: dict[tuple[int, int], tuple[int, int]] = {}
     for row in rows_in:
-        key = _month_key(row["month"])
+        key = month_key(row["month"])
         previous = per_month.get(key, (0, 0))
         per_month[key] = (previous[0] + row["extensions"], previous[1] + row["pauses"])
-    rows = [[_month_label(*key), *per_month.get(key, (0, 0))] for key in report_filter.months()]
+    return _extensions_table(report_filter.months(), per_month, timeliness)
+
+
+def _extensions_table(
+    months: list[tuple[int, int]], per_month: Mapping[tuple[int, int], tuple[int, int]], timeliness: Timeliness
+) -> Table:
+    rows = [[_month_label(*key), *per_month.get(key, (0, 0))] for key in months]
     note = _(
         "期間内に決定した %(decided)s 件のうち、延長したもの %(extended)s 件、補正で期限が止まったもの "
         "%(paused)s 件（停止日数の合計 %(days)s 日）。"
@@ -829,6 +902,363 @@ def _extensions_and_pauses(
         totals=[str(_("期間計")), _column_total(rows, 1), _column_total(rows, 2)],
         note=str(note),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The dashboard from the monthly summary (models/dashboard.py)
+# ---------------------------------------------------------------------------------------------
+MonthKey = tuple[int, int]
+# (month, queue id, kind): the grain of DashboardMonthlySummary.
+FigureKey = tuple[MonthKey, int, str]
+
+MONTH_COUNTS = (
+    "received",
+    "closed",
+    "open_at_end",
+    "decided",
+    "on_time",
+    "art39_decided",
+    "art39_on_time",
+    "extended",
+    "paused",
+    "paused_days",
+    "extensions",
+    "pauses",
+)
+
+
+@dataclass
+class MonthFigures:
+    """The figures of one month that add up: for one queue and kind, or summed over several.
+
+    Every dashboard figure for a period is made from these (the percentiles from the merged
+    histogram of days to decision), so a stored month and a month computed from the cases combine.
+    """
+
+    received: int = 0
+    closed: int = 0
+    open_at_end: int = 0
+    decided: int = 0
+    on_time: int = 0
+    art39_decided: int = 0
+    art39_on_time: int = 0
+    extended: int = 0
+    paused: int = 0
+    paused_days: int = 0
+    extensions: int = 0
+    pauses: int = 0
+    days_histogram: dict[int, int] = field(default_factory=dict)
+    refusals: dict[tuple[str, str], int] = field(default_factory=dict)  # (ground, decision) → cases
+
+    def add(self, other: "MonthFigures") -> None:
+        for name in MONTH_COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for days, n in other.days_histogram.items():
+            self.days_histogram[days] = self.days_histogram.get(days, 0) + n
+        for reason, n in other.refusals.items():
+            self.refusals[reason] = self.refusals.get(reason, 0) + n
+
+    @classmethod
+    def from_summary(cls, row: DashboardMonthlySummary) -> "MonthFigures":
+        figures = cls(**{name: getattr(row, name) for name in MONTH_COUNTS})
+        figures.days_histogram = {int(days): n for days, n in row.days_histogram.items()}
+        for reason, n in row.refusals.items():
+            ground, decision = reason.split("|", 1)
+            figures.refusals[(ground, decision)] = n
+        return figures
+
+
+def month_figures_from_cases(
+    cases: QuerySet[DataSubjectRequest],
+    start: datetime,
+    end: datetime,
+    *,
+    stock_at: Mapping[MonthKey, datetime],
+    all_cases: bool = False,
+) -> dict[FigureKey, MonthFigures]:
+    """The figures of [start, end) per month, queue and kind, read from the cases (4 queries), and
+    the stock (received, not yet closed) at each instant of `stock_at`, counted in its month.
+
+    `all_cases` says that `cases` is the whole table (the sweep), so that the events need not be
+    narrowed to it.
+    """
+    figures: dict[FigureKey, MonthFigures] = defaultdict(MonthFigures)
+
+    def at(month: datetime, row: Mapping[str, Any], queue: str = "queue_id", kind: str = "kind") -> MonthFigures:
+        return figures[(month_key(month), row[queue], row[kind])]
+
+    # Received and closed per month: two groupings, one statement.
+    received, closed = (
+        cases.filter(**{f"{column}__gte": start, f"{column}__lt": end})
+        .annotate(month=TruncMonth(column), closing=Value(column == "closed_at", output_field=BooleanField()))
+        .values("month", "queue_id", "kind", "closing")
+        .annotate(n=Count("id"))
+        .order_by()
+        for column in ("received_at", "closed_at")
+    )
+    for row in received.union(closed, all=True):
+        if row["closing"]:
+            at(row["month"], row).closed += row["n"]
+        else:
+            at(row["month"], row).received += row["n"]
+
+    decided = _decided_in(cases, start, end).annotate(month=TruncMonth("decided_at"))
+    aggregates = _timeliness_aggregates()
+    for name in ("avg_days", "median_days", "p90_days"):
+        aggregates.pop(name, None)
+    # One grouping gives the timeliness counts, the histogram of days and the refusals' reasons.
+    grouping = ("month", "queue_id", "kind", "days", "decision", "decision_ground")
+    for row in decided.values(*grouping).annotate(**aggregates):
+        month = at(row["month"], row)
+        month.decided += row["decided"]
+        month.on_time += row["on_time"]
+        month.art39_decided += row["art39_decided"]
+        month.art39_on_time += row["art39_on_time"]
+        month.extended += row["extended"]
+        month.paused += row["paused"]
+        month.paused_days += row["paused_days"] or 0
+        days = int(row["days"])
+        month.days_histogram[days] = month.days_histogram.get(days, 0) + row["decided"]
+        if row["decision"] in NOT_GRANTED_DECISIONS:
+            reason = (row["decision_ground"] or "", row["decision"])
+            month.refusals[reason] = month.refusals.get(reason, 0) + row["decided"]
+
+    events = RequestEvent.objects.filter(DEADLINE_EVENTS, at__gte=start, at__lt=end)
+    if not all_cases:
+        # Only cases open at some point of the period can have events in it.
+        active = cases.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start), received_at__lt=end)
+        events = events.filter(dsr__in=active.values("pk"))
+    for event_row in (
+        events.annotate(month=TruncMonth("at"))
+        .values("month", "dsr__queue_id", "dsr__kind")
+        .annotate(extensions=Count("id", filter=IS_EXTENSION), pauses=Count("id", filter=IS_PAUSE))
+        .order_by()
+    ):
+        month = at(event_row["month"], event_row, queue="dsr__queue_id", kind="dsr__kind")
+        month.extensions += event_row["extensions"]
+        month.pauses += event_row["pauses"]
+
+    if stock_at:
+        # Received before the instant and not closed by then: one aggregate per month, one query.
+        instants = list(stock_at.items())
+        counts = {
+            f"m{i}": Count("id", filter=Q(received_at__lt=edge) & (Q(closed_at__isnull=True) | Q(closed_at__gte=edge)))
+            for i, (_key, edge) in enumerate(instants)
+        }
+        edges = [edge for _key, edge in instants]
+        still_open = Q(closed_at__isnull=True) | Q(closed_at__gte=min(edges))
+        stock_rows = cases.filter(still_open, received_at__lt=max(edges)).values("queue_id", "kind").annotate(**counts)
+        # The aggregates are named at run time, which the type stubs cannot follow: plain dicts.
+        for stock in map(_plain, stock_rows):
+            for i, (key, _edge) in enumerate(instants):
+                if stock[f"m{i}"]:
+                    figures[(key, stock["queue_id"], stock["kind"])].open_at_end += stock[f"m{i}"]
+    return dict(figures)
+
+
+def first_of_month(key: MonthKey) -> date:
+    return date(*key, 1)
+
+
+def next_month(key: MonthKey) -> MonthKey:
+    year, month = key
+    return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _runs(months: Sequence[MonthKey]) -> list[list[MonthKey]]:
+    """Consecutive months grouped into runs."""
+    runs: list[list[MonthKey]] = []
+    for key in months:
+        if runs and next_month(runs[-1][-1]) == key:
+            runs[-1].append(key)
+        else:
+            runs.append([key])
+    return runs
+
+
+def period_figures(viewer: User, report_filter: ReportFilter) -> dict[tuple[MonthKey, str], MonthFigures]:
+    """The figures of the period per month and kind, as `viewer` may see them.
+
+    Whole closed months come from the summary (2 queries); the others (the current month, a
+    month the period covers only in part, a month the sweep has not stored yet) from the cases,
+    4 queries per run of consecutive such months. Cases reached through an individual grant are
+    outside the queues the summary is kept by and are added from the cases.
+    """
+    kinds = list(report_filter.kinds)
+    months = report_filter.months()
+    whole = [
+        key
+        for key in months
+        if first_of_month(key) >= report_filter.date_from
+        and first_of_month(next_month(key)) - timedelta(days=1) <= report_filter.date_to
+    ]
+    stored_months = set(
+        DashboardSummarisedMonth.objects.filter(month__in=[first_of_month(key) for key in whole]).values_list(
+            "month", flat=True
+        )
+    )
+    stored = [key for key in whole if first_of_month(key) in stored_months]
+    live = [key for key in months if key not in stored]
+    ends = _month_ends(report_filter, timezone.now())
+
+    totals: dict[tuple[MonthKey, str], MonthFigures] = defaultdict(MonthFigures)
+
+    def add(figures: Mapping[FigureKey, MonthFigures], only: Sequence[MonthKey]) -> None:
+        wanted = set(only)
+        for (key, _queue, kind), values in figures.items():
+            if key in wanted:
+                totals[(key, kind)].add(values)
+
+    if stored:
+        rows = dashboard_summary_visible_to(viewer).filter(month__in=[first_of_month(key) for key in stored])
+        if kinds:
+            rows = rows.filter(kind__in=kinds)
+        for row in rows:
+            totals[(month_key(row.month), row.kind)].add(MonthFigures.from_summary(row))
+        if (granted := dsr_visible_outside_queues(viewer)) is not None:
+            granted = granted.order_by().filter(kind__in=kinds) if kinds else granted.order_by()
+            for run in _runs(stored):
+                figures = month_figures_from_cases(
+                    granted,
+                    local_midnight(first_of_month(run[0])),
+                    local_midnight(first_of_month(next_month(run[-1]))),
+                    stock_at={key: ends[key] for key in run},
+                )
+                add(figures, run)
+    cases = scoped_cases(viewer, kinds)
+    for run in _runs(live):
+        run_start = max(report_filter.start, local_midnight(first_of_month(run[0])))
+        run_end = min(report_filter.end, local_midnight(first_of_month(next_month(run[-1]))))
+        figures = month_figures_from_cases(cases, run_start, run_end, stock_at={key: ends[key] for key in run})
+        add(figures, run)
+    return dict(totals)
+
+
+def _timeliness_from(figures: Iterable[MonthFigures]) -> Timeliness:
+    merged = MonthFigures()
+    for values in figures:
+        merged.add(values)
+    days_total = sum(days * n for days, n in merged.days_histogram.items())
+    return Timeliness(
+        decided=merged.decided,
+        on_time=merged.on_time,
+        art39_decided=merged.art39_decided,
+        art39_on_time=merged.art39_on_time,
+        avg_days=_round(days_total / merged.decided) if merged.decided else None,
+        median_days=_round(percentile_from_histogram(merged.days_histogram, 0.5)),
+        p90_days=_round(percentile_from_histogram(merged.days_histogram, 0.9)),
+        extended=merged.extended,
+        paused=merged.paused,
+        paused_days=merged.paused_days,
+    )
+
+
+def dashboard_report(
+    *, viewer: User, report_filter: ReportFilter, today: date | None = None, only: Iterable[str] | None = None
+) -> Dashboard:
+    """Every figure of the supervisors' dashboard for `viewer`: the period's monthly figures from
+    `period_figures` (the summary for closed months), the present state from the open cases.
+
+    `only` names the tables wanted (e.g. one table for its CSV); the others are not computed.
+    """
+    today = today or timezone.localdate()
+    wanted = set(only) if only is not None else set(DASHBOARD_TABLES)
+    allowed = visible_kinds(viewer)
+    kinds = [k for k in (report_filter.kinds or allowed) if k in allowed]
+    cases = scoped_cases(viewer, report_filter.kinds)
+    months = report_filter.months()
+    figures: dict[tuple[MonthKey, str], MonthFigures] = {}
+    if wanted - {"open_stage", "overdue"}:
+        figures = period_figures(viewer, report_filter)
+    by_kind_figures: dict[str, list[MonthFigures]] = defaultdict(list)
+    by_month: dict[MonthKey, MonthFigures] = defaultdict(MonthFigures)
+    for (key, kind), values in figures.items():
+        by_kind_figures[kind].append(values)
+        by_month[key].add(values)
+    timeliness = _timeliness_from(figures.values())
+    by_kind = {kind: _timeliness_from(values) for kind, values in by_kind_figures.items()}
+    dashboard = Dashboard(
+        report_filter=report_filter,
+        today=today,
+        kinds=kinds,
+        includes_restricted=RequestKind.MY_NUMBER_INQUIRY in kinds,
+        timeliness=timeliness,
+        received_total=0,
+    )
+    if wanted & {"monthly", "monthly_kind"}:
+        received: dict[MonthKey, dict[str, int]] = defaultdict(dict)
+        for (key, kind), values in figures.items():
+            received[key][kind] = received[key].get(kind, 0) + values.received
+        monthly, by_month_and_kind, dashboard.received_total = _monthly_tables(
+            months,
+            received,
+            {key: values.closed for key, values in by_month.items()},
+            {key: values.open_at_end for key, values in by_month.items()},
+            kinds,
+        )
+        dashboard.tables |= {"monthly": monthly, "monthly_kind": by_month_and_kind}
+
+    # The unanswered cases now (a small share of all, read directly), by stage, kind and age, and
+    # how many of them were received in the period: one query for two tables.
+    by_stage: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    open_now: dict[str, int] = defaultdict(int)
+    if wanted & {"kinds", "open_stage"}:
+        in_period = Q(received_at__gte=report_filter.start, received_at__lt=report_filter.end)
+        open_rows = (
+            cases.filter(status__in=STAGES)
+            .values("status", "kind")
+            .annotate(**_age_aggregates(today), in_period=Count("id", filter=in_period))
+        )
+        # The age aggregates are named at run time, which the type stubs cannot follow: plain dicts.
+        for row in map(_plain, open_rows):
+            for index in range(len(AGE_BUCKETS)):
+                by_stage[row["status"]][f"a{index}"] += row[f"a{index}"]
+            open_now[row["kind"]] += row["in_period"]
+
+    def kinds_table() -> Table:
+        counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for kind, values_list in by_kind_figures.items():
+            counts[kind]["received"] = sum(values.received for values in values_list)
+            counts[kind]["closed"] = sum(values.closed for values in values_list)
+        for kind, n in open_now.items():
+            counts[kind]["open_now"] = n
+        return _kinds_table_from(kinds, counts, by_kind)
+
+    def days_table() -> Table:
+        merged: dict[int, int] = defaultdict(int)
+        for values in figures.values():
+            for days, n in values.days_histogram.items():
+                merged[days] += n
+        return _days_table(
+            [
+                sum(n for days, n in merged.items() if days >= low and (high is None or days <= high))
+                for _label, low, high in DAYS_BUCKETS
+            ]
+        )
+
+    def refusals_table() -> Table:
+        counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for values in figures.values():
+            for (ground, decision), n in values.refusals.items():
+                ground = ground or _IMPLIED_GROUND.get(decision, "")
+                counts[ground][OUTCOME_OF_DECISION[decision]] += n
+        return _refusals_table(counts)
+
+    builders = {
+        "kinds": kinds_table,
+        "timeliness": lambda: _timeliness_table(timeliness, by_kind, kinds),
+        "days": days_table,
+        "open_stage": lambda: _open_stage_table(by_stage),
+        "overdue": lambda: _overdue_by_assignee(cases, today),
+        "refusals": refusals_table,
+        "extensions": lambda: _extensions_table(
+            months, {key: (values.extensions, values.pauses) for key, values in by_month.items()}, timeliness
+        ),
+    }
+    for slug, build in builders.items():
+        if slug in wanted:
+            dashboard.tables[slug] = build()
+    return dashboard
 
 
 # ---------------------------------------------------------------------------------------------

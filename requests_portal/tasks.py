@@ -11,7 +11,7 @@ import logging
 
 from celery import Task, shared_task
 
-from requests_portal import audit, health, outbox, reminders
+from requests_portal import audit, dashboard_summary, health, outbox, reminders
 from requests_portal.letters import services as letters
 from requests_portal.letters.renderer import LetterContentError
 from requests_portal.models import Letter
@@ -131,3 +131,15 @@ def unattached_uploads_purge_task() -> int:
 def role_grants_expire_task() -> int:
     """End the role grants whose end date has passed (hourly from beat; a repeated run ends nothing twice)."""
     return grants.role_grants_expire()
+
+
+# --- dashboard --------------------------------------------------------------------------------
+
+
+@shared_task(name="requests_portal.dashboard_summary_sweep", soft_time_limit=1500, time_limit=1800)
+def dashboard_summary_sweep_task() -> int:
+    """Store the dashboard's figures of every closed month (models/dashboard.py); a repeated run
+    stores the same rows again. Returns the number of rows."""
+    rows = dashboard_summary.rebuild_dashboard_summary()
+    health.record_sweep_run("dashboard_summary", rows)
+    return rows

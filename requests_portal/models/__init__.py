@@ -58,6 +58,7 @@ from .config import (
     provision_record_keep_until,
 )
 from .counts import QueueStatusCount
+from .dashboard import DashboardMonthlySummary, DashboardSummarisedMonth
 from .documents import Document, Letter, OutboundMail, Reminder, SweepHeartbeat
 from .links import CaseLink, CaseLinkType, DuplicateCandidate
 from .request_kinds import (
@@ -96,6 +97,8 @@ __all__ = [
     "CaseLinkType",
     "Channel",
     "ClosedDay",
+    "DashboardMonthlySummary",
+    "DashboardSummarisedMonth",
     "DataCategory",
     "DataSubjectRequest",
     "Decision",
