@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("requests_portal", "0015_queue_scale"),
+        ("requests_portal", "0018_agent_routing"),
     ]
 
     operations = [
