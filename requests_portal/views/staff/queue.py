@@ -30,7 +30,6 @@ from requests_portal.models import (
     User,
 )
 from requests_portal.roles import Access, Capability, has_capability
-from requests_portal.templatetags.portal import status_badge
 from requests_portal.selectors import (
     dsr_status_counts,
     dsr_status_counts_for,
@@ -78,15 +77,24 @@ def _page_size(request: HttpRequest) -> int:
     return size if size in sizes else sizes[0]
 
 
-def _status_counts(user: User, filterset: QueueFilter) -> dict[str, int]:
-    """Per status, how many cases the user would see with these filters. Without a search or a
-    filter on the cases themselves, from the counters the database keeps (no case is read,
-    however long the history); otherwise one count of the cases found."""
+# A search or filter that matches more cases than this is counted only this far: its figures
+# then say 「5,000件以上」 instead of an exact number that would cost a count of every match.
+COUNT_CAP = 5000
+
+
+def _status_counts(user: User, filterset: QueueFilter) -> tuple[dict[str, int], bool]:
+    """Per status, how many cases the user would see with these filters, and whether the counting
+    stopped at COUNT_CAP (then the figures are a sample, not totals, and are not shown as such).
+    Without a search or a filter on the cases themselves, from the counters the database keeps
+    (no case is read, however long the history); otherwise one count of at most COUNT_CAP + 1
+    of the cases found."""
     if filterset.counts_need_cases():
-        return dsr_status_counts(filterset.any_status_qs)
+        counts = dsr_status_counts(filterset.any_status_qs, limit=COUNT_CAP + 1)
+        return counts, sum(counts.values()) > COUNT_CAP
     data = filterset.form.cleaned_data
     queue, kind = data.get("queue"), data.get("kind")
-    return dsr_status_counts_for(user, queue_ids=[queue.pk] if queue else None, kinds=[kind] if kind else None)
+    counts = dsr_status_counts_for(user, queue_ids=[queue.pk] if queue else None, kinds=[kind] if kind else None)
+    return counts, False
 
 
 def _matching(counts: dict[str, int], status: str) -> int:
@@ -129,7 +137,6 @@ class QueueRow:
     channel_label: str
     kind_label: str
     status_label: str
-    status_badge: str
     received: str
     due: str
     is_overdue: bool
@@ -181,7 +188,6 @@ def queue_table_rows(cases: list[DataSubjectRequest]) -> list[QueueRow]:
                 channel_label="" if dsr.channel == Channel.PORTAL else channels.get(dsr.channel, dsr.channel),
                 kind_label=kinds.get(dsr.kind, dsr.kind),
                 status_label=statuses.get(dsr.status, dsr.status),
-                status_badge=status_badge(dsr.status),
                 received=_short_date(timezone.localdate(dsr.received_at)),
                 due=_short_date(dsr.due_date),
                 is_overdue=due.is_overdue,
@@ -214,12 +220,21 @@ def staff_queue(request: HtmxHttpRequest) -> HttpResponse:
         return HttpResponseRedirect(f"{reverse('requests_portal:staff_queue')}?{params.urlencode()}")
     cases = workspace.queue_rows(user, filterset)
     # Counts per status answer "how many would I see with these filters in each status".
-    counts = _status_counts(user, filterset)
-    matching = _matching(counts, filterset.form.cleaned_data.get("status") or "")
+    counts, capped = _status_counts(user, filterset)
+    status = filterset.form.cleaned_data.get("status") or ""
+    if not capped:
+        matching = _matching(counts, status)
+    elif status == ALL_FILTER:
+        matching = COUNT_CAP + 1
+    else:
+        # The sample says nothing exact about one status: count the listing itself, as far.
+        matching = filterset.qs.order_by()[: COUNT_CAP + 1].count()
+    list_capped = capped and matching > COUNT_CAP
     if filterset.counts_need_cases() and matching <= _FEW_MATCHES:
         cases = _sorted_after_filtering(cases)
     paginator = Paginator(cases, _page_size(request))
-    paginator.count = matching
+    # A capped listing pages through its first COUNT_CAP matches.
+    paginator.count = COUNT_CAP if list_capped else matching
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     workspace.attach_deadline_summaries(page.object_list)
@@ -233,8 +248,13 @@ def staff_queue(request: HtmxHttpRequest) -> HttpResponse:
         "filter": filterset,
         "page": page,
         "rows": queue_table_rows(page.object_list),
-        "status_counts": [(status, label, counts.get(status, 0)) for status, label in Status.choices],
-        "total_all": sum(counts.values()),
+        # When the counting stopped early, the tabs show no per-status figure and 「すべて」 says
+        # 「5,000件以上」: every number on the page is exact or says that it is a floor.
+        "status_counts": [(value, label, None if capped else counts.get(value, 0)) for value, label in Status.choices],
+        "total_all": sum(counts.values()) if not capped else None,
+        "count_cap": COUNT_CAP,
+        "counts_capped": capped,
+        "list_capped": list_capped,
         "saved_filters": user.saved_filters.all(),
         "saved_filter_form": SavedFilterForm(initial={"query": request.GET.urlencode()}),
         "bulk_handlers": bulk_handlers,
