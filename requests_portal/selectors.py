@@ -514,7 +514,7 @@ def dsr_duplicate_candidates(dsr: DataSubjectRequest, user: object) -> list[Data
     )
 
 
-def _has_possible_duplicate(user: object) -> Exists:
+def _has_possible_duplicate(user: object) -> Q:
     """Whether the outer case has an open, unlinked possible duplicate that `user` may see."""
     visible = dsr_visible_to_staff(user)
     open_visible = visible.filter(status__in=OPEN_STATUSES)

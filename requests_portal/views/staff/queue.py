@@ -1,6 +1,7 @@
 """The staff home page and the case queue: filters, saved filters and bulk assignment."""
 
 from dataclasses import dataclass
+from datetime import date
 from uuid import UUID
 
 from django.conf import settings
@@ -153,7 +154,7 @@ class QueueRow:
 _URL_ID = UUID(int=0)
 
 
-def _short_date(day) -> str:  # type: ignore[no-untyped-def]
+def _short_date(day: date) -> str:
     """Y/n/j as the table has always shown it (2026/4/1)."""
     return f"{day.year}/{day.month}/{day.day}"
 
