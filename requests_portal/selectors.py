@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from guardian.shortcuts import get_objects_for_user
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connections
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -302,10 +303,19 @@ def dsr_list_for_member_home(user: object) -> DsrQuerySet:
     )
 
 
-def dsr_status_counts(cases: QuerySet[DataSubjectRequest]) -> dict[str, int]:
-    """Counts per status of an already-visible set of cases (one query)."""
-    rows = cases.order_by().values("status").annotate(n=Count("id"))
-    return {row["status"]: row["n"] for row in rows}
+def dsr_status_counts(cases: QuerySet[DataSubjectRequest], *, limit: int | None = None) -> dict[str, int]:
+    """Counts per status of an already-visible set of cases (one query). With `limit`, of at
+    most that many of them (any; the caller learns from the sum whether the limit was hit), so
+    a search matching tens of thousands of cases reads only `limit` index entries."""
+    if limit is None:
+        rows = cases.order_by().values("status").annotate(n=Count("id"))
+        return {row["status"]: row["n"] for row in rows}
+    # Grouping over the limited rows needs the limit inside a subquery, which the ORM does not
+    # group over: the case query is Django's own SQL and parameters, only wrapped.
+    sql, params = cases.order_by().values("status")[:limit].query.sql_with_params()
+    with connections[cases.db].cursor() as cursor:
+        cursor.execute(f"SELECT sample.status, COUNT(*) FROM ({sql}) AS sample GROUP BY sample.status", params)  # noqa: S608
+        return dict(cursor.fetchall())
 
 
 def dsr_status_counts_for(
@@ -538,14 +548,23 @@ def dsr_duplicate_candidates(dsr: DataSubjectRequest, user: object) -> list[Data
     )
 
 
-def _has_possible_duplicate(user: object) -> Exists:
+def _has_possible_duplicate(user: object) -> Q:
     """Whether the outer case has an open, unlinked possible duplicate that `user` may see."""
     visible = dsr_visible_to_staff(user)
     open_visible = visible.filter(status__in=OPEN_STATUSES)
-    pairs = DuplicateCandidate.objects.filter(
-        Q(dsr_id=OuterRef("pk"), earlier__in=open_visible) | Q(earlier_id=OuterRef("pk"), dsr__in=open_visible)
-    ).filter(_unresolved_pairs(visible))
-    return Exists(pairs)
+    # Two correlated lookups rather than one OR over `IN (visible cases)`: PostgreSQL then looks
+    # each pair's other case up by its key instead of hashing every visible open case per page,
+    # and its cost estimate stays small enough not to JIT-compile the queue's statement
+    # (seconds per page at a million cases; docs/architecture.md#scale).
+    later_pairs = DuplicateCandidate.objects.filter(
+        dsr_id=OuterRef("pk"), earlier_id__in=open_visible.filter(pk=OuterRef("earlier_id")).values("pk")
+    )
+    earlier_pairs = DuplicateCandidate.objects.filter(
+        earlier_id=OuterRef("pk"), dsr_id__in=open_visible.filter(pk=OuterRef("dsr_id")).values("pk")
+    )
+    return Exists(later_pairs.filter(_unresolved_pairs(visible))) | Exists(
+        earlier_pairs.filter(_unresolved_pairs(visible))
+    )
 
 
 def dsr_with_possible_duplicate_flag(cases: QuerySet[DataSubjectRequest], user: object) -> QuerySet[DataSubjectRequest]:

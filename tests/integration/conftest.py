@@ -336,7 +336,8 @@ def assert_each_effect_once(mail_folder: Path, handler, cases, reminded) -> None
     assert all(case.reference in digests[0]["body"] for case in reminded)
     for case in cases:
         own = [m for m in mails if handler.email not in m["to"] and case.reference in m["body"]]
-        assert len(own) >= 1 and len({m["message_id"] for m in own}) == 1, own
+        assert own, case.reference
+        assert len({m["message_id"] for m in own}) == 1, own
     assert len({m["message_id"] for m in mails}) == total + 1
     if (copies := len(mails) - (total + 1)) > 0:
         report(f"repeated deliveries (same Message-ID, at-least-once): {copies}")

@@ -1,5 +1,8 @@
 """The staff home page and the case queue: filters, saved filters and bulk assignment."""
 
+from dataclasses import dataclass
+from uuid import UUID
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -15,7 +18,16 @@ from requests_portal import jobs, workspace
 from requests_portal.exceptions import DomainError
 from requests_portal.filters import ALL_FILTER, SORT_LABELS, QueueFilter
 from requests_portal.forms.staff import BulkAssignForm, SavedFilterForm
-from requests_portal.models import OPEN_STATUSES, UNANSWERED_STATUSES, DataSubjectRequest, Status, User
+from requests_portal.models import (
+    OPEN_STATUSES,
+    TERMINAL_STATUSES,
+    UNANSWERED_STATUSES,
+    Channel,
+    DataSubjectRequest,
+    RequestKind,
+    Status,
+    User,
+)
 from requests_portal.roles import Access, Capability, has_capability
 from requests_portal.selectors import (
     dsr_status_counts,
@@ -25,6 +37,7 @@ from requests_portal.selectors import (
     queue_list_for_user,
     queues_for_user,
 )
+from requests_portal.templatetags.staff_dates import staff_date
 from requests_portal.views.access import HtmxHttpRequest, signed_in_user, staff_required
 from requests_portal.views.staff.common import safe_next
 from requests_portal.views.staff.intake import intake_kinds
@@ -64,15 +77,24 @@ def _page_size(request: HttpRequest) -> int:
     return size if size in sizes else sizes[0]
 
 
-def _status_counts(user: User, filterset: QueueFilter) -> dict[str, int]:
-    """Per status, how many cases the user would see with these filters. Without a search or a
-    filter on the cases themselves, from the counters the database keeps (no case is read,
-    however long the history); otherwise one count of the cases found."""
+# A search or filter that matches more cases than this is counted only this far: its figures
+# then say 「5,000件以上」 instead of an exact number that would cost a count of every match.
+COUNT_CAP = 5000
+
+
+def _status_counts(user: User, filterset: QueueFilter) -> tuple[dict[str, int], bool]:
+    """Per status, how many cases the user would see with these filters, and whether the counting
+    stopped at COUNT_CAP (then the figures are a sample, not totals, and are not shown as such).
+    Without a search or a filter on the cases themselves, from the counters the database keeps
+    (no case is read, however long the history); otherwise one count of at most COUNT_CAP + 1
+    of the cases found."""
     if filterset.counts_need_cases():
-        return dsr_status_counts(filterset.any_status_qs)
+        counts = dsr_status_counts(filterset.any_status_qs, limit=COUNT_CAP + 1)
+        return counts, sum(counts.values()) > COUNT_CAP
     data = filterset.form.cleaned_data
     queue, kind = data.get("queue"), data.get("kind")
-    return dsr_status_counts_for(user, queue_ids=[queue.pk] if queue else None, kinds=[kind] if kind else None)
+    counts = dsr_status_counts_for(user, queue_ids=[queue.pk] if queue else None, kinds=[kind] if kind else None)
+    return counts, False
 
 
 def _matching(counts: dict[str, int], status: str) -> int:
@@ -104,6 +126,78 @@ def _sorted_after_filtering(cases: QuerySet[DataSubjectRequest]) -> QuerySet[Dat
     return cases.order_by(*order)
 
 
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """What one row of the queue table shows, worked out in Python: the page's labels and
+    message formats are translated once per page, not once per row by the template."""
+
+    dsr: DataSubjectRequest
+    detail_url: str
+    claim_url: str
+    channel_label: str
+    kind_label: str
+    status_label: str
+    received: str
+    due: str
+    is_overdue: bool
+    is_paused: bool
+    deadline_note: str
+    art39_passed: bool
+    assignee: str
+    claimable: bool
+    select_label: str
+    claim_label: str
+
+
+# Reversed once per page with this id, then the row's own id is put in its place.
+_URL_ID = UUID(int=0)
+
+
+def queue_table_rows(cases: list[DataSubjectRequest]) -> list[QueueRow]:
+    """The rows of the queue table for `cases` (with their `due` summaries attached)."""
+    detail_url = reverse("requests_portal:staff_dsr_detail", args=[_URL_ID])
+    claim_url = reverse("requests_portal:staff_dsr_claim", args=[_URL_ID])
+    placeholder = str(_URL_ID)
+    kinds = {value: str(label) for value, label in RequestKind.choices}
+    statuses = {value: str(label) for value, label in Status.choices}
+    channels = {value: str(label) for value, label in Channel.choices}
+    select_format = _("%(ref)s を選択")
+    claim_format = _("%(ref)s を自分の担当にする")
+    overdue_format = _("%(days)s営業日超過")
+    left_format = _("残り%(days)s営業日")
+    rows = []
+    for dsr in cases:
+        due = dsr.due  # type: ignore[attr-defined]
+        public_id = str(dsr.public_id)
+        if due.is_overdue:
+            note = overdue_format % {"days": abs(due.business_days_left)}
+        elif due.is_paused or not (dsr.status in OPEN_STATUSES or dsr.status == Status.DECIDED):
+            note = ""
+        else:
+            note = left_format % {"days": due.business_days_left}
+        rows.append(
+            QueueRow(
+                dsr=dsr,
+                detail_url=detail_url.replace(placeholder, public_id),
+                claim_url=claim_url.replace(placeholder, public_id),
+                channel_label="" if dsr.channel == Channel.PORTAL else channels.get(dsr.channel, dsr.channel),
+                kind_label=kinds.get(dsr.kind, dsr.kind),
+                status_label=statuses.get(dsr.status, dsr.status),
+                received=staff_date(dsr.received_at),
+                due=staff_date(dsr.due_date),
+                is_overdue=due.is_overdue,
+                is_paused=due.is_paused,
+                deadline_note=note,
+                art39_passed=due.art39_passed,
+                assignee=str(dsr.assignee) if dsr.assignee_id else "",
+                claimable=not dsr.assignee_id and dsr.status not in TERMINAL_STATUSES,
+                select_label=select_format % {"ref": dsr.reference},
+                claim_label=claim_format % {"ref": dsr.reference},
+            )
+        )
+    return rows
+
+
 @require_safe
 @staff_required
 def staff_queue(request: HtmxHttpRequest) -> HttpResponse:
@@ -121,12 +215,21 @@ def staff_queue(request: HtmxHttpRequest) -> HttpResponse:
         return HttpResponseRedirect(f"{reverse('requests_portal:staff_queue')}?{params.urlencode()}")
     cases = workspace.queue_rows(user, filterset)
     # Counts per status answer "how many would I see with these filters in each status".
-    counts = _status_counts(user, filterset)
-    matching = _matching(counts, filterset.form.cleaned_data.get("status") or "")
+    counts, capped = _status_counts(user, filterset)
+    status = filterset.form.cleaned_data.get("status") or ""
+    if not capped:
+        matching = _matching(counts, status)
+    elif status == ALL_FILTER:
+        matching = COUNT_CAP + 1
+    else:
+        # The sample says nothing exact about one status: count the listing itself, as far.
+        matching = filterset.qs.order_by()[: COUNT_CAP + 1].count()
+    list_capped = capped and matching > COUNT_CAP
     if filterset.counts_need_cases() and matching <= _FEW_MATCHES:
         cases = _sorted_after_filtering(cases)
     paginator = Paginator(cases, _page_size(request))
-    paginator.count = matching
+    # A capped listing pages through its first COUNT_CAP matches.
+    paginator.count = COUNT_CAP if list_capped else matching
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     workspace.attach_deadline_summaries(page.object_list)
@@ -139,8 +242,14 @@ def staff_queue(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "filter": filterset,
         "page": page,
-        "status_counts": [(status, label, counts.get(status, 0)) for status, label in Status.choices],
-        "total_all": sum(counts.values()),
+        "rows": queue_table_rows(page.object_list),
+        # When the counting stopped early, the tabs show no per-status figure and 「すべて」 says
+        # 「5,000件以上」: every number on the page is exact or says that it is a floor.
+        "status_counts": [(value, label, None if capped else counts.get(value, 0)) for value, label in Status.choices],
+        "total_all": sum(counts.values()) if not capped else None,
+        "count_cap": COUNT_CAP,
+        "counts_capped": capped,
+        "list_capped": list_capped,
         "saved_filters": user.saved_filters.all(),
         "saved_filter_form": SavedFilterForm(initial={"query": request.GET.urlencode()}),
         "bulk_handlers": bulk_handlers,

@@ -307,3 +307,45 @@ def test_case_counts_after_deadline_passes(client, member, ga_staff, time_machin
     page = client.get(QUEUE).content.decode()
     assert dsr.reference in page
     assert "営業日超過" in page
+
+
+def test_a_search_matching_more_than_the_cap_says_so_and_never_counts_my_number_cases(
+    client, ga_staff, supervisor, monkeypatch
+):
+    from requests_portal.views.staff import queue as queue_view
+
+    monkeypatch.setattr(queue_view, "COUNT_CAP", 3)
+    user = _named_member("小山田 花子", "オヤマダ ハナコ", "00077001")
+    for _ in range(3):
+        submit(user)
+    advance(submit(user), Status.CLOSED, handler=ga_staff, approver=supervisor)
+    for _ in range(5):
+        submit(user, kind=RequestKind.MY_NUMBER_INQUIRY)
+    client.force_login(ga_staff)
+
+    # Four general cases match: more than the cap, so no figure claims to be a total.
+    response = client.get(QUEUE, {"q": "オヤマダ", "status": "all"})
+    html = response.content.decode()
+    assert response.context["counts_capped"]
+    assert response.context["list_capped"]
+    assert all(count is None for _status, _label, count in response.context["status_counts"])
+    assert response.context["total_all"] is None
+    assert "3件以上" in html
+    assert len(_refs(response)) == 3  # the pages reach the first three only
+
+    # The unanswered listing (three cases) is counted exactly even though the search is capped.
+    response = client.get(QUEUE, {"q": "オヤマダ"})
+    assert response.context["counts_capped"]
+    assert not response.context["list_capped"]
+    assert response.context["page"].paginator.count == 3
+    assert "3 件" in response.content.decode()
+
+    # Under the cap every figure is exact, and the five My Number cases are in none of them.
+    monkeypatch.setattr(queue_view, "COUNT_CAP", 4)
+    response = client.get(QUEUE, {"q": "オヤマダ", "status": "all"})
+    assert not response.context["counts_capped"]
+    assert response.context["total_all"] == 4
+    counts = {status: n for status, _label, n in response.context["status_counts"]}
+    assert counts[Status.SUBMITTED] == 3
+    assert counts[Status.CLOSED] == 1
+    assert "件以上" not in response.content.decode()
