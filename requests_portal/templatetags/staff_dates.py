@@ -1,52 +1,10 @@
-"""The one date style of staff surfaces (docs/architecture.md#dates).
-
-Staff tables and case pages write every date as 2026-12-03 and every moment as
-2026-12-03 16:10, in both languages: sortable, unambiguous and as wide in every row.
-Letters and member pages use 和暦 (the `wareki` filter in portal.py). The library is a
-template builtin (settings.TEMPLATES), so staff templates need no `{% load %}` for it.
-"""
-
-from datetime import date, datetime
+"""Template filters for the staff date style (requests_portal/date_styles.py). The library is
+a template builtin (settings.TEMPLATES), so staff templates need no `{% load %}` for it."""
 
 from django import template
-from django.utils import timezone
-from django.utils.dateformat import format as format_date
 
-STAFF_DATE_FORMAT = "Y-m-d"
-STAFF_DATETIME_FORMAT = "Y-m-d H:i"
+from requests_portal.date_styles import staff_date, staff_datetime
 
 register = template.Library()
-
-
-def _from_iso(value: object) -> object:
-    """Dates kept in an event's JSON are ISO strings; anything else is returned unchanged."""
-    if isinstance(value, str) and value:
-        try:
-            return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-        except ValueError:
-            return value
-    return value
-
-
-@register.filter
-def staff_date(value: date | datetime | str | None) -> str:
-    """2026-12-03; a moment is shown as its local day; an ISO string is read; nothing gives ""."""
-    value = _from_iso(value)  # type: ignore[assignment]
-    if isinstance(value, str):
-        return value  # not a date: shown as it is
-    if not isinstance(value, date):
-        return ""
-    if isinstance(value, datetime):
-        value = timezone.localdate(value) if timezone.is_aware(value) else value.date()
-    return format_date(value, STAFF_DATE_FORMAT)
-
-
-@register.filter
-def staff_datetime(value: datetime | str | None) -> str:
-    """2026-12-03 16:10 in local time; a bare date gives its day alone; nothing gives ""."""
-    value = _from_iso(value)  # type: ignore[assignment]
-    if not isinstance(value, datetime):
-        return staff_date(value)
-    if timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return format_date(value, STAFF_DATETIME_FORMAT)
+register.filter("staff_date", staff_date)
+register.filter("staff_datetime", staff_datetime)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from requests_portal import jobs, workspace
+from requests_portal.date_styles import staff_date
 from requests_portal.exceptions import DomainError
 from requests_portal.filters import ALL_FILTER, SORT_LABELS, QueueFilter
 from requests_portal.forms.staff import BulkAssignForm, SavedFilterForm
@@ -37,7 +38,6 @@ from requests_portal.selectors import (
     queue_list_for_user,
     queues_for_user,
 )
-from requests_portal.templatetags.staff_dates import staff_date
 from requests_portal.views.access import HtmxHttpRequest, signed_in_user, staff_required
 from requests_portal.views.staff.common import safe_next
 from requests_portal.views.staff.intake import intake_kinds
