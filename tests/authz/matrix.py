@@ -259,6 +259,7 @@ _ACTIONS = {
 PORTAL_ROWS: list[Row] = [
     public("requests_portal:home"),
     public("requests_portal:procedures", GET),
+    public("requests_portal:privacy_policy", GET),
     public("requests_portal:healthz", GET),
     Row("requests_portal:member_home", Audience.MEMBER, GET),
     # The member portal.
