@@ -1,5 +1,4 @@
 # ruff: noqa: E501 - the published texts are kept on one line each, as stored
-
 from django.db import migrations, models
 
 # Copied, not imported, so that this migration keeps meaning what it meant when written.
@@ -7,9 +6,9 @@ from django.db import migrations, models
 POLICY_VALUES = {
     "postal_code": "1028607",
     "address": "東京都千代田区三番町6番8 警察共済ビル",
-    "ga_contact": "警察職員生活協同組合 総務部\n〒102-8607 東京都千代田区三番町6番8 警察共済ビル\nフリーダイヤル 0120-983-110\n受付時間：平日 9:00〜17:00（土日祝日・年末年始を除く）",
-    "mynumber_contact": "警察職員生活協同組合 マイナンバー担当\n〒102-8607 東京都千代田区三番町6番8 警察共済ビル\nフリーダイヤル 0120-983-110\n受付時間：平日 9:00〜17:00（土日祝日・年末年始を除く）",
-    "complaint_desk": "個人情報の取扱いに関する苦情は総務部でお受けします。マイナンバーに関する苦情・お問い合わせはマイナンバー担当でお受けします。\n〒102-8607 東京都千代田区三番町6番8 警察共済ビル\u3000フリーダイヤル 0120-983-110\n個人情報保護委員会の「個人情報保護法相談ダイヤル」にもご相談いただけます。",
+    "ga_contact": "警察職員生活協同組合 総務部\u3000〒102-8607 東京都千代田区三番町6番8 警察共済ビル\nフリーダイヤル 0120-983-110\u3000受付時間：平日 9:00〜17:00（土日祝日・年末年始を除く）",
+    "mynumber_contact": "警察職員生活協同組合 マイナンバー担当\u3000〒102-8607 東京都千代田区三番町6番8 警察共済ビル\nフリーダイヤル 0120-983-110\u3000受付時間：平日 9:00〜17:00（土日祝日・年末年始を除く）",
+    "complaint_desk": "個人情報の取扱いに関する苦情は総務部でお受けします。マイナンバーに関する苦情・お問い合わせはマイナンバー担当でお受けします。個人情報保護委員会の「個人情報保護法相談ダイヤル」にもご相談いただけます。",
     "purposes_of_use": "1. 組合員の加入・脱退、出資金の管理など組合員管理のため\n2. 共済事業の提供、お申込みの受付、ご案内のため\n3. 共済金・給付金のお支払いのため\n4. 給与控除による掛金の精算のため\n5. 職域の厚生事務担当部署への提供のため\n6. 共済関連情報の提供のため\n7. 共済事業の充実のため\n8. お問い合わせ・苦情への対応のため\n9. 法令に基づく対応のため",
 }
 # What migration 0002 installed; a row still holding these was never edited by an administrator.
@@ -64,7 +63,7 @@ class Migration(migrations.Migration):
             model_name="organisationprofile",
             name="complaint_desk",
             field=models.TextField(
-                default="個人情報の取扱いに関する苦情は総務部でお受けします。マイナンバーに関する苦情・お問い合わせはマイナンバー担当でお受けします。\n〒102-8607 東京都千代田区三番町6番8 警察共済ビル\u3000フリーダイヤル 0120-983-110\n個人情報保護委員会の「個人情報保護法相談ダイヤル」にもご相談いただけます。",
+                default="個人情報の取扱いに関する苦情は総務部でお受けします。マイナンバーに関する苦情・お問い合わせはマイナンバー担当でお受けします。個人情報保護委員会の「個人情報保護法相談ダイヤル」にもご相談いただけます。",
                 verbose_name="苦情の申出先",
             ),
         ),
@@ -72,7 +71,7 @@ class Migration(migrations.Migration):
             model_name="organisationprofile",
             name="ga_contact",
             field=models.TextField(
-                default="警察職員生活協同組合 総務部\n〒102-8607 東京都千代田区三番町6番8 警察共済ビル\nフリーダイヤル 0120-983-110\n受付時間：平日 9:00〜17:00（土日祝日・年末年始を除く）",
+                default="警察職員生活協同組合 総務部\u3000〒102-8607 東京都千代田区三番町6番8 警察共済ビル\nフリーダイヤル 0120-983-110\u3000受付時間：平日 9:00〜17:00（土日祝日・年末年始を除く）",
                 verbose_name="総務部 問い合わせ窓口",
             ),
         ),
@@ -80,7 +79,7 @@ class Migration(migrations.Migration):
             model_name="organisationprofile",
             name="mynumber_contact",
             field=models.TextField(
-                default="警察職員生活協同組合 マイナンバー担当\n〒102-8607 東京都千代田区三番町6番8 警察共済ビル\nフリーダイヤル 0120-983-110\n受付時間：平日 9:00〜17:00（土日祝日・年末年始を除く）",
+                default="警察職員生活協同組合 マイナンバー担当\u3000〒102-8607 東京都千代田区三番町6番8 警察共済ビル\nフリーダイヤル 0120-983-110\u3000受付時間：平日 9:00〜17:00（土日祝日・年末年始を除く）",
                 verbose_name="マイナンバー担当 窓口",
             ),
         ),

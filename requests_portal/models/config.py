@@ -54,14 +54,13 @@ COOP_ADDRESS = "東京都千代田区三番町6番8 警察共済ビル"
 COOP_INQUIRY_DIAL = "フリーダイヤル 0120-983-110"
 COOP_DESK_ADDRESS = "〒102-8607 東京都千代田区三番町6番8 警察共済ビル"
 COOP_DESK_HOURS = "受付時間：平日 9:00〜17:00（土日祝日・年末年始を除く）"
-COOP_GA_CONTACT = f"警察職員生活協同組合 総務部\n{COOP_DESK_ADDRESS}\n{COOP_INQUIRY_DIAL}\n{COOP_DESK_HOURS}"
+# Two lines each, as before the address was added, so every notice keeps its length.
+COOP_GA_CONTACT = f"警察職員生活協同組合 総務部　{COOP_DESK_ADDRESS}\n{COOP_INQUIRY_DIAL}　{COOP_DESK_HOURS}"
 COOP_MYNUMBER_CONTACT = (
-    f"警察職員生活協同組合 マイナンバー担当\n{COOP_DESK_ADDRESS}\n{COOP_INQUIRY_DIAL}\n{COOP_DESK_HOURS}"
+    f"警察職員生活協同組合 マイナンバー担当　{COOP_DESK_ADDRESS}\n{COOP_INQUIRY_DIAL}　{COOP_DESK_HOURS}"
 )
 COOP_COMPLAINT_DESK = (
-    "個人情報の取扱いに関する苦情は総務部でお受けします。"
-    "マイナンバーに関する苦情・お問い合わせはマイナンバー担当でお受けします。\n"
-    f"{COOP_DESK_ADDRESS}　{COOP_INQUIRY_DIAL}\n"
+    "個人情報の取扱いに関する苦情は総務部でお受けします。マイナンバーに関する苦情・お問い合わせはマイナンバー担当でお受けします。"
     "個人情報保護委員会の「個人情報保護法相談ダイヤル」にもご相談いただけます。"
 )
 COOP_PURPOSES_OF_USE = (
