@@ -405,11 +405,13 @@ class IntakeForm(StaffForm):
             # Several members share the name: staff pick one by number (shown with the birth date
             # that tells them apart), and the page keeps everything else they typed.
             shown = matches[:MEMBER_CANDIDATES_SHOWN]
-            candidates = "、".join(f"{m.member_number} {m.full_name}（{m.birth_date:%Y/%-m/%-d}）" for m in shown)
-            more = _("ほかにもいます") if len(matches) > MEMBER_CANDIDATES_SHOWN else ""
+            candidates = " / ".join(f"{m.member_number} {m.full_name} ({m.birth_date:%Y/%-m/%-d})" for m in shown)
             raise ValidationError(
                 _("該当する組合員が複数います。組合員番号を入力してください：%(candidates)s%(more)s"),
-                params={"candidates": candidates, "more": f"（{more}）" if more else ""},
+                params={
+                    "candidates": candidates,
+                    "more": _("（ほかにもいます）") if len(matches) > MEMBER_CANDIDATES_SHOWN else "",
+                },
             )
         return matches[0]
 
