@@ -113,3 +113,22 @@ def test_the_privacy_policy_is_published_in_full(client):
     profile.privacy_policy = "改定した方針の本文です。"
     profile.save()
     assert "改定した方針の本文です。" in client.get(url).content.decode()
+
+
+def test_an_installed_portal_gets_the_policy_values_unless_an_administrator_edited_them():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("requests_portal.migrations.0019_coop_facts")
+    profile = OrganisationProfile.load()
+    profile.purposes_of_use = migration.SHIPPED_IN_0002["purposes_of_use"]  # never edited
+    profile.address = ""  # left blank
+    profile.ga_contact = "総務部 直通 03-1234-5678"  # an administrator's own text
+    profile.save()
+    migration.publish_policy_values(apps, None)
+    profile.refresh_from_db()
+    assert "職域の厚生事務担当部署への提供のため" in profile.purposes_of_use
+    assert "購買事業" not in profile.purposes_of_use
+    assert profile.address == "東京都千代田区三番町6番8 警察共済ビル"
+    assert profile.ga_contact == "総務部 直通 03-1234-5678"
