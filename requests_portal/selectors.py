@@ -571,6 +571,4 @@ def members_matching(query: str, *, limit: int) -> list[Member]:
     name, kana = name_search_key(query), kana_search_key(query)
     if not name:
         return []
-    return list(
-        Member.objects.filter(Q(name_search=name) | Q(kana_search=kana)).order_by("member_number")[:limit]
-    )
+    return list(Member.objects.filter(Q(name_search=name) | Q(kana_search=kana)).order_by("member_number")[:limit])
