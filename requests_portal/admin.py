@@ -67,7 +67,7 @@ class OrganisationProfileAdmin(SingletonAdmin):
     # A URL typed without a scheme means https (Django 6's default, chosen now).
     formfield_overrides = {URLField: {"assume_scheme": "https"}}
     fieldsets = (
-        (_("組合"), {"fields": ("name", "representative", "postal_code", "address")}),
+        (_("組合"), {"fields": ("name", "representative", "representative_name", "postal_code", "address")}),
         (
             _("通知書"),
             {
@@ -104,6 +104,7 @@ class OrganisationProfileAdmin(SingletonAdmin):
                     "ga_contact",
                     "mynumber_contact",
                     "complaint_desk",
+                    "privacy_policy",
                     "privacy_policy_url",
                     "mynumber_policy_url",
                 )

@@ -87,6 +87,13 @@ BLOCK_MESSAGE = _(
     "この欄にマイナンバーを入力しないでください。マイナンバーに関するお問い合わせは、"
     "マイナンバー担当窓口（「マイナンバーに関するお問い合わせ」）をご利用ください。"
 )
+# On the My Number inquiry form itself the member is already at the desk the message above points
+# to; there it says what to do instead of sending them where they are.
+BLOCK_MESSAGE_ON_MY_NUMBER_FORM = _(
+    "マイナンバー（個人番号）と思われる12桁の番号が含まれています。"
+    "このお問い合わせでも、番号そのものは入力しないでください。番号を除いて、お問い合わせの内容だけをご記入ください。"
+    "番号の確認が必要な場合は、マイナンバー担当から確認の方法をご案内します。"
+)
 WARNING_MESSAGE = _(
     "12桁の数字が含まれています。マイナンバー（個人番号）ではないことをご確認ください。"
     "マイナンバーは入力しないでください。"
@@ -237,6 +244,14 @@ def validate_no_my_number(value: object) -> None:
     if contains_my_number(value):
         # No params: the message must not carry the value back to the page or the logs.
         raise ValidationError(BLOCK_MESSAGE, code="my_number")
+
+
+def validate_no_my_number_on_my_number_form(value: object) -> None:
+    """validate_no_my_number, with the message for the My Number inquiry form."""
+    try:
+        validate_no_my_number(value)
+    except ValidationError:
+        raise ValidationError(BLOCK_MESSAGE_ON_MY_NUMBER_FORM, code="my_number") from None
 
 
 class RedactMyNumberFilter(logging.Filter):

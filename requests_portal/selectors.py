@@ -9,6 +9,7 @@ The other reads the views and services share live here too (status counts, the t
 the rules for attaching disclosed data), so no view computes them itself.
 """
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -39,6 +40,7 @@ from requests_portal.models import (
     Letter,
     LetterKind,
     LetterStatus,
+    Member,
     ProvisionRecord,
     ProvisionRecordChoice,
     Queue,
@@ -61,6 +63,7 @@ from requests_portal.roles import (
     has_capability,
     is_staff_user,
 )
+from requests_portal.text import kana_search_key, name_search_key, normalize_text
 
 
 def _is_active_login(user: object) -> bool:
@@ -607,3 +610,18 @@ def provision_records_for_case(dsr: DataSubjectRequest) -> list[tuple[ProvisionR
     choices = {choice.record_id: choice for choice in ProvisionRecordChoice.objects.filter(dsr=dsr)}
     records = ProvisionRecord.objects.filter(member_id=dsr.member_id).order_by("occurred_on", "id")
     return [(record, choices.get(record.pk)) for record in records]
+
+
+_SPACES_IN_NUMBER = re.compile(r"[\s\-]")
+
+
+def members_matching(query: str, *, limit: int) -> list[Member]:
+    """Members a typed 組合員番号, 氏名 or フリガナ names, for registering a paper request:
+    the number exactly, else the name or kana by the roster's normalised keys (NFKC, no spaces)."""
+    number = _SPACES_IN_NUMBER.sub("", normalize_text(query))
+    if number and (by_number := list(Member.objects.filter(member_number=number)[:1])):
+        return by_number
+    name, kana = name_search_key(query), kana_search_key(query)
+    if not name:
+        return []
+    return list(Member.objects.filter(Q(name_search=name) | Q(kana_search=kana)).order_by("member_number")[:limit])

@@ -119,6 +119,22 @@ def files_in(folder: Path) -> list[Path]:
     return [path for path in folder.iterdir() if path.is_file() and not path.name.startswith(".")]
 
 
+INLINE_CONTENT_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
+
+
+def inline_response(content: bytes, *, filename: str, content_type: str) -> HttpResponse:
+    """A file the browser shows itself: only the re-checked upload types, nosniff, no scripts,
+    never cached. Anything else is sent as an attachment."""
+    if content_type not in INLINE_CONTENT_TYPES:
+        return attachment_response(content, filename=filename, content_type=content_type)
+    response = attachment_response(content, filename=filename, content_type=content_type)
+    response["Content-Disposition"] = response["Content-Disposition"].replace("attachment;", "inline;", 1)
+    if content_type == "application/pdf":
+        # Chromium's PDF viewer does not run in a sandboxed document; no script or connection is allowed.
+        response["Content-Security-Policy"] = "default-src 'none'; script-src 'none'; connect-src 'none'"
+    return response
+
+
 def attachment_response(content: bytes, *, filename: str, content_type: str) -> HttpResponse:
     """A download that no browser will render: attachment, nosniff, sandboxed, never cached."""
     response = HttpResponse(content, content_type=content_type)

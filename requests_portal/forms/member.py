@@ -66,6 +66,7 @@ from requests_portal.mynumber import (
     contains_my_number,
     contains_suspicious_digits,
     validate_no_my_number,
+    validate_no_my_number_on_my_number_form,
 )
 from requests_portal.stored_text import list_separator, stored_label
 from requests_portal.text import (
@@ -909,6 +910,16 @@ class MyNumberInquiryForm(RequestForm):
             "マイナンバー（個人番号）そのものは絶対に入力しないでください。番号が入力されると送信できません。"
         )
         self.fields["summary"].help_text = _("マイナンバー（個人番号）は入力しないでください。")
+
+    def install_guards(self) -> None:
+        super().install_guards()
+        for field in self.fields.values():
+            if validate_no_my_number in field.validators:
+                field.validators = [
+                    validate_no_my_number_on_my_number_form if v is validate_no_my_number else v
+                    for v in field.validators
+                    if v is not validate_no_my_number_on_my_number_form
+                ]
 
 
 # --- after submission ----------------------------------------------------------------------

@@ -21,6 +21,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from requests_portal.date_styles import staff_date
 from requests_portal.decisions import WITHHOLDING_GROUNDS, decisions_for_kind, grounds_for_kind
 from requests_portal.forms.common import MultipleFileInput
 from requests_portal.models import (
@@ -44,6 +45,7 @@ from requests_portal.models import (
 )
 from requests_portal.mynumber import mask_my_numbers, validate_no_my_number
 from requests_portal.roles import Access
+from requests_portal.selectors import members_matching
 from requests_portal.stored_text import stored_label
 from requests_portal.text import (
     clean_line,
@@ -324,6 +326,9 @@ class BulkAssignForm(AssignForm):
 # --- intake of paper, phone and counter requests ---------------------------------------------
 
 
+MEMBER_CANDIDATES_SHOWN = 5
+
+
 class IntakeForm(StaffForm):
     """A request that reached the co-op on paper, by phone or at the counter, typed in by staff.
 
@@ -331,7 +336,11 @@ class IntakeForm(StaffForm):
     stored by uploads.accept_upload in the view (this form only sees that one was chosen).
     """
 
-    member_number = TextField(label=_("組合員番号"), max_length=20, help_text=_("請求書に記載された組合員番号"))
+    member_number = TextField(
+        label=_("組合員（番号・氏名・フリガナ）"),
+        max_length=100,
+        help_text=_("請求書に記載された組合員番号、又は氏名・フリガナ（スペースの有無は問いません）"),
+    )
     channel = forms.ChoiceField(
         label=_("受付経路"),
         choices=[c for c in Channel.choices if c[0] != Channel.PORTAL],
@@ -397,11 +406,24 @@ class IntakeForm(StaffForm):
         self.fields["received_on"].initial = timezone.localdate()
 
     def clean_member_number(self) -> Member:
-        number = normalize_line(self.cleaned_data["member_number"]).replace(" ", "")
-        member = Member.objects.filter(member_number=number).first()
-        if member is None:
-            raise ValidationError(_("この組合員番号の組合員は名簿にありません。番号をご確認ください。"))
-        return member
+        matches = members_matching(self.cleaned_data["member_number"], limit=MEMBER_CANDIDATES_SHOWN + 1)
+        if not matches:
+            raise ValidationError(
+                _("この番号・氏名・フリガナの組合員は名簿にありません。請求書の記載をご確認ください。")
+            )
+        if len(matches) > 1:
+            # Several members share the name: staff pick one by number (shown with the birth date
+            # that tells them apart), and the page keeps everything else they typed.
+            shown = matches[:MEMBER_CANDIDATES_SHOWN]
+            candidates = " / ".join(f"{m.member_number} {m.full_name} ({staff_date(m.birth_date)})" for m in shown)
+            raise ValidationError(
+                _("該当する組合員が複数います。組合員番号を入力してください：%(candidates)s%(more)s"),
+                params={
+                    "candidates": candidates,
+                    "more": _("（ほかにもいます）") if len(matches) > MEMBER_CANDIDATES_SHOWN else "",
+                },
+            )
+        return matches[0]
 
     def clean_received_on(self) -> object:
         received = self.cleaned_data["received_on"]
@@ -541,6 +563,12 @@ CorrectionFormSet = forms.formset_factory(CorrectionRowForm, extra=0, max_num=30
 DEFAULT_ROWS = 2
 
 
+# A 補正 and a withdrawal have their own actions on the case page (the 補正 request stops the
+# clock and asks the member; the withdrawal records who withdrew and when); offering them again
+# as decisions would give two ways to the same end, one of them without those records.
+OWN_ACTION_DECISIONS = frozenset({Decision.REQUEST_INCOMPLETE, Decision.WITHDRAWN})
+
+
 class DecisionForm(StaffForm):
     """The draft decision. The rules of docs/legal.md#decisions are decisions.validate_decision's;
     its per-field errors are attached here with `apply_errors`."""
@@ -588,7 +616,7 @@ class DecisionForm(StaffForm):
         super().__init__(*args, **kwargs)
         self.kind = kind
         cast(forms.ChoiceField, self.fields["decision"]).choices = [
-            (code, Decision(code).label) for code in decisions_for_kind(kind)
+            (code, Decision(code).label) for code in decisions_for_kind(kind) if code not in OWN_ACTION_DECISIONS
         ]
         grounds = grounds_for_kind(kind)
         # Complaints and My Number inquiries are answered, never refused on a ground (docs/legal.md#art-40).

@@ -29,28 +29,21 @@ from requests_portal.models import (
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 ISSUED_ON = date(2026, 11, 25)
-RECEIVED_AT = datetime.combine(date(2026, 11, 10), time(10, 30), tzinfo=TOKYO)
+RECEIVED_AT = datetime.combine(date(2026, 11, 12), time(10, 30), tzinfo=TOKYO)
+# Received 12 November, complete on receipt: the answer is due 14 days later (settings
+# DSR_RESPONSE_PERIOD_DAYS), after every sample's date of issue.
+DUE_DATE = date(2026, 11, 26)
+# An acknowledgement goes out the day after receipt, long before the answer is due.
+ACKNOWLEDGED_ON = date(2026, 11, 13)
 
+# The desk, the complaint desk and the purposes of use are the model's defaults, i.e. what
+# the co-op's privacy policy states; only the texts a fresh install leaves to the co-op are set.
 SAMPLE_CONTACTS = {
-    "postal_code": "1020083",
-    "address": "東京都千代田区麹町一丁目2番3号",
-    "ga_contact": "警察職員生活協同組合 総務部（個人情報相談窓口）\n電話 03-0000-0000　受付時間 平日9時〜17時（土日祝日・年末年始を除く）",
-    "mynumber_contact": "警察職員生活協同組合 マイナンバー担当\n電話 03-0000-0001　受付時間 平日9時〜17時（土日祝日・年末年始を除く）",
-    "complaint_desk": (
-        "個人情報の取扱いに関する苦情は総務部（個人情報相談窓口）でお受けします。\n"
-        "個人情報保護委員会「個人情報保護法相談ダイヤル」にもご相談いただけます。"
-    ),
     "identity_methods": (
         "ポータル：ご登録のメールアドレスとパスワードによる再認証\n"
         "郵送：運転免許証、マイナンバーカード（表面のみ）などの本人確認書類の写し"
     ),
     "request_procedure": "組合員ポータル、郵送又は総務部窓口でお受けします。所定の請求書に本人確認書類の写しを添えてください。",
-    "purposes_of_use": (
-        "1. 組合員の加入・脱退、出資金の管理など組合員管理のため\n"
-        "2. 共済事業、購買事業その他の事業の提供、お申込みの受付、ご案内のため\n"
-        "3. 共済金・給付金のお支払いのため\n"
-        "4. 給与控除による掛金・代金の精算のため"
-    ),
     "sender_name": "",
 }
 
@@ -68,6 +61,8 @@ class Sample:
     fee_yen: int | None = None
     amendment_message: str = ""
     expected_pages: int = 1
+    summary: str = ""  # what the member asked for, when the kind's usual one does not fit the answer
+    issued_on: date = ISSUED_ON
 
 
 def _decision(decision: str, *, ground: str = "", reason: str = "", **details: object) -> dict:
@@ -88,15 +83,17 @@ WITHHELD = [
         "reason": "ご本人の心身の状況を悪化させるおそれがあるため",
     },
 ]
+# Recipients and sources that really require a record (個人情報保護法第29条・第30条): private
+# businesses. A police force or other 第16条第2項 body would be exempt and never appear here.
 RECORDS = [
     {
         "direction": "第三者への提供",
         "received": False,
         "occurred_on": "2025-10-01",
-        "third_party_name": "警視庁 総務部 厚生課",
-        "third_party_address": "東京都千代田区霞が関二丁目1番1号",
+        "third_party_name": "みらい損害保険株式会社",
+        "third_party_address": "東京都中央区日本橋九丁目8番7号",
         "third_party_representative": "",
-        "data_items": "氏名、所属、共済掛金の給与控除額",
+        "data_items": "氏名、生年月日、団体保険の加入口数",
         "consent_obtained": True,
         "acquisition_method": "",
     },
@@ -104,12 +101,12 @@ RECORDS = [
         "direction": "第三者からの受領",
         "received": True,
         "occurred_on": "2026-04-01",
-        "third_party_name": "神奈川県警察本部 警務部 厚生課",
-        "third_party_address": "神奈川県横浜市中区海岸通二丁目4番",
+        "third_party_name": "若葉台病院",
+        "third_party_address": "横浜市旭区若葉台九丁目9番9号",
         "third_party_representative": "",
-        "data_items": "氏名、所属、異動年月日",
+        "data_items": "氏名、入院期間、傷病名",
         "consent_obtained": None,
-        "acquisition_method": "人事異動に伴う給与控除の変更のため、所属から提供を受けたもの",
+        "acquisition_method": "ご本人の同意を得て提供",
     },
 ]
 
@@ -117,12 +114,12 @@ SAMPLES: tuple[Sample, ...] = (
     Sample(
         "acknowledgement", LetterKind.ACKNOWLEDGEMENT, RequestKind.DISCLOSURE,
         decision_text=("開示等の請求の受付について", "回答期限"),
-        disclosure_method=DisclosureMethod.ELECTRONIC, fee_yen=300,
+        disclosure_method=DisclosureMethod.ELECTRONIC, fee_yen=300, issued_on=ACKNOWLEDGED_ON,
     ),
     Sample(
         "acknowledgement-agent", LetterKind.ACKNOWLEDGEMENT, RequestKind.CORRECTION,
         decision_text=("開示等の請求の受付について", "法定代理人"),
-        requester_type=RequesterType.LEGAL_REP_MINOR, channel=Channel.POST,
+        requester_type=RequesterType.LEGAL_REP_MINOR, channel=Channel.POST, issued_on=ACKNOWLEDGED_ON,
     ),
     Sample(
         "amendment-request", LetterKind.AMENDMENT_REQUEST, RequestKind.DISCLOSURE,
@@ -133,7 +130,7 @@ SAMPLES: tuple[Sample, ...] = (
     ),
     Sample(
         "extension-notice", LetterKind.EXTENSION_NOTICE, RequestKind.DISCLOSURE,
-        payload={"previous_due_date": "2026-11-24", "new_due_date": "2026-12-15",
+        payload={"previous_due_date": "2026-11-26", "new_due_date": "2026-12-15",
                  "reason": "ご請求の対象となる記録が複数の事業所に保管されており、確認に時間を要するため。"},
         decision_text=("回答期限の延長について", "令和8年12月15日", "確認に時間を要するため"),
     ),
@@ -177,8 +174,8 @@ SAMPLES: tuple[Sample, ...] = (
     Sample(
         "records-full", LetterKind.DISCLOSURE_DECISION, RequestKind.PROVISION_RECORDS,
         payload={**_decision(Decision.RECORD_DISCLOSED_FULL), "provision_records": RECORDS},
-        decision_text=("第三者提供記録開示決定通知書", "警視庁 総務部 厚生課", "第三者からの受領"),
-        disclosure_method=DisclosureMethod.ELECTRONIC, fee_yen=300, expected_pages=2,
+        decision_text=("第三者提供記録開示決定通知書", "みらい損害保険株式会社", "第三者からの受領"),
+        disclosure_method=DisclosureMethod.ELECTRONIC, fee_yen=300,
     ),
     Sample(
         "non-disclosure", LetterKind.NON_DISCLOSURE, RequestKind.DISCLOSURE,
@@ -226,12 +223,14 @@ SAMPLES: tuple[Sample, ...] = (
             corrections=[{"field": "氏名のフリガナ", "old": "ヤマザキ", "new": "ヤマサキ", "description": ""}],
         ),
         decision_text=("保有個人データ訂正等決定通知書", "第34条", "加入申込書の記載のとおり"),
+        summary="氏名のフリガナと加入年月日の訂正",
     ),
     Sample(
         "correction-refused", LetterKind.CORRECTION_REFUSED, RequestKind.CORRECTION,
         payload=_decision(Decision.NOT_CORRECTED, ground=StatutoryGround.ART34_FACTUAL,
                           reason="ご指摘の共済金支払額は支払記録と一致しており、内容が事実でないとは認められないため。"),
         decision_text=("保有個人データの訂正等を行わない旨の通知書", "第34条", "支払記録と一致"),
+        summary="令和8年6月にお支払いした入院共済金の支払額の訂正",
     ),
     Sample(
         "suspension-done", LetterKind.SUSPENSION_DONE, RequestKind.SUSPENSION,
@@ -358,13 +357,14 @@ def sample_source(
         channel=sample.channel,
         notify_by_post=sample.channel != Channel.PORTAL,
         requester_type=sample.requester_type,
-        summary={
+        summary=sample.summary
+        or {
             RequestKind.COMPLAINT: "窓口での個人情報の取扱いについて",
             RequestKind.MY_NUMBER_INQUIRY: "マイナンバーの提出方法について",
             RequestKind.CORRECTION: "登録住所と電話番号の訂正",
             RequestKind.SUSPENSION: "ダイレクトメール送付のための情報の消去",
             RequestKind.PURPOSE_NOTICE: "給与控除情報の利用目的",
-            RequestKind.PROVISION_RECORDS: "職域への提供記録の開示",
+            RequestKind.PROVISION_RECORDS: "団体保険の引受会社への提供記録の開示",
         }.get(sample.request_kind, "共済契約に関する記録の開示"),
         description="",
         details={"measure": "erase", "ground": "art35_5_a"} if sample.request_kind == RequestKind.SUSPENSION else {},
@@ -372,7 +372,7 @@ def sample_source(
         fee_yen=sample.fee_yen,
         received_at=RECEIVED_AT,
         complete_at=RECEIVED_AT,
-        due_date=date(2026, 11, 24),
+        due_date=DUE_DATE,
         identity_method=IdentityMethod.REAUTH if sample.channel == Channel.PORTAL else IdentityMethod.DOCUMENT,
         id_doc_type="" if sample.channel == Channel.PORTAL else IdDocumentType.DRIVING_LICENCE,
         identity_result=IdentityResult.VERIFIED,
@@ -383,7 +383,7 @@ def sample_source(
         kind=sample.kind,
         payload=sample.payload,
         document_number=document_number or f"{prefix}第42号",
-        issued_on=ISSUED_ON,
+        issued_on=sample.issued_on,
         by_post=dsr.notify_by_post,
         dsr=dsr,
         member=member,

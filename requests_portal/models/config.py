@@ -47,13 +47,68 @@ class SingletonModel(models.Model):
         return obj
 
 
+# The co-op's published facts, as its privacy policy states them: a newly installed portal
+# publishes these (個人情報保護法第32条第1項) until an administrator edits them in the admin.
+COOP_POSTAL_CODE = "1028607"
+COOP_ADDRESS = "東京都千代田区三番町6番8 警察共済ビル"
+COOP_INQUIRY_DIAL = "フリーダイヤル 0120-983-110"
+COOP_DESK_ADDRESS = "〒102-8607 東京都千代田区三番町6番8 警察共済ビル"
+COOP_DESK_HOURS = "受付時間：平日 9:00〜17:00（土日祝日・年末年始を除く）"
+# Two lines each, as before the address was added, so every notice keeps its length.
+COOP_GA_CONTACT = f"警察職員生活協同組合 総務部　{COOP_DESK_ADDRESS}\n{COOP_INQUIRY_DIAL}　{COOP_DESK_HOURS}"
+COOP_MYNUMBER_CONTACT = (
+    f"警察職員生活協同組合 マイナンバー担当　{COOP_DESK_ADDRESS}\n{COOP_INQUIRY_DIAL}　{COOP_DESK_HOURS}"
+)
+COOP_COMPLAINT_DESK = (
+    "個人情報の取扱いに関する苦情は総務部でお受けします。マイナンバーに関する苦情・お問い合わせはマイナンバー担当でお受けします。"
+    "個人情報保護委員会の「個人情報保護法相談ダイヤル」にもご相談いただけます。"
+)
+COOP_PURPOSES_OF_USE = (
+    "1. 組合員の加入・脱退、出資金の管理など組合員管理のため\n"
+    "2. 共済事業の提供、お申込みの受付、ご案内のため\n"
+    "3. 共済金・給付金のお支払いのため\n"
+    "4. 給与控除による掛金の精算のため\n"
+    "5. 職域の厚生事務担当部署への提供のため\n"
+    "6. 共済関連情報の提供のため\n"
+    "7. 共済事業の充実のため\n"
+    "8. お問い合わせ・苦情への対応のため\n"
+    "9. 法令に基づく対応のため"
+)
+COOP_PRIVACY_POLICY = (
+    "警察職員生活協同組合（以下「組合」といいます。）は、組合員とそのご家族の個人情報を大切にお預かりし、"
+    "個人情報の保護に関する法律その他の法令を守って、次のとおり適正に取り扱います。\n\n"
+    "1. 個人情報の取得\n"
+    "組合は、事業に必要な範囲で、適法かつ公正な方法により個人情報を取得します。\n\n"
+    "2. 個人情報の利用目的\n"
+    "組合は、個人情報を次の目的の範囲内で利用します。法令に基づく場合を除き、この範囲を超えて利用するときは、"
+    "あらかじめご本人の同意をいただきます。\n"
+    f"{COOP_PURPOSES_OF_USE}\n\n"
+    "3. 第三者への提供\n"
+    "組合は、法令に基づく場合を除き、ご本人の同意なく個人データを第三者に提供しません。"
+    "第三者に提供したとき、及び第三者から提供を受けたときは、法令の定めるところにより記録を作成し、保存します。\n\n"
+    "4. 安全管理\n"
+    "組合は、個人データの漏えい、滅失又は毀損を防ぐため、組織的、人的、物理的及び技術的な安全管理措置を講じ、"
+    "役職員及び委託先を適切に監督します。\n\n"
+    "5. 開示等の請求等\n"
+    "ご本人から、利用目的の通知、開示（第三者提供記録の開示を含みます。）、訂正等、利用停止等のご請求があったときは、"
+    "法令の定めるところにより遅滞なく対応します。手続は「開示等の請求等の手続」のページでご案内しています。\n\n"
+    "6. 特定個人情報（マイナンバー）\n"
+    "マイナンバーは、法令で定められた事務にのみ利用し、別に定める基本方針に従って取り扱います。\n\n"
+    "7. お問い合わせ・苦情の申出先\n"
+    f"警察職員生活協同組合 総務部　{COOP_DESK_ADDRESS}　{COOP_INQUIRY_DIAL}\n\n"
+    "8. 継続的な改善\n"
+    "組合は、個人情報の取扱いを定期的に見直し、改善します。"
+)
+
+
 class OrganisationProfile(SingletonModel):
     """What Art. 32(1) requires the co-op to publish, and the boilerplate of every notice."""
 
     name = models.CharField(_("名称"), max_length=100, default="警察職員生活協同組合")
-    representative = models.CharField(_("代表者"), max_length=100, default="理事長")
-    postal_code = models.CharField(_("郵便番号"), max_length=7, blank=True)
-    address = models.CharField(_("住所"), max_length=300, blank=True)
+    representative = models.CharField(_("代表者の役職"), max_length=100, default="理事長")
+    representative_name = models.CharField(_("代表者の氏名"), max_length=100, blank=True)
+    postal_code = models.CharField(_("郵便番号"), max_length=7, default=COOP_POSTAL_CODE)
+    address = models.CharField(_("住所"), max_length=300, default=COOP_ADDRESS)
     sender_department = models.CharField(_("差出部署"), max_length=100, default="総務部")
     sender_title = models.CharField(_("差出人の職名"), max_length=100, default="総務部長")
     sender_name = models.CharField(_("差出人の氏名"), max_length=100, blank=True)
@@ -69,14 +124,19 @@ class OrganisationProfile(SingletonModel):
     mynumber_document_number_prefix = models.CharField(
         _("マイナンバー担当の文書番号接頭辞"), max_length=20, default="警生協個"
     )
-    purposes_of_use = models.TextField(_("利用目的"), blank=True)
+    purposes_of_use = models.TextField(_("利用目的"), default=COOP_PURPOSES_OF_USE)
     request_procedure = models.TextField(_("開示等の請求等の手続"), blank=True)
     identity_methods = models.TextField(_("本人確認の方法"), blank=True)
     security_measures = models.TextField(_("安全管理措置"), blank=True)
-    ga_contact = models.TextField(_("総務部 問い合わせ窓口"), blank=True)
-    mynumber_contact = models.TextField(_("マイナンバー担当 窓口"), blank=True)
-    complaint_desk = models.TextField(_("苦情の申出先"), blank=True)
+    ga_contact = models.TextField(_("総務部 問い合わせ窓口"), default=COOP_GA_CONTACT)
+    mynumber_contact = models.TextField(_("マイナンバー担当 窓口"), default=COOP_MYNUMBER_CONTACT)
+    complaint_desk = models.TextField(_("苦情の申出先"), default=COOP_COMPLAINT_DESK)
     accredited_organisation = models.TextField(_("認定個人情報保護団体"), blank=True)
+    privacy_policy = models.TextField(
+        _("個人情報保護方針"),
+        default=COOP_PRIVACY_POLICY,
+        help_text=_("ポータルの「個人情報保護方針」のページにこのとおり掲載します。"),
+    )
     privacy_policy_url = models.URLField(_("個人情報保護方針のURL"), blank=True)
     mynumber_policy_url = models.URLField(_("特定個人情報の基本方針のURL"), blank=True)
     electronic_formats = models.CharField(_("電磁的記録の形式"), max_length=200, default="PDF, CSV")
@@ -88,6 +148,11 @@ class OrganisationProfile(SingletonModel):
 
     def __str__(self) -> str:
         return str(self.name)
+
+    @property
+    def representative_display(self) -> str:
+        """The representative as published: the title, and the name when one is configured."""
+        return f"{self.representative}　{self.representative_name}" if self.representative_name else self.representative
 
 
 class FeeSetting(models.Model):

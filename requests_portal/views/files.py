@@ -56,8 +56,7 @@ def letter_download(request: HttpRequest, public_id: str) -> HttpResponse:
     return _serve(request, letter, action="letter.download", filename=filename, content_type="application/pdf")
 
 
-@require_safe
-def document_download(request: HttpRequest, public_id: str) -> HttpResponse:
+def _reachable_document(request: HttpRequest, public_id: str, action: str) -> Document:
     reachable = (
         Document.objects.filter(purged_at__isnull=True)
         if is_staff_user(request.user)
@@ -68,7 +67,13 @@ def document_download(request: HttpRequest, public_id: str) -> HttpResponse:
     documents = reachable.filter(public_id=public_id, dsr__in=_visible_cases(request))
     document = documents.select_related("dsr", "dsr__queue").first()
     if document is None:
-        raise deny_case_file(request.user, Document, public_id, "document.download")
+        raise deny_case_file(request.user, Document, public_id, action)
+    return document
+
+
+@require_safe
+def document_download(request: HttpRequest, public_id: str) -> HttpResponse:
+    document = _reachable_document(request, public_id, "document.download")
     return _serve(
         request,
         document,
@@ -76,3 +81,18 @@ def document_download(request: HttpRequest, public_id: str) -> HttpResponse:
         filename=document.original_name,
         content_type=document.content_type,
     )
+
+
+@require_safe
+def staff_document_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A document shown in the browser, for staff checking it on screen: the same access and
+    masking rules and the same audit as a download (uploads are re-checked PDF, JPEG or PNG)."""
+    if not is_staff_user(request.user):
+        raise Http404
+    document = _reachable_document(request, public_id, "document.download")
+    try:
+        content = storage.read(document.storage_name)
+    except storage.StoredFileMissing:
+        raise Http404 from None
+    services.dsr_record_file_download(actor=signed_in_user(request), file=document)
+    return storage.inline_response(content, filename=document.original_name, content_type=document.content_type)

@@ -64,3 +64,9 @@ def procedures(request: HttpRequest) -> HttpResponse:
         "response_days": settings.DSR_RESPONSE_PERIOD_DAYS,
     }
     return render(request, "requests_portal/public/procedures.html", context)
+
+
+@require_safe
+def privacy_policy(request: HttpRequest) -> HttpResponse:
+    """The co-op's privacy policy, published in full as the administrator configured it."""
+    return render(request, "requests_portal/public/privacy_policy.html", {"profile": OrganisationProfile.load()})

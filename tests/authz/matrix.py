@@ -64,6 +64,7 @@ class Audience(enum.StrEnum):
     STAFF = "staff"
     STAFF_CASE = "staff case"
     FILE = "file"
+    STAFF_FILE = "file shown to staff"
     ADMIN = "admin"
     ACCOUNT = "account"
     API = "core-system API (bearer token)"
@@ -259,6 +260,7 @@ _ACTIONS = {
 PORTAL_ROWS: list[Row] = [
     public("requests_portal:home"),
     public("requests_portal:procedures", GET),
+    public("requests_portal:privacy_policy", GET),
     public("requests_portal:healthz", GET),
     Row("requests_portal:member_home", Audience.MEMBER, GET),
     # The member portal.
@@ -308,6 +310,7 @@ PORTAL_ROWS: list[Row] = [
     case("requests_portal:staff_dsr_provision_records_choose", Access.HANDLE, {"POST": frozenset({302, 400})}),
     Row("requests_portal:letter_download", Audience.FILE, GET, obj=Obj.LETTER),
     Row("requests_portal:document_download", Audience.FILE, GET, obj=Obj.DOCUMENT),
+    Row("requests_portal:staff_document_view", Audience.STAFF_FILE, GET, obj=Obj.DOCUMENT),
 ]
 
 # Letters: the case's letters page reads the case; re-rendering and marking a letter
@@ -567,6 +570,10 @@ def expected(row: Row, who: Who, variant: Variant | None, method: str) -> Outcom
         if who == Who.ANON:
             return row.anonymous
         return Outcome.OK if who == Who.ADMIN else Outcome.NOT_FOUND
+    if row.audience == Audience.STAFF_FILE:  # a download's staff-only inline view
+        if who == Who.ANON or who in MEMBERS:
+            return Outcome.NOT_FOUND
+        return Outcome.OK if variant in STAFF_REACH[who][Access.VIEW] else Outcome.NOT_FOUND
     if row.audience == Audience.FILE:
         if who == Who.ANON:
             return Outcome.NOT_FOUND  # a download link never leads to a sign-in page

@@ -186,7 +186,10 @@ def _rows(*audiences: Audience) -> list[Row]:
 
 _CASE_ROWS = _rows(Audience.STAFF_CASE)
 PORTAL_GROUPS = {
-    "member portal and files": (_rows(Audience.PUBLIC, Audience.MEMBER, Audience.MEMBER_CASE, Audience.FILE), 1400),
+    "member portal and files": (
+        _rows(Audience.PUBLIC, Audience.MEMBER, Audience.MEMBER_CASE, Audience.FILE, Audience.STAFF_FILE),
+        1400,
+    ),
     "staff pages": (_rows(Audience.STAFF), 700),
     "case workspace 1/2": (_CASE_ROWS[: len(_CASE_ROWS) // 2], 1300),
     "case workspace 2/2": (_CASE_ROWS[len(_CASE_ROWS) // 2 :], 1500),

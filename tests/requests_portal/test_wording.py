@@ -10,9 +10,9 @@ import pytest
 
 from django.utils import translation
 
+from requests_portal.date_styles import staff_date, staff_datetime
 from requests_portal.models import IdentityMethod
 from requests_portal.stored_text import payment_methods_label, stored_label, timeline_note
-from requests_portal.date_styles import staff_date, staff_datetime
 from tests.requests_portal.test_translations import PO, _messages
 
 ROOT = Path(__file__).resolve().parents[2]

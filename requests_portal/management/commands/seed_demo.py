@@ -87,14 +87,21 @@ class DemoCase:
     summary: str = ""
 
 
+AMENDMENT_MESSAGE_AGENT = "代理人の方の本人確認書類と委任状の写しをお送りください。"
+AMENDMENT_MESSAGE_SELF = (
+    "開示を希望される共済金の支払記録の期間（例：令和7年4月から令和8年3月まで）をお知らせください。"
+)
+
 CASES = (
     DemoCase(RequestKind.DISCLOSURE, Status.SUBMITTED, 1, 0, summary="共済契約に関する記録の開示"),
     DemoCase(RequestKind.PURPOSE_NOTICE, Status.VERIFYING, 3, 1, summary="給与控除情報の利用目的"),
     DemoCase(
         RequestKind.CORRECTION, Status.AWAITING_AMENDMENT, 6, 2, RequesterType.APPOINTED_AGENT, summary="住所の訂正"
     ),
+    # The demo member (山田 太郎) has a 補正 to answer: the case a first-time visitor should see.
+    DemoCase(RequestKind.DISCLOSURE, Status.AWAITING_AMENDMENT, 4, 0, summary="共済金の支払記録の開示"),
     DemoCase(RequestKind.SUSPENSION, Status.IN_REVIEW, 9, 3, summary="ダイレクトメール送付の停止"),
-    DemoCase(RequestKind.PROVISION_RECORDS, Status.AWAITING_APPROVAL, 11, 0, summary="職域への提供記録"),
+    DemoCase(RequestKind.PROVISION_RECORDS, Status.AWAITING_APPROVAL, 11, 0, summary="団体保険の引受会社への提供記録"),
     DemoCase(RequestKind.DISCLOSURE, Status.DECIDED, 12, 4, summary="購買利用履歴の開示"),
     DemoCase(RequestKind.COMPLAINT, Status.NOTIFIED, 20, 5, summary="窓口対応についての苦情"),
     DemoCase(RequestKind.DISCLOSURE, Status.CLOSED, 45, 0, summary="出資金の記録の開示"),
@@ -192,8 +199,9 @@ class Command(BaseCommand):
                 "member": members[0],
                 "direction": ProvisionRecord.Direction.PROVIDED,
                 "occurred_on": date(2025, 10, 1),
-                "third_party_name": "警視庁 総務部 厚生課",
-                "data_items": "氏名、所属、共済掛金の給与控除額",
+                # A private business: provision to a 第16条第2項 body (e.g. a police force) needs no record.
+                "third_party_name": "みらい損害保険株式会社 団体保険部",
+                "data_items": "氏名、生年月日、団体保険の加入口数",
                 "consent_obtained": True,
             },
         )
@@ -287,7 +295,7 @@ class Command(BaseCommand):
             services.dsr_request_amendment(
                 dsr=dsr,
                 actor=handler,
-                message="代理人の方の本人確認書類と委任状の写しをお送りください。",
+                message=AMENDMENT_MESSAGE_AGENT if dsr.has_agent else AMENDMENT_MESSAGE_SELF,
                 reply_due_date=timezone.localdate() + timedelta(days=14),
             )
             return

@@ -411,6 +411,8 @@ def _case_action(action: CaseAction) -> View:
                     messages.success(request, action.success)
                     return redirect(case_url(dsr))
         context = {"dsr": dsr, "action": action, "form": form, **action.page_context(dsr)}
+        if action.slug == "identity":  # the documents the identity is checked against
+            context["documents"] = dsr.documents.select_related("owner").order_by("uploaded_at", "id")
         return render(request, "requests_portal/staff/case_action.html", context)
 
     view.__name__ = f"staff_dsr_{action.slug}"

@@ -181,8 +181,8 @@ def test_provision_records_are_frozen_at_the_first_render_and_kept_on_re_render(
         member=member.member,
         direction=ProvisionRecord.Direction.PROVIDED,
         occurred_on=timezone.localdate() - timedelta(days=30),
-        third_party_name="警視庁 総務部 厚生課",
-        data_items="氏名、共済掛金の給与控除額",
+        third_party_name="みらい損害保険株式会社 団体保険部",
+        data_items="氏名、団体保険の加入口数",
         consent_obtained=True,
         source_ref="PR-T-1",
     )
@@ -191,10 +191,10 @@ def test_provision_records_are_frozen_at_the_first_render_and_kept_on_re_render(
     letter = dsr.letters.get(kind=LetterKind.DISCLOSURE_DECISION)
     letters.letter_render(letter_id=letter.pk)
     letter.refresh_from_db()
-    assert [r["third_party_name"] for r in letter.payload["provision_records"]] == ["警視庁 総務部 厚生課"]
+    assert [r["third_party_name"] for r in letter.payload["provision_records"]] == ["みらい損害保険株式会社 団体保険部"]
     text = pdf_text(storage.read(letter.storage_name))
     assert "第三者提供記録開示決定通知書" in text
-    assert "警視庁総務部厚生課" in text
+    assert "みらい損害保険株式会社団体保険部" in text
 
     ProvisionRecord.objects.create(
         member=member.member,

@@ -49,7 +49,7 @@ def test_sample_notice_renders_with_its_facts(sample: Sample, caplog):
 
     assert pdf.startswith(b"%PDF-")
     assert page_count(pdf) == sample.expected_pages
-    assert squash(ISSUED) in text  # 和暦 date of issue
+    assert squash(format_wareki(source.issued_on)) in text  # 和暦 date of issue
     assert squash(source.document_number) in text  # 文書番号
     assert squash(source.member.full_name) in text or squash(source.dsr.agent_name) in text
     assert "様" in text
@@ -176,7 +176,10 @@ def test_my_number_answer_comes_from_the_my_number_desk(caplog):
     text = pdf_text(_render(sample_source(sample), caplog))
     assert "警生協個第42号" in text
     assert "マイナンバー担当" in text
-    assert "03-0000-0001" in text  # the My Number desk's contact, not 総務部's
+    # the My Number desk's contact, not 総務部's, and the policy's inquiry number
+    assert squash("警察職員生活協同組合 マイナンバー担当") in squash(text)
+    assert squash("警察職員生活協同組合 総務部") not in squash(text)
+    assert "0120-983-110" in text
 
 
 def test_legal_representative_receives_the_notice_for_the_member(caplog):

@@ -131,3 +131,17 @@ def test_signup_form_blocks_my_numbers(client):
 def test_wizard_page_itself_never_holds_a_number(client, member):
     client.force_login(member)
     assert not contains_my_number(client.get(wizard_url(RequestKind.MY_NUMBER_INQUIRY)).content.decode())
+
+
+def test_the_my_number_inquiry_form_does_not_send_the_member_to_itself(client, member):
+    client.force_login(member)
+    for name in ("summary", "description"):
+        data = valid_answers(RequestKind.MY_NUMBER_INQUIRY) | {name: "番号は123456789018です"}
+        page = confirm(client, RequestKind.MY_NUMBER_INQUIRY, data).content.decode()
+        assert "マイナンバー（個人番号）と思われる12桁の番号が含まれています" in page
+        assert "お問い合わせの内容だけをご記入ください" in page
+        assert "「マイナンバーに関するお問い合わせ」）をご利用ください" not in page, name
+    # Every other kind still points the member to the My Number desk.
+    data = valid_answers(RequestKind.COMPLAINT) | {"description": "番号は123456789018です"}
+    page = confirm(client, RequestKind.COMPLAINT, data).content.decode()
+    assert "「マイナンバーに関するお問い合わせ」）をご利用ください" in page

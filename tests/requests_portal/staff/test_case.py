@@ -355,9 +355,24 @@ def test_decision_choices_are_those_of_the_kind(client, member, ga_staff, superv
     dsr = advance(submit(member, kind=RequestKind.COMPLAINT), Status.IN_REVIEW, handler=ga_staff, approver=supervisor)
     client.force_login(ga_staff)
     choices = [value for value, _label in client.get(url("decision", dsr)).context["form"].fields["decision"].choices]
-    assert choices == [Decision.ANSWERED, Decision.WITHDRAWN]
+    assert choices == [Decision.ANSWERED]
     response = client.post(url("decision", dsr), _decision(Decision.DISCLOSED_FULL))
     assert response.context["form"].errors["decision"]
+
+
+@pytest.mark.parametrize("decision", [Decision.REQUEST_INCOMPLETE, Decision.WITHDRAWN])
+def test_decision_form_leaves_amendment_and_withdrawal_to_their_own_actions(
+    client, member, ga_staff, supervisor, decision
+):
+    dsr = advance(submit(member), Status.IN_REVIEW, handler=ga_staff, approver=supervisor)
+    client.force_login(ga_staff)
+    choices = [value for value, _label in client.get(url("decision", dsr)).context["form"].fields["decision"].choices]
+    assert Decision.DISCLOSED_FULL in choices
+    assert decision not in choices
+    response = client.post(url("decision", dsr), _decision(decision, reason="理由"))
+    assert response.context["form"].errors["decision"]
+    dsr.refresh_from_db()
+    assert dsr.status == Status.IN_REVIEW
 
 
 @pytest.mark.parametrize(
