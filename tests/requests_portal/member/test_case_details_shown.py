@@ -46,4 +46,5 @@ def test_partial_disclosure_notice_is_listed_under_the_title_its_pdf_prints(clie
     assert "保有個人データ一部開示決定通知書" in page
     assert "<span>開示決定通知書" not in page
     english = _page(client, member, dsr, "en")
-    assert "保有個人データ一部開示決定通知書 / " in english  # the PDF's own (Japanese) title, then the kind's name
+    # The kind's English name, then the PDF's own (Japanese) title, marked as Japanese.
+    assert '(<span lang="ja">保有個人データ一部開示決定通知書' in english
