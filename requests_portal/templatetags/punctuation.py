@@ -22,8 +22,9 @@ MARKS = {
 
 @register.simple_tag
 def punct(mark):
-    """The active language's form of a Japanese punctuation mark."""
+    """The active language's form of a Japanese punctuation mark (also for Python code that
+    builds text for staff pages)."""
     try:
-        return MARKS[mark]
+        return str(MARKS[mark])
     except KeyError:
         raise template.TemplateSyntaxError(f"punct: unknown mark {mark!r}; known marks are {''.join(MARKS)}") from None
