@@ -41,6 +41,20 @@ def literal_marks(source: str) -> list[tuple[int, str]]:
     return found
 
 
+_VARIABLE = re.compile(r"{{.*?}}", re.S)
+_TRANSLATED_LITERAL = re.compile(r"""_\((["']).*?\1\)""")
+
+
+def marks_in_filter_arguments(source: str) -> list[str]:
+    """Variables whose untranslated string arguments hold a full-width mark, such as
+    `join:"、"` (`default:_("（…）")` is translated and fine)."""
+    return [
+        variable
+        for variable in _VARIABLE.findall(source)
+        if any(mark in _TRANSLATED_LITERAL.sub("", variable) for mark in FULL_WIDTH)
+    ]
+
+
 def _templates() -> list[Path]:
     return sorted(path for folder in SCANNED for path in (PORTAL / folder).rglob("*.html"))
 
@@ -52,6 +66,7 @@ def test_the_scan_sees_marks_outside_translated_text_only():
         '<a>一覧</a> ＞ {% punct "＞" %}'
     )
     assert literal_marks(source) == [(1, "（"), (1, "）"), (3, "＞")]
+    assert marks_in_filter_arguments(source + '{{ y|default:_("（なし）") }}') == ["{{ x|join:'、' }}"]
 
 
 def test_the_templates_are_scanned():
@@ -62,6 +77,9 @@ def test_the_templates_are_scanned():
 def test_no_literal_full_width_punctuation_outside_translated_text(path):
     assert literal_marks(path.read_text(encoding="utf-8")) == [], (
         'write {% punct "…" %} so English pages get their own punctuation'
+    )
+    assert marks_in_filter_arguments(path.read_text(encoding="utf-8")) == [], (
+        'take the mark from {% punct "…" as name %} and pass the name'
     )
 
 
