@@ -101,6 +101,7 @@ TEMPLATES = [
             # (docs/architecture.md#dates, #stored-labels).
             "builtins": [
                 "requests_portal.templatetags.staff_dates",
+                "requests_portal.templatetags.punctuation",
                 "requests_portal.templatetags.stored_labels",
             ],
         },

@@ -25,6 +25,7 @@ from requests_portal.models import (
     SuspensionMeasure,
 )
 from requests_portal.roles import role_display
+from requests_portal.templatetags.punctuation import punct
 
 register = template.Library()
 
@@ -46,9 +47,10 @@ def _readable(value: object) -> str:
     if isinstance(value, str):
         return str(_CHOICE_LABELS.get(value, value))
     if isinstance(value, dict):
-        return "、".join(f"{k}：{_readable(v)}" for k, v in value.items() if v not in ("", None))
+        pairs = (f"{k}{punct('：')}{_readable(v)}" for k, v in value.items() if v not in ("", None))
+        return punct("、").join(pairs)
     if isinstance(value, Iterable):
-        return "／".join(_readable(item) for item in value)
+        return punct("／").join(_readable(item) for item in value)
     return "" if value is None else str(value)
 
 
@@ -107,7 +109,7 @@ def event_summary(event: RequestEvent) -> str:
         moved = f"{before} → {Status(event.to_status).label}" if before else str(Status(event.to_status).label)
         if primary := (event.extra or {}).get("duplicate_of"):
             duplicate_of = _("%(reference)s の重複") % {"reference": primary}
-            return f"{moved}（{duplicate_of}）"
+            return f"{moved}{punct('（')}{duplicate_of}{punct('）')}"
         return moved
     if event.event_type == EventType.ASSIGNED:
         return _assignment_summary(event.extra or {})
@@ -123,7 +125,7 @@ def event_summary(event: RequestEvent) -> str:
         parts = [_readable(extra.get("method", "")), _readable(extra.get("result", ""))]
         if extra.get("id_doc_type"):
             parts.append(_readable(extra["id_doc_type"]))
-        return "／".join(p for p in parts if p)
+        return punct("／").join(p for p in parts if p)
     if event.event_type in (EventType.DECISION_DRAFTED, EventType.DECISION_APPROVED):
         return _readable((event.extra or {}).get("decision", ""))
     if event.event_type == EventType.METHOD_AGREED:

@@ -16,6 +16,8 @@ from tests.factories import advance, member_user, staff_user, submit
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 JAPANESE = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff5e]")
+# The marks staff pages print around data (breadcrumbs, separators, brackets, label colons).
+FULL_WIDTH_PUNCTUATION = re.compile(r"[（）＞／：、]")
 CATEGORIES = {
     "組合員の基本情報": "氏名、フリガナ、生年月日、住所、電話番号、メールアドレス、組合員番号",
     "共済に関する情報": "共済契約の内容、掛金、共済金の請求・支払の記録",
@@ -48,11 +50,11 @@ def _main_text(page, path: str) -> str:
     return page.evaluate(MAIN_TEXT_SCRIPT)
 
 
-def _japanese_left(text: str, typed: list[str]) -> list[str]:
+def _japanese_left(text: str, typed: list[str], pattern: re.Pattern = JAPANESE) -> list[str]:
     """Japanese still on the page once what people typed is taken out, each with its context."""
     for value in sorted(typed, key=len, reverse=True):
         text = text.replace(value, "")
-    return [text[max(0, m.start() - 40) : m.end() + 40] for m in JAPANESE.finditer(text)]
+    return [text[max(0, m.start() - 40) : m.end() + 40] for m in pattern.finditer(text)]
 
 
 def test_english_pages_show_no_japanese_data_labels(english_page, login):
@@ -100,4 +102,8 @@ def test_english_pages_show_no_japanese_data_labels(english_page, login):
     assert "General Affairs" in text
     assert "Basic member information, Mutual aid (kyosai)" in text
     assert not any(name in text for name in (*CATEGORIES, "本人確認済み"))
+    # Breadcrumb, separators and brackets around the member's kana are the English ones.
+    assert " › " in text
+    assert f"{person.full_name} ({person.full_name_kana})" in text
+    assert not (left := _japanese_left(text, typed, FULL_WIDTH_PUNCTUATION)), left
     assert page.problems == []
