@@ -21,7 +21,7 @@ MARKS = {
 
 
 @register.simple_tag
-def punct(mark):
+def punct(mark: str) -> str:
     """The active language's form of a Japanese punctuation mark (also for Python code that
     builds text for staff pages)."""
     try:
