@@ -29,6 +29,7 @@ from requests_portal.services.handling import (
     dsr_record_file_download,
     dsr_record_identity,
     dsr_request_amendment,
+    dsr_set_letter_routing,
     dsr_start_review,
     dsr_take_over,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "dsr_mark_notified",
     "dsr_mask_document",
     "dsr_post_message",
+    "dsr_set_letter_routing",
     "dsr_record_file_download",
     "dsr_record_identity",
     "dsr_record_possible_duplicates",
