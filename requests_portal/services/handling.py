@@ -395,9 +395,7 @@ def dsr_set_letter_routing(
         raise DomainError(_("変更の理由を入力してください。"))
     locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
     if not locked.has_agent:
-        raise DomainError(
-            _("代理人による請求ではないため、送付先は変更できません。通知はすべて本人に送られます。")
-        )
+        raise DomainError(_("代理人による請求ではないため、送付先は変更できません。通知はすべて本人に送られます。"))
     if not locked.is_open and locked.status != Status.DECIDED:
         raise DomainError(_("回答済みまたは終了した事案の送付先は変更できません。"))
     letters_to_member = bool(letters_to_member)

@@ -650,7 +650,8 @@ def _agent_case(ga_staff, supervisor):
 
 def _extension_letter_and_mail(client, dsr):
     later = (dsr.due_date + timedelta(days=30)).isoformat()
-    assert client.post(url("extend", dsr), {"new_due_date": later, "reason": "資料の確認に時間を要するため"}).status_code == 302
+    response = client.post(url("extend", dsr), {"new_due_date": later, "reason": "資料の確認に時間を要するため"})
+    assert response.status_code == 302
     letter = Letter.objects.get(dsr=dsr, kind=LetterKind.EXTENSION_NOTICE)
     party = addressee(load_source(letter, issued_on=timezone.localdate()))
     mailed = set(OutboundMail.objects.filter(dsr=dsr, template="dsr_extended").values_list("to_user_id", flat=True))
@@ -658,7 +659,7 @@ def _extension_letter_and_mail(client, dsr):
 
 
 def test_staff_send_an_agents_case_to_the_principal_at_their_wish(client, ga_staff, supervisor):
-    dsr, principal, agent_login = _agent_case(ga_staff, supervisor)
+    dsr, principal, _agent_login = _agent_case(ga_staff, supervisor)
     client.force_login(ga_staff)
     assert url("routing", dsr) in client.get(url("detail", dsr)).content.decode()
     reason = "令和8年12月1日、本人から電話で、本人宛てに送ってほしいとの申出"
@@ -694,7 +695,8 @@ def test_changing_where_a_case_is_answered_needs_a_reason_and_a_change(client, g
     dsr, _principal, _agent = _agent_case(ga_staff, supervisor)
     client.force_login(ga_staff)
     response = client.post(url("routing", dsr), {"letters_to_member": "1", "reason": ""})
-    assert response.status_code == 200 and response.context["form"].errors["reason"]
+    assert response.status_code == 200
+    assert response.context["form"].errors["reason"]
     response = client.post(url("routing", dsr), {"letters_to_member": "0", "reason": "確認のため"})
     assert "送付先はすでにそのとおりです。" in response.content.decode()
     dsr.refresh_from_db()
