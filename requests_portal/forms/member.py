@@ -332,6 +332,16 @@ class RequestForm(PortalForm):
         label=_("代理人の電話番号"), max_length=20, required=False, widget=forms.TextInput(attrs={"type": "tel"})
     )
     agent_email = forms.EmailField(label=_("代理人のメールアドレス"), required=False)
+    # The principal may want the answers themselves (docs/legal.md#agents); the recipient rule
+    # in notifications.py then applies. Named agent_* so it is shown and stored only for agents.
+    agent_letters_to = forms.ChoiceField(
+        label=_("通知書やお知らせの送付先"),
+        choices=[("agent", _("代理人（この請求をする方）")), ("member", _("ご本人（ご本人の希望）"))],
+        widget=forms.RadioSelect,
+        initial="agent",
+        required=False,
+        help_text=_("ご本人が、通知書やお知らせをご本人に送るよう求めているときは「ご本人」を選んでください。"),
+    )
     authority_document_type = forms.ChoiceField(
         label=_("代理権を証する書類の種類"),
         choices=[("", "---------"), *AUTHORITY_DOCUMENT_TYPES.items()],
@@ -423,6 +433,7 @@ class RequestForm(PortalForm):
             "principal_name",
             "principal_birth_date",
             *AGENT_FIELDS,
+            "agent_letters_to",
             "authority_document_type",
             "authority_files",
             *self.KIND_FIELDS,
@@ -577,9 +588,11 @@ class RequestForm(PortalForm):
         if requester_type in AGENT_REQUESTER_TYPES or data.get("identity_method") == IDENTITY_BY_DOCUMENT:
             details["id_document_type"] = data["id_document_type"]
         agent: dict[str, str] = {}
+        letters_to_member = False
         if requester_type in AGENT_REQUESTER_TYPES:
             details["authority_document_type"] = data["authority_document_type"]
             agent = {key: data.get(key) or "" for key in AGENT_FIELDS}
+            letters_to_member = data.get("agent_letters_to") == "member"
         return {
             "member": self.principal if requester_type in AGENT_REQUESTER_TYPES else self.user.member,
             "kind": self.kind,
@@ -590,6 +603,7 @@ class RequestForm(PortalForm):
             "disclosure_method": data.get("disclosure_method") or "",
             "disclosure_format": data.get("disclosure_format") or "",
             "agent": agent,
+            "letters_to_member": letters_to_member,
         }
 
     @property

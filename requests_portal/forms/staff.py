@@ -743,6 +743,25 @@ class ExtendForm(StaffForm):
     reason = LongTextField(label=_("延長の理由"), help_text=_("期限延長のお知らせに記載され、請求者に示されます。"))
 
 
+class LetterRoutingForm(StaffForm):
+    """Where an agent's case is answered: to the agent, or to the principal at their wish
+    (the recipient rule, requests_portal/notifications.py; docs/legal.md#agents)."""
+
+    letters_to_member = forms.TypedChoiceField(
+        label=_("通知の送付先"),
+        choices=[("0", _("代理人")), ("1", _("本人（本人の希望）"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+    )
+    reason = LongTextField(
+        label=_("変更の理由"), help_text=_("いつ、どなたから、どのように申出があったかを記録してください。")
+    )
+
+    def __init__(self, *args: Any, current: bool = False, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["letters_to_member"].initial = "1" if current else "0"
+
+
 class MessageForm(StaffForm):
     body = LongTextField(label=_("本文"))
     internal = forms.TypedChoiceField(

@@ -29,6 +29,7 @@ from requests_portal.services.handling import (
     dsr_record_file_download,
     dsr_record_identity,
     dsr_request_amendment,
+    dsr_set_letter_routing,
     dsr_start_review,
     dsr_take_over,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "dsr_reopen",
     "dsr_request_amendment",
     "dsr_return_decision",
+    "dsr_set_letter_routing",
     "dsr_start_review",
     "dsr_submit",
     "dsr_take_over",

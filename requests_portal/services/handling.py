@@ -382,6 +382,48 @@ def dsr_extend(*, dsr: DataSubjectRequest, actor: User, new_due_date: date, reas
 
 
 @transaction.atomic
+def dsr_set_letter_routing(
+    *, dsr: DataSubjectRequest, actor: User, letters_to_member: bool, reason: str
+) -> DataSubjectRequest:
+    """Record the principal's wish about where an agent's case is answered (docs/legal.md#agents).
+
+    Only the wish is stored; the recipient rule (notifications.case_recipient) then addresses
+    every later letter and mail. Letters already issued stay as they were."""
+    require_handler(actor, dsr)
+    reason = clean_text(reason) if isinstance(reason, str) else reason
+    if not reason:
+        raise DomainError(_("変更の理由を入力してください。"))
+    locked = DataSubjectRequest.objects.select_for_update().get(pk=dsr.pk)
+    if not locked.has_agent:
+        raise DomainError(_("代理人による請求ではないため、送付先は変更できません。通知はすべて本人に送られます。"))
+    if not locked.is_open and locked.status != Status.DECIDED:
+        raise DomainError(_("回答済みまたは終了した事案の送付先は変更できません。"))
+    letters_to_member = bool(letters_to_member)
+    if locked.letters_to_member == letters_to_member:
+        raise DomainError(_("送付先はすでにそのとおりです。"))
+    reject_my_numbers([reason], where=pgettext("where a My Number was found", "変更の理由"))
+    locked.letters_to_member = letters_to_member
+    locked.save(update_fields=["letters_to_member", "updated_at"])
+    # Staff-only: the requester sees the effect (who is written to), not the staff's note.
+    RequestEvent.objects.create(
+        dsr=locked,
+        actor=actor,
+        event_type=EventType.INTERNAL_NOTE,
+        note=reason,
+        member_visible=False,
+        extra={"letters_to_member": letters_to_member},
+    )
+    audit.record(
+        action="dsr.letter_routing",
+        actor=actor,
+        obj=locked,
+        data={"letters_to_member": letters_to_member},
+    )
+    dsr.refresh_from_db()
+    return dsr
+
+
+@transaction.atomic
 def dsr_post_message(*, dsr: DataSubjectRequest, actor: User, body: str, internal: bool = False) -> Message:
     """A message to the requester (staff), from the requester (member), or an internal note."""
     body = clean_text(body)

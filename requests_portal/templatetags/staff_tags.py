@@ -130,6 +130,10 @@ def event_summary(event: RequestEvent) -> str:
         return _readable((event.extra or {}).get("decision", ""))
     if event.event_type == EventType.METHOD_AGREED:
         return _agreement_summary(event.extra or {})
+    if event.event_type == EventType.INTERNAL_NOTE and "letters_to_member" in (event.extra or {}):
+        if event.extra["letters_to_member"]:
+            return str(_("通知の送付先を本人に変更（本人の希望）"))
+        return str(_("通知の送付先を代理人に変更"))
     if event.event_type == EventType.SUBMITTED:
         channel = (event.extra or {}).get("channel", "")
         from requests_portal.models import Channel

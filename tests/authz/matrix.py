@@ -249,6 +249,7 @@ _ACTIONS = {
     "approve": Access.APPROVE,
     "return": Access.APPROVE,
     "extend": Access.HANDLE,
+    "routing": Access.HANDLE,
     "notify": Access.HANDLE,
     "close": Access.HANDLE,
     "reopen": Access.APPROVE,

@@ -29,6 +29,7 @@ from requests_portal.forms.staff import (
     DecisionForm,
     ExtendForm,
     IdentityForm,
+    LetterRoutingForm,
     MessageForm,
     ReasonForm,
 )
@@ -91,6 +92,9 @@ class CaseAction:
     offered_when: Callable[[DataSubjectRequest, Capabilities], bool] | None = None
     # A rule of the page beyond the workflow's guards (the drafter may not return their draft).
     also_blocked: Callable[[DataSubjectRequest, Capabilities], StrOrPromise | None] | None = None
+    # Why an action that is never offered for this case is refused (instead of the generic
+    # "not in this state"), when the reason is the case itself rather than its status.
+    why_not_offered: Callable[[DataSubjectRequest], StrOrPromise | None] | None = None
     form_kwargs: Callable[[DataSubjectRequest, User], dict] = lambda dsr, user: {}
     # What the page shows beside the form (the draft notice on the approval pages).
     page_context: Callable[[DataSubjectRequest], dict] = lambda dsr: {}
@@ -165,6 +169,22 @@ def _perform_decision(dsr: DataSubjectRequest, user: User, form: DecisionForm) -
         ground=data.get("ground", ""),
         reason=data.get("reason", ""),
         details=form.details(),
+    )
+
+
+def _no_agent(dsr: DataSubjectRequest) -> StrOrPromise | None:
+    # The recipient rule has nothing to choose for a member's own request.
+    if not dsr.has_agent:
+        return gettext_lazy("代理人による請求ではないため、送付先は変更できません。通知はすべて本人に送られます。")
+    return None
+
+
+def _perform_letter_routing(dsr: DataSubjectRequest, user: User, form: LetterRoutingForm) -> None:
+    services.dsr_set_letter_routing(
+        dsr=dsr,
+        actor=user,
+        letters_to_member=form.cleaned_data["letters_to_member"],
+        reason=form.cleaned_data["reason"],
     )
 
 
@@ -297,6 +317,25 @@ CASE_ACTIONS: dict[str, CaseAction] = {
             intro=gettext_lazy("延長の理由は「期限延長のお知らせ」に記載され、請求者に示されます。"),
         ),
         CaseAction(
+            slug="routing",
+            title=gettext_lazy("通知の送付先の変更"),
+            button=gettext_lazy("送付先を変更する"),
+            access=Access.HANDLE,
+            form_class=LetterRoutingForm,
+            form_kwargs=lambda dsr, user: {"current": dsr.letters_to_member},
+            # Letters still go out until the decision has been notified.
+            offered_when=lambda dsr, can: (
+                can.can_handle and dsr.has_agent and (dsr.is_open or dsr.status == Status.DECIDED)
+            ),
+            why_not_offered=_no_agent,
+            perform=_perform_letter_routing,
+            success=gettext_lazy("通知の送付先を変更しました。これから作成する通知書とお知らせに適用されます。"),
+            intro=gettext_lazy(
+                "代理人による請求は代理人に通知します。本人が自分宛てを希望したときだけ「本人」を選びます。"
+                "作成済みの通知書は変わりません。"
+            ),
+        ),
+        CaseAction(
             slug="notify",
             title=gettext_lazy("通知済みの記録"),
             button=gettext_lazy("通知済みにする"),
@@ -389,7 +428,8 @@ def _case_action(action: CaseAction) -> View:
         dsr = access_dsr_for_staff(request.user, public_id, action.access)
         can = Capabilities.of(dsr, signed_in_user(request))
         if not action.offered(dsr, can):
-            messages.warning(request, _("この事案の現在の状態では、この操作はできません。"))
+            reason = action.why_not_offered(dsr) if action.why_not_offered else None
+            messages.warning(request, reason or _("この事案の現在の状態では、この操作はできません。"))
             return redirect(case_url(dsr))
         if reason := action.blocked(dsr, can):
             messages.error(request, reason)

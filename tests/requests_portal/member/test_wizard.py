@@ -27,7 +27,7 @@ from requests_portal.models import (
     RequestKind,
     Status,
 )
-from tests.factories import MemberFactory, advance
+from tests.factories import MemberFactory, advance, member_user
 from tests.requests_portal.member import files
 from tests.requests_portal.member.helpers import (
     agent_answers,
@@ -258,6 +258,30 @@ def test_appointed_agent_files_for_a_roster_member_with_evidence(logged_in, memb
     assert Document.objects.filter(dsr__isnull=True).count() == 0
     # The agent finds the case on their home page.
     assert dsr.reference in logged_in.get(reverse("requests_portal:member_home")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("letters_to", "expected_member_wish"),
+    [(None, False), ("agent", False), ("member", True)],
+)
+def test_the_agent_states_where_the_answers_go(logged_in, member, letters_to, expected_member_wish):
+    principal_login = member_user()
+    data = agent_answers(RequestKind.DISCLOSURE, principal_login.member)
+    if letters_to is not None:
+        data["agent_letters_to"] = letters_to
+    page = logged_in.get(wizard_url(RequestKind.DISCLOSURE)).content.decode()
+    assert 'name="agent_letters_to" value="agent" id="id_agent_letters_to_0" checked' in page  # the default
+    assert file_request(logged_in, RequestKind.DISCLOSURE, data, **agent_files()).status_code == 302
+    dsr = DataSubjectRequest.objects.get()
+    assert dsr.letters_to_member is expected_member_wish
+    mailed = set(OutboundMail.objects.filter(dsr=dsr).values_list("to_user_id", flat=True))
+    assert mailed == ({principal_login.pk} if expected_member_wish else {member.pk})
+
+
+def test_a_self_request_ignores_the_agent_routing_answer(logged_in, member):
+    data = {**valid_answers(RequestKind.DISCLOSURE), "agent_letters_to": "member"}
+    assert file_request(logged_in, RequestKind.DISCLOSURE, data).status_code == 302
+    assert DataSubjectRequest.objects.get().letters_to_member is False
 
 
 def test_agent_case_cannot_reach_review_until_authority_is_checked(logged_in, member, ga_staff, supervisor):

@@ -12,6 +12,8 @@ from django.utils import timezone
 from requests_portal import services, workflow
 from requests_portal.decisions import DecisionInvalid
 from requests_portal.exceptions import DomainError
+from requests_portal.letters.kinds import addressee
+from requests_portal.letters.sources import load_source
 from requests_portal.models import (
     AuditEntry,
     DataSubjectRequest,
@@ -22,6 +24,7 @@ from requests_portal.models import (
     Letter,
     LetterKind,
     Message,
+    OutboundMail,
     RequesterType,
     RequestKind,
     Status,
@@ -29,7 +32,7 @@ from requests_portal.models import (
 )
 from requests_portal.roles import Role
 from requests_portal.wareki import format_wareki
-from tests.factories import advance, staff_user, submit
+from tests.factories import advance, member_user, staff_user, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -626,3 +629,91 @@ def test_an_officer_removed_from_the_role_loses_my_number_cases_at_once(client, 
     officer.groups.clear()
     assert client.get(url("detail", my_number_dsr)).status_code == 404
     assert client.get(reverse("requests_portal:staff_queue")).status_code == 404
+
+
+# --- where an agent's case is answered --------------------------------------------------------
+
+
+def _agent_case(ga_staff, supervisor):
+    principal, agent_login = member_user(), member_user()
+    dsr = services.dsr_submit(
+        actor=agent_login,
+        member=principal.member,
+        kind=RequestKind.DISCLOSURE,
+        requester_type=RequesterType.APPOINTED_AGENT,
+        summary="記録の開示",
+        description="共済の記録を開示してください。",
+        agent={"agent_name": "代理 花子", "agent_relationship": "長女"},
+    )
+    return advance(dsr, Status.VERIFYING, handler=ga_staff, approver=supervisor), principal, agent_login
+
+
+def _extension_letter_and_mail(client, dsr):
+    later = (dsr.due_date + timedelta(days=30)).isoformat()
+    response = client.post(url("extend", dsr), {"new_due_date": later, "reason": "資料の確認に時間を要するため"})
+    assert response.status_code == 302
+    letter = Letter.objects.get(dsr=dsr, kind=LetterKind.EXTENSION_NOTICE)
+    party = addressee(load_source(letter, issued_on=timezone.localdate()))
+    mailed = set(OutboundMail.objects.filter(dsr=dsr, template="dsr_extended").values_list("to_user_id", flat=True))
+    return party, mailed
+
+
+def test_staff_send_an_agents_case_to_the_principal_at_their_wish(client, ga_staff, supervisor):
+    dsr, principal, _agent_login = _agent_case(ga_staff, supervisor)
+    client.force_login(ga_staff)
+    assert url("routing", dsr) in client.get(url("detail", dsr)).content.decode()
+    reason = "令和8年12月1日、本人から電話で、本人宛てに送ってほしいとの申出"
+    response = client.post(url("routing", dsr), {"letters_to_member": "1", "reason": reason})
+    assert response.status_code == 302
+    dsr.refresh_from_db()
+    assert dsr.letters_to_member
+    audit_entry = AuditEntry.objects.get(action="dsr.letter_routing", object_ref=dsr.reference)
+    assert audit_entry.actor_id == ga_staff.pk
+    event = dsr.events.get(extra__letters_to_member=True)
+    assert (event.actor, event.note, event.member_visible) == (ga_staff, reason, False)
+    assert "通知の送付先を本人に変更（本人の希望）" in client.get(url("detail", dsr)).content.decode()
+    # The next letter and mail follow the recorded wish.
+    party, mailed = _extension_letter_and_mail(client, dsr)
+    assert (party.name, party.note) == (principal.member.full_name, "")
+    assert mailed == {principal.pk}
+
+
+def test_staff_can_turn_an_agents_case_back_to_the_agent(client, ga_staff, supervisor):
+    dsr, principal, agent_login = _agent_case(ga_staff, supervisor)
+    services.dsr_set_letter_routing(dsr=dsr, actor=ga_staff, letters_to_member=True, reason="本人の申出")
+    client.force_login(ga_staff)
+    page = client.get(url("routing", dsr)).content.decode()
+    assert 'value="1" id="id_letters_to_member_1" required checked' in page  # the current wish
+    response = client.post(url("routing", dsr), {"letters_to_member": "0", "reason": "本人の申出の撤回"})
+    assert response.status_code == 302
+    party, mailed = _extension_letter_and_mail(client, dsr)
+    assert party.note == f"{principal.member.full_name}様の代理人"
+    assert mailed == {agent_login.pk}
+
+
+def test_changing_where_a_case_is_answered_needs_a_reason_and_a_change(client, ga_staff, supervisor):
+    dsr, _principal, _agent = _agent_case(ga_staff, supervisor)
+    client.force_login(ga_staff)
+    response = client.post(url("routing", dsr), {"letters_to_member": "1", "reason": ""})
+    assert response.status_code == 200
+    assert response.context["form"].errors["reason"]
+    response = client.post(url("routing", dsr), {"letters_to_member": "0", "reason": "確認のため"})
+    assert "送付先はすでにそのとおりです。" in response.content.decode()
+    dsr.refresh_from_db()
+    assert not dsr.letters_to_member
+    assert not AuditEntry.objects.filter(action="dsr.letter_routing").exists()
+
+
+NO_AGENT = "代理人による請求ではないため、送付先は変更できません。通知はすべて本人に送られます。"
+
+
+def test_a_members_own_request_has_no_routing_to_change(client, member, ga_staff, supervisor):
+    dsr = advance(submit(member), Status.VERIFYING, handler=ga_staff, approver=supervisor)
+    client.force_login(ga_staff)
+    assert url("routing", dsr) not in client.get(url("detail", dsr)).content.decode()
+    response = client.post(url("routing", dsr), {"letters_to_member": "1", "reason": "本人の申出"}, follow=True)
+    assert NO_AGENT in response.content.decode()
+    with pytest.raises(DomainError, match=NO_AGENT):
+        services.dsr_set_letter_routing(dsr=dsr, actor=ga_staff, letters_to_member=True, reason="本人の申出")
+    dsr.refresh_from_db()
+    assert not dsr.letters_to_member
