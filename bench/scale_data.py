@@ -95,7 +95,7 @@ def fill(cases: int, members: int) -> None:
                 received_at, complete_at, due_date, paused_days_total, extended_due_date, extension_reason,
                 extended_at, identity_method, id_doc_type, identity_result, authority_doc_type, decision,
                 decision_ground, decision_reason, decision_details, approved_at, closed_at, legal_hold,
-                legal_hold_reason, created_at, updated_at)
+                legal_hold_reason, letters_to_member, created_at, updated_at)
             SELECT gen_random_uuid(),
                    prefix || '-' || fy || '-' ||
                        CASE WHEN n < 100000 THEN lpad(n::text, 5, '0') ELSE n::text END,
@@ -116,7 +116,7 @@ def fill(cases: int, members: int) -> None:
                    CASE WHEN status IN ('closed', 'decided') THEN received_at + answer_days END,
                    CASE WHEN status = 'closed' THEN received_at + answer_days + interval '2 days'
                         WHEN status IN ('withdrawn', 'rejected') THEN received_at + answer_days END,
-                   false, '', received_at, received_at
+                   false, '', false, received_at, received_at
             FROM (
                 SELECT c.*, row_number() OVER (PARTITION BY prefix, fy ORDER BY i) AS n
                 FROM (

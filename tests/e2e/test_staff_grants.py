@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from django.test import Client
 from django.utils import timezone
 
+from requests_portal.date_styles import staff_date
 from requests_portal.models import AuditEntry, RoleGrantRequest, User
 from requests_portal.roles import Role, has_role
 from tests.factories import staff_user
@@ -82,7 +83,7 @@ def test_two_people_make_a_clerk_an_officer_and_the_register_lists_them(page, li
     page.goto("/staff/role-grants/")
     row = page.locator("#main tbody tr").filter(has_text="総務 花子")
     assert row.locator("td[data-label='役割']").inner_text() == "マイナンバー事務取扱担当者"
-    assert row.locator("td[data-label='終了日']").inner_text().endswith("3月31日")
+    assert row.locator("td[data-label='終了日']").inner_text() == staff_date(end)  # the staff date style
     _shot(page, "staff-role-grants-pending")
     row.get_by_role("button", name="承認する").click()
     page.wait_for_load_state()
