@@ -462,6 +462,7 @@ AUDIT_ACTION_GROUPS: tuple[tuple[str, Any, dict[str, Any]], ...] = (
             "dsr.provision_records.view": gettext_lazy("第三者提供記録の閲覧"),
             "dsr.provision_records.choose": gettext_lazy("第三者提供記録の開示・不開示の選択"),
             "dsr.method_agreed": gettext_lazy("開示方法の変更への同意の記録"),
+            "dsr.letter_routing": gettext_lazy("通知の送付先の変更"),
         },
     ),
     (

@@ -175,7 +175,7 @@ SAMPLES: tuple[Sample, ...] = (
         "records-full", LetterKind.DISCLOSURE_DECISION, RequestKind.PROVISION_RECORDS,
         payload={**_decision(Decision.RECORD_DISCLOSED_FULL), "provision_records": RECORDS},
         decision_text=("第三者提供記録開示決定通知書", "みらい損害保険株式会社", "第三者からの受領"),
-        disclosure_method=DisclosureMethod.ELECTRONIC, fee_yen=300,
+        disclosure_method=DisclosureMethod.ELECTRONIC, fee_yen=300, expected_pages=2,
     ),
     Sample(
         "non-disclosure", LetterKind.NON_DISCLOSURE, RequestKind.DISCLOSURE,

@@ -12,9 +12,16 @@ from requests_portal.roles import role_display
 
 SOURCE = Path(audit.__file__).parent
 # The calls that write an entry, with the position of the action when it is passed positionally.
-WRITERS = {"record": None, "AuditEntry": None, "deny_case_file": 3, "_serve": None, "_audit_grant": 0}
+WRITERS = {
+    "record": None,
+    "AuditEntry": None,
+    "deny_case_file": 3,
+    "_serve": None,
+    "_audit_grant": 0,
+    "_reachable_document": 2,
+}
 # Functions that take an action code from their caller and pass it on (their callers are checked).
-FORWARDERS = {"record", "deny_case_file", "_serve", "_audit_grant"}
+FORWARDERS = {"record", "deny_case_file", "_serve", "_audit_grant", "_reachable_document"}
 
 
 def _name(func: ast.expr) -> str:
