@@ -51,6 +51,7 @@ SEARCHES = (
     ("kana 「ヤマダ タロウ」", {"q": "ヤマダ タロウ", "status": "all"}),
     ("name 「山田」", {"q": "山田", "status": "all"}),
     ("name 「山田 太郎」", {"q": "山田 太郎", "status": "all"}),
+    ("given name 「花子」", {"q": "花子", "status": "all"}),
     ("member number", {"q": "00012345", "status": "all"}),
     ("reference tail 「00018」", {"q": "00018", "status": "all"}),
     ("filter + search (ﾔﾏﾀﾞ, unanswered, disclosure, unassigned)",

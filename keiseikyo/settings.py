@@ -117,7 +117,11 @@ if not env.str("DATABASE_URL", default=""):
     # A fresh checkout has no var/ yet, and SQLite cannot create its file in a missing folder.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
+# A PostgreSQL connection is kept for a minute and checked before reuse: opening one per request
+# cost more than the queue page's own statements (docs/architecture.md#scale).
+_IS_POSTGRESQL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=60 if _IS_POSTGRESQL else 0))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The demo database waits for a concurrent writer instead of failing at once, and takes
     # the write lock when a transaction starts so the audit chain is appended in order.
@@ -306,6 +310,9 @@ EMAIL_TIMEOUT = 20
 # ------------------------------------------------------------------------------
 # The in-memory transport names a host so that kombu does not warn on every eager task.
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
+# Celery's Redis transport with the repair described in keiseikyo/broker.py (a worker must not
+# exit when Redis drops while it polls).
+CELERY_BROKER_TRANSPORT = "keiseikyo.broker:Transport" if REDIS_URL else None
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("DSR_CELERY_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True

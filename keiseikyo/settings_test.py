@@ -30,6 +30,9 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True
 # Transactional tests reset the database with `flush`, which must empty the audit table.
 DSR_ALLOW_AUDIT_FLUSH = True
+# In-process tests open and close connections the way each test needs (threads in the race
+# tests, PostgreSQL restarts); the worker the integration tests start keeps the product default.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405

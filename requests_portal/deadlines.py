@@ -13,8 +13,10 @@ The rules:
   the arrival day is not counted, and the period ends at the close of the last day).
 """
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import jpholiday
 
@@ -48,6 +50,24 @@ def is_year_end_closure(day: date) -> bool:
     return (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)
 
 
+def _is_public_closure(day: date) -> bool:
+    return is_year_end_closure(day) or jpholiday.is_holiday(day)
+
+
+@lru_cache(maxsize=128)
+def _public_closures_on_weekdays(year: int) -> tuple[date, ...]:
+    """The weekdays of `year` that are national holidays or in the year-end closure, in order."""
+    first = date(year, 1, 1)
+    days = (first + timedelta(days=n) for n in range((date(year + 1, 1, 1) - first).days))
+    return tuple(day for day in days if day.weekday() < 5 and _is_public_closure(day))
+
+
+def _weekdays_between(first: date, last: date) -> int:
+    """Mondays to Fridays in [first, last]."""
+    weeks, extra = divmod((last - first).days + 1, 7)
+    return weeks * 5 + sum(1 for n in range(extra) if (first.weekday() + n) % 7 < 5)
+
+
 @dataclass(frozen=True)
 class BusinessCalendar:
     """Weekends, national holidays, the year-end closure and the co-op's own closed days."""
@@ -56,9 +76,7 @@ class BusinessCalendar:
 
     def is_business_day(self, day: date) -> bool:
         _require_date(day, "day")
-        return not (
-            day.weekday() >= 5 or is_year_end_closure(day) or jpholiday.is_holiday(day) or day in self.closed_days
-        )
+        return not (day.weekday() >= 5 or _is_public_closure(day) or day in self.closed_days)
 
     def on_or_before(self, day: date) -> date:
         """`day` if it is a business day, otherwise the nearest earlier business day."""
@@ -68,17 +86,25 @@ class BusinessCalendar:
         return day
 
     def business_days_between(self, start: date, end: date) -> int:
-        """Business days in (start, end]: the start day is not counted, the end day is."""
+        """Business days in (start, end]: the start day is not counted, the end day is.
+
+        Counted without walking the days: the weekdays in the span, less the weekdays on which
+        the co-op is closed. A queue page lists closed cases due years ago, and walking five
+        years of days for each of 100 rows cost longer than the rest of the page.
+        """
         _require_date(start, "start")
         _require_date(end, "end")
         if end <= start:
             return 0
-        count = 0
-        day = start + timedelta(days=1)
-        while day <= end:
-            count += self.is_business_day(day)
-            day += timedelta(days=1)
-        return count
+        first = start + timedelta(days=1)
+        closed = sum(
+            bisect_right(days, end) - bisect_left(days, first)
+            for days in (_public_closures_on_weekdays(year) for year in range(first.year, end.year + 1))
+        )
+        closed += sum(
+            1 for day in self.closed_days if first <= day <= end and day.weekday() < 5 and not _is_public_closure(day)
+        )
+        return _weekdays_between(first, end) - closed
 
     def add_business_days(self, start: date, days: int) -> date:
         """The business day `days` business days after `start` (for reminders at T−n)."""

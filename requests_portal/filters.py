@@ -13,11 +13,13 @@ import django_filters
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from requests_portal import audit, deadlines, roles
 from requests_portal.forms.staff import DateInput
+from requests_portal.lookups import InIdArray
 from requests_portal.models import (
     AGENT_REQUESTER_TYPES,
     ART39_KINDS,
@@ -176,16 +178,21 @@ class QueueFilter(django_filters.FilterSet):
         field, key = (
             ("kana_search", kana_key) if _KATAKANA.fullmatch(kana_key) else ("name_search", name_search_key(text))
         )
-        if key:
-            lookup = "contains" if len(key) >= _TRIGRAM else "startswith"
-            people |= Q(**{f"{field}__{lookup}": key})
-        members = Member.objects.filter(people).values_list("pk", flat=True)
-        # A selective search (a member number, a rare name) goes in as a short id list, which the
-        # planner serves from the member index; a common surname stays a subquery. Read once: the
-        # counts and the page reuse the list.
-        few = list(members[: _INLINE_MEMBER_IDS + 1])
-        member_ids = few if len(few) <= _INLINE_MEMBER_IDS else members
-        found = Q(member_id__in=member_ids)
+        members = Member.objects.all()
+        if len(key) >= _TRIGRAM:
+            people |= Q(**{f"{field}__contains": key})
+        elif key:
+            # Too short for a trigram: the start of the key (a surname such as 林 or 山田) or its
+            # end (a given name such as 花子), through the B-tree index and the reversed-key
+            # index of migration 0021.
+            members = members.alias(reversed_key=Reverse(field))
+            people |= Q(**{f"{field}__startswith": key}) | Q(reversed_key__startswith=key[::-1])
+        member_ids = members.filter(people).values_list("pk", flat=True)
+        # Up to 5,000 members (a member number, a name, even a common surname) go in as one array
+        # of ids, which the planner serves from the member index; more than that stay a subquery.
+        # Read once: the counts and the page reuse the array.
+        few = list(member_ids[: _INLINE_MEMBER_IDS + 1])
+        found = Q(InIdArray("member_id", few)) if len(few) <= _INLINE_MEMBER_IDS else Q(member_id__in=member_ids)
         if compact.isascii():
             # A 受付番号 is ASCII: a name in kana or kanji is searched among the members alone,
             # which PostgreSQL joins through the member index instead of filtering every case.

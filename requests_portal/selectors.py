@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from guardian.shortcuts import get_objects_for_user
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
@@ -315,7 +316,10 @@ def dsr_status_counts(cases: QuerySet[DataSubjectRequest], *, limit: int | None 
         return {row["status"]: row["n"] for row in rows}
     # Grouping over the limited rows needs the limit inside a subquery, which the ORM does not
     # group over: the case query is Django's own SQL and parameters, only wrapped.
-    sql, params = cases.order_by().values("status")[:limit].query.sql_with_params()
+    try:
+        sql, params = cases.order_by().values("status")[:limit].query.sql_with_params()
+    except EmptyResultSet:  # the filters exclude everything (no queue, a search that found no one)
+        return {}
     with connections[cases.db].cursor() as cursor:
         cursor.execute(f"SELECT sample.status, COUNT(*) FROM ({sql}) AS sample GROUP BY sample.status", params)  # noqa: S608
         return dict(cursor.fetchall())

@@ -5,6 +5,7 @@ report ready within Celery's 4 s (worker_proc_alive_timeout) although renders ne
 The Redis here is our own on port 6391 (never the shared one on 6379).
 """
 
+import contextlib
 import os
 import random
 import shutil
@@ -178,3 +179,72 @@ def _sleeps_received(process: subprocess.Popen) -> int:
 
 def process_alive(process: subprocess.Popen) -> bool:
     return process.poll() is None
+
+
+# --- Redis dropping while the worker polls ---------------------------------------------------------
+
+
+def _celery_reconnect_after_redis_drops(url: str, transport: str) -> BaseException | None:
+    """Replay what a Celery 5.7 worker does when Redis goes away under it, and return the first
+    error that Celery would not ignore (None when the worker would reconnect).
+
+    Three channels hold unacknowledged messages, as the task, control and event consumers do;
+    Redis stops; then, in Celery's order: ``collect()``, ``close()`` of the connection, and each
+    step closing its consumer and channel, every call wrapped the way Celery wraps it.
+    """
+    from kombu import Connection, Consumer, Producer, Queue
+
+    queues = [Queue(f"drill-{uuid.uuid4().hex[:8]}-{n}") for n in range(3)]
+    with Connection(url) as publisher:
+        for queue in queues:
+            producer = Producer(publisher.channel())
+            for n in range(2):
+                producer.publish({"n": n}, routing_key=queue.name, declare=[queue])
+
+    connection = Connection(url, transport=transport)
+    connection.ensure_connection()
+    received = []
+    consumers = []
+    channels = (connection.default_channel, connection.channel(), connection.channel())
+    for channel, queue in zip(channels, queues, strict=True):
+        channel.basic_qos(0, 10, False)
+        consumer = Consumer(channel, [queue], callbacks=[lambda body, message: received.append(message)])
+        consumer.consume()
+        consumers.append(consumer)
+    deadline = time.monotonic() + 10
+    while len(received) < 6 and time.monotonic() < deadline:
+        with contextlib.suppress(TimeoutError):
+            connection.drain_events(timeout=0.2)
+    assert len(received) == 6, "the drill needs every message delivered and unacknowledged"
+
+    _stop_redis()
+    ignorable = connection.connection_errors + connection.channel_errors
+    try:
+        with contextlib.suppress(Exception):  # Celery swallows anything collect() raises
+            connection.collect(socket_timeout=1)
+        for call in (connection.close, *(c.cancel for c in consumers), *(c.channel.close for c in consumers)):
+            with contextlib.suppress(*ignorable):
+                call()
+    except Exception as error:  # the error Celery does not ignore is what the drill looks for
+        return error
+    finally:
+        # The drill's channels are garbage now; without this kombu tries to restore their
+        # messages again at interpreter exit, into a Redis that is gone, and prints each failure.
+        for consumer in consumers:
+            consumer.channel.do_restore = False
+    return None
+
+
+def test_stock_kombu_transport_fails_when_redis_drops_mid_poll(private_redis_6391):
+    """The hazard itself, so the repair below is tested against a scenario that really breaks.
+    When this starts passing, kombu has fixed it and keiseikyo/broker.py can go."""
+    error = _celery_reconnect_after_redis_drops(private_redis_6391, "redis")
+    assert isinstance(error, AttributeError), (
+        f"stock kombu no longer fails here ({error!r}); the repair in keiseikyo/broker.py may be unnecessary"
+    )
+    assert "hostname" in str(error)
+
+
+def test_our_transport_lets_the_worker_reconnect_when_redis_drops_mid_poll(private_redis_6391, settings):
+    assert settings.CELERY_BROKER_TRANSPORT == "keiseikyo.broker:Transport"
+    assert _celery_reconnect_after_redis_drops(private_redis_6391, settings.CELERY_BROKER_TRANSPORT) is None

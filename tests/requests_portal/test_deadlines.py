@@ -1,7 +1,7 @@
 """Deadline arithmetic: docs/legal.md#calendar, plus Golden Week, 年末年始,
 振替休日 and 国民の休日 across 2025–2027."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -161,3 +161,31 @@ def test_bad_paused_days_raise(bad):
 def test_add_and_subtract_business_days():
     assert CAL.subtract_business_days(date(2026, 5, 7), 1) == date(2026, 5, 1)
     assert CAL.add_business_days(date(2026, 12, 28), 1) == date(2027, 1, 4)
+
+
+def _business_days_walked(calendar: BusinessCalendar, start: date, end: date) -> int:
+    """The definition, one day at a time: what business_days_between must equal."""
+    days = (start + timedelta(days=n) for n in range(1, (end - start).days + 1))
+    return sum(calendar.is_business_day(day) for day in days)
+
+
+def test_business_days_between_equals_walking_the_days_over_random_spans():
+    """The arithmetic count against the day-by-day definition, over spans of a day to six years
+    that cross weekends, holidays, 振替休日, the year-end closure and the co-op's own closed days
+    (on weekdays, on weekends and on holidays, where they must not count twice)."""
+    import random
+
+    rng = random.Random(20261203)  # reproducible test data
+    origin = date(2020, 1, 1)
+    closed = frozenset(
+        [date(2026, 8, 14), date(2026, 8, 15), date(2026, 5, 5), date(2026, 12, 30), date(2025, 11, 24)]
+        + [origin + timedelta(days=rng.randrange(3000)) for _ in range(40)]
+    )
+    for calendar in (BusinessCalendar(), BusinessCalendar(closed_days=closed)):
+        for _ in range(400):
+            start = origin + timedelta(days=rng.randrange(2900))
+            end = start + timedelta(days=rng.choice([0, 1, 2, 6, 7, 8, 13, 40, 366, rng.randrange(2200)]))
+            assert calendar.business_days_between(start, end) == _business_days_walked(calendar, start, end), (
+                start,
+                end,
+            )

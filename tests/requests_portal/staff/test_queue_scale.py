@@ -193,6 +193,12 @@ def _person(name: str, kana: str, number: str):
         ("小山田", {"oyamada"}),
         ("ﾀﾛｳ", {"yamada"}),
         ("400001", {"yamada"}),  # the member number
+        ("花子", {"oyamada"}),  # a short given name: from the end
+        ("ﾊﾅｺ", {"oyamada"}),
+        ("佐", {"sato"}),  # one character: the start or the end of a name, never its middle
+        ("郎", {"yamada", "sato"}),
+        ("藤", set()),
+        ("ｲﾁ", set()),  # a short フリガナ: neither its start nor its end
     ],
 )
 def test_search_by_name_kana_and_member_number(client, ga_staff, query, who):
