@@ -119,7 +119,7 @@ def main() -> None:
     from dashboard_data import staff_client
 
     client = staff_client(clerk)
-    _statements(client)
+    _statements(client, args.runs)
     _searches(client, args.runs)
     _dashboard(staff_client(supervisor), args.runs)
     _explain(clerk)
@@ -158,10 +158,12 @@ def _timed(client, path: str, params: dict, runs: int):
     return statistics.median(timings), max(timings), statements, response
 
 
-def _statements(client) -> None:
-    median, _worst, statements, response = _timed(client, "/staff/queue/", {"per_page": "50"}, 3)
+def _statements(client, runs: int) -> None:
+    median, _worst, statements, response = _timed(client, "/staff/queue/", {"per_page": "50"}, runs)
     print(f"\nqueue page, default filter (unanswered, by due date), {len(response.context['page'].object_list)} rows "
           f"of {response.context['page'].paginator.count:,}: {median:.1f} ms in-process")  # fmt: skip
+    floor, _worst, floor_statements, _response = _timed(client, "/bench-floor/", {}, runs)
+    print(f"floor (bare view, 50 rows): {floor:.1f} ms in-process, {len(floor_statements)} statement(s)")
     print(f"statements per queue page: {len(statements)}")
     for sql in statements:
         print("    " + re.sub(r"\s+", " ", sql)[:110])
