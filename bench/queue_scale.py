@@ -241,8 +241,8 @@ def _load(client, args) -> None:
                 capture_output=True, text=True, check=True,
             ).stdout  # fmt: skip
             rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-            p50 = re.search(r"50%\s+(\S+)", out).group(1)
-            p99 = re.search(r"99%\s+(\S+)", out).group(1)
+            p50 = re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE).group(1)
+            p99 = re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE).group(1)
             errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
             results[label] = rate
             print(f"  {label:44s} {rate:8.1f} req/s  p50 {p50:>8s}  p99 {p99:>8s}"

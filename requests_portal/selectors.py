@@ -71,6 +71,32 @@ def _is_active_login(user: object) -> bool:
     return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
 
 
+def _queue_access_sql() -> str:
+    """The statement `_queue_access` runs: every queue, once per queue permission the user holds
+    on it (directly or through a group; a row with no codename when none), and whether they hold
+    any individual case grant. Written out rather than built with the ORM each request: as six
+    correlated EXISTS, building it cost more than any other step of a queue page."""
+    from django.contrib.auth.models import Permission
+
+    queue, user_groups = Queue._meta.db_table, User.groups.through._meta.db_table
+    user_grants, group_grants = QueueUserObjectPermission._meta.db_table, QueueGroupObjectPermission._meta.db_table
+    case_grants, permission = DsrUserObjectPermission._meta.db_table, Permission._meta.db_table
+    return f"""
+        SELECT queue.*, permission.codename AS held_codename,
+               EXISTS (SELECT 1 FROM {case_grants} WHERE user_id = %(user)s) AS has_case_grants
+        FROM {queue} AS queue
+        LEFT JOIN (
+            SELECT content_object_id, permission_id FROM {user_grants} WHERE user_id = %(user)s
+            UNION
+            SELECT content_object_id, permission_id FROM {group_grants}
+            WHERE group_id IN (SELECT group_id FROM {user_groups} WHERE user_id = %(user)s)
+        ) AS held ON held.content_object_id = queue.id
+        LEFT JOIN {permission} AS permission
+            ON permission.id = held.permission_id AND permission.content_type_id = %(queue_type)s
+        ORDER BY queue.is_restricted, queue.id
+    """  # noqa: S608 - table and column names from the models' metadata; values are parameters
+
+
 def _queue_access(user: object) -> dict[str, object]:
     """What the signed-in staff member holds on the queues, read in one query and kept on the
     user for the request: the queue ids per access, the restricted queues, whether they have
@@ -79,38 +105,24 @@ def _queue_access(user: object) -> dict[str, object]:
     through one of the user's groups."""
     cache = user.__dict__
     if "_portal_queue_access" not in cache:
-        user_pk = user.pk  # type: ignore[attr-defined]
-        queue_type = ContentType.objects.get_for_model(Queue)
-        group_ids = User.groups.through.objects.filter(user_id=user_pk).values("group_id")
-
-        def holds(access: Access) -> Q:
-            codename = {"permission__codename": QUEUE_PERMISSION[access], "permission__content_type": queue_type}
-            direct = QueueUserObjectPermission.objects.filter(
-                content_object_id=OuterRef("pk"), user_id=user_pk, **codename
-            )
-            via_group = QueueGroupObjectPermission.objects.filter(
-                content_object_id=OuterRef("pk"), group_id__in=group_ids, **codename
-            )
-            return Exists(direct) | Exists(via_group)
-
-        queues = list(
-            Queue.objects.annotate(
-                **{f"holds_{access.value}": holds(access) for access in Access},
-                has_case_grants=Exists(DsrUserObjectPermission.objects.filter(user_id=user_pk)),
-            ).order_by("is_restricted", "id")
-        )
-        has_case_grants = (
-            queues[0].has_case_grants if queues else DsrUserObjectPermission.objects.filter(user_id=user_pk).exists()
-        )
+        params = {"user": user.pk, "queue_type": ContentType.objects.get_for_model(Queue).pk}  # type: ignore[attr-defined]
+        queues: dict[int, Queue] = {}
+        held: dict[int, set[str]] = defaultdict(set)
+        has_case_grants = False
+        for row in Queue.objects.raw(_queue_access_sql(), params):
+            queues.setdefault(row.pk, row)
+            has_case_grants = bool(getattr(row, "has_case_grants"))  # noqa: B009 - columns of the raw query
+            if codename := getattr(row, "held_codename"):  # noqa: B009
+                held[row.pk].add(codename)
+        if not queues:
+            has_case_grants = DsrUserObjectPermission.objects.filter(user_id=user.pk).exists()  # type: ignore[attr-defined]
+        holding = {
+            access: [queue for pk, queue in queues.items() if QUEUE_PERMISSION[access] in held[pk]] for access in Access
+        }
         cache["_portal_queue_access"] = {
-            "queues": {
-                access: [queue for queue in queues if getattr(queue, f"holds_{access.value}")] for access in Access
-            },
-            "ids": {
-                access: frozenset(queue.pk for queue in queues if getattr(queue, f"holds_{access.value}"))
-                for access in Access
-            },
-            "restricted": frozenset(queue.pk for queue in queues if queue.is_restricted),
+            "queues": holding,
+            "ids": {access: frozenset(queue.pk for queue in holding[access]) for access in Access},
+            "restricted": frozenset(pk for pk, queue in queues.items() if queue.is_restricted),
             "has_case_grants": has_case_grants,
         }
     return cache["_portal_queue_access"]
@@ -532,12 +544,17 @@ def dsr_possible_duplicates_of_filing(dsr: DataSubjectRequest) -> list[DataSubje
     return [case for case in earlier if categories_overlap(names, category_names(case.details))]
 
 
-def _unresolved_pairs(visible: QuerySet[DataSubjectRequest]) -> Q:
-    """Candidate pairs whose other side the reader sees, is still open and is not linked yet."""
+def _not_linked_yet() -> Q:
+    """Candidate pairs that no live link joins yet, in either direction."""
     live_link = CaseLink.objects.filter(unlinked_at__isnull=True)
     linked_forward = live_link.filter(primary_id=OuterRef("dsr_id"), secondary_id=OuterRef("earlier_id"))
     linked_back = live_link.filter(primary_id=OuterRef("earlier_id"), secondary_id=OuterRef("dsr_id"))
-    return ~Exists(linked_forward) & ~Exists(linked_back) & Q(dsr__in=visible) & Q(earlier__in=visible)
+    return ~Exists(linked_forward) & ~Exists(linked_back)
+
+
+def _unresolved_pairs(visible: QuerySet[DataSubjectRequest]) -> Q:
+    """Candidate pairs whose two cases the reader sees and that are not linked yet."""
+    return _not_linked_yet() & Q(dsr__in=visible) & Q(earlier__in=visible)
 
 
 def dsr_duplicate_candidates(dsr: DataSubjectRequest, user: object) -> list[DataSubjectRequest]:
@@ -556,9 +573,11 @@ def dsr_duplicate_candidates(dsr: DataSubjectRequest, user: object) -> list[Data
 
 
 def _has_possible_duplicate(user: object) -> Q:
-    """Whether the outer case has an open, unlinked possible duplicate that `user` may see."""
-    visible = dsr_visible_to_staff(user)
-    open_visible = visible.filter(status__in=OPEN_STATUSES)
+    """Whether the outer case has an open, unlinked possible duplicate that `user` may see.
+
+    For an outer query over cases `user` sees (dsr_visible_to_staff): the outer case's own
+    visibility is not checked again, which keeps the page's statement cheap to build."""
+    open_visible = dsr_visible_to_staff(user).filter(status__in=OPEN_STATUSES)
     # Two correlated lookups rather than one OR over `IN (visible cases)`: PostgreSQL then looks
     # each pair's other case up by its key instead of hashing every visible open case per page,
     # and its cost estimate stays small enough not to JIT-compile the queue's statement
@@ -569,9 +588,7 @@ def _has_possible_duplicate(user: object) -> Q:
     earlier_pairs = DuplicateCandidate.objects.filter(
         earlier_id=OuterRef("pk"), dsr_id__in=open_visible.filter(pk=OuterRef("dsr_id")).values("pk")
     )
-    return Exists(later_pairs.filter(_unresolved_pairs(visible))) | Exists(
-        earlier_pairs.filter(_unresolved_pairs(visible))
-    )
+    return Exists(later_pairs.filter(_not_linked_yet())) | Exists(earlier_pairs.filter(_not_linked_yet()))
 
 
 def dsr_with_possible_duplicate_flag(cases: QuerySet[DataSubjectRequest], user: object) -> QuerySet[DataSubjectRequest]:
@@ -582,7 +599,7 @@ def dsr_with_possible_duplicate_flag(cases: QuerySet[DataSubjectRequest], user: 
 
 def dsr_ids_with_duplicate_candidates(user: object, dsr_ids: Iterable[int]) -> set[int]:
     """Which of `dsr_ids` have an open, unlinked possible duplicate `user` may see."""
-    flagged = DataSubjectRequest.objects.filter(_has_possible_duplicate(user), pk__in=list(dsr_ids))
+    flagged = dsr_visible_to_staff(user).filter(_has_possible_duplicate(user), pk__in=list(dsr_ids))
     return set(flagged.values_list("pk", flat=True))
 
 
