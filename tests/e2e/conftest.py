@@ -2,6 +2,12 @@
 
 Never `playwright install`: the browser is the Debian package at /usr/bin/chromium. When it
 is missing the tests skip, unless DSR_REQUIRE_ALL_TESTS is set (CI), where that fails.
+
+Fixtures: `page` (a fresh phone-sized Japanese browser context) and `login(page, user)` (signs
+the browser in without the login form). Screenshots: with DSR_SCREENSHOT_DIR set (for example
+`DSR_SCREENSHOT_DIR=var/screenshots`), the tests save the pages they pass through as PNGs, and
+some the PDFs they download, to that folder (created when missing); `shot(page, name)` and
+`pdf_shot(pdf, name)` in tests/e2e/shots.py do it. Unset, nothing is written.
 """
 
 import os
@@ -43,7 +49,8 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def login(settings, client, live_server):
-    """`login(page, user)`: the browser signed in as `user` (staff with the second factor done)."""
+    """`login(page, user)`: the browser signed in as `user` (staff with the second factor done),
+    and no longer as whoever it was before. Tests of the login form itself sign in through it."""
     # Browsers only accept __Host- cookies over HTTPS; the live server speaks plain HTTP.
     settings.SESSION_COOKIE_NAME = "sessionid"
     settings.SESSION_COOKIE_SECURE = False
@@ -51,9 +58,8 @@ def login(settings, client, live_server):
     def log_in(page, user):
         page.context.clear_cookies()
         client.force_login(user)
-        page.context.add_cookies(
-            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-        )
+        session = client.cookies["sessionid"].value
+        page.context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url, "httpOnly": True}])
 
     return log_in
 

@@ -3,10 +3,8 @@ mails go to the agent's login, the letter is addressed 「代理人様（本人�
 agent downloads it from the case page; staff see where notices go and that the system wrote the
 letter. No console errors or CSP violations on the way."""
 
-import os
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -15,25 +13,12 @@ from django.urls import reverse
 from requests_portal.letters import services as letters
 from requests_portal.models import DataSubjectRequest, EventType, LetterKind, OutboundMail, RequestEvent
 from requests_portal.roles import Role
+from tests.e2e.shots import pdf_shot, shot
 from tests.factories import MemberFactory, UserFactory, member_user, staff_user
 from tests.requests_portal.letters.pdf_checks import pdf_text, squash
 from tests.requests_portal.member import files
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-SHOTS = os.environ.get("DSR_SCREENSHOT_DIR")
-
-
-def _shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
-
-
-def _pdf_shot(pdf: bytes, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        (Path(SHOTS) / f"{name}.pdf").write_bytes(pdf)  # to look at: pdftoppm -png -r 60
 
 
 def test_agent_files_online_and_every_notice_goes_to_the_agent(page, live_server, login):
@@ -88,12 +73,12 @@ def test_agent_files_online_and_every_notice_goes_to_the_agent(page, live_server
     page.get_by_role("link", name="マイページへ").click()
     page.get_by_role("link", name=reference).click()
     page.get_by_role("heading", name="保有個人データの開示").wait_for()
-    _shot(page, "agent-case-page")
+    shot(page, "agent-case-page")
     link = page.locator("#letters a[href*='/letters/']").first
     response = page.request.get(link.get_attribute("href"))
     assert response.status == 200
     pdf = response.body()
-    _pdf_shot(pdf, "agent-acknowledgement")
+    pdf_shot(pdf, "agent-acknowledgement")
     text = squash(pdf_text(pdf))
     assert squash("代理 花子 様（山﨑 涼子様の代理人）") in text
     assert squash("（代理 花子 様、長女）") in text  # 請求者
@@ -109,5 +94,5 @@ def test_agent_files_online_and_every_notice_goes_to_the_agent(page, live_server
     assert facts.get_by_text("代理人", exact=True).last.is_visible()
     entry = page.locator(".timeline li", has_text=str(EventType.LETTER_CREATED.label)).first
     assert "システム" in entry.locator(".timeline__who").inner_text()
-    _shot(page, "agent-case-staff")
+    shot(page, "agent-case-staff")
     assert page.problems == []

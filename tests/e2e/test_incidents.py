@@ -3,21 +3,17 @@ assesses it, links the affected member, drafts the 速報 and 確報 that the pe
 manager approves, records them as sent and sends the notice, which the member then finds on
 their portal page. No JavaScript errors or CSP violations on the way."""
 
-import os
-from pathlib import Path
-
 import pytest
 
-from django.test import Client
 from django.utils import timezone
 
 from requests_portal.models import Incident, IncidentNotice, IncidentStatus, ReportStatus
 from requests_portal.roles import Role
+from tests.e2e.shots import shot
 from tests.factories import member_user, staff_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-SHOTS = os.environ.get("DSR_SCREENSHOT_DIR")
 NINE = (
     "summary",
     "data_items",
@@ -31,30 +27,14 @@ NINE = (
 )
 
 
-def _login(page, live_server, user, settings) -> None:
-    # The live server speaks plain HTTP, where a browser refuses the production __Host- cookie.
-    settings.SESSION_COOKIE_NAME, settings.SESSION_COOKIE_SECURE = "sessionid", False
-    page.context.clear_cookies()
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url, "httpOnly": True}])
-
-
-def _shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
-
-
 def _click(page, name: str) -> None:
     page.get_by_role("button", name=name).click()
     page.wait_for_load_state()
 
 
-def _report(page, live_server, settings, incident, stage, manager, supervisor, *, fill_all: bool) -> None:
+def _report(page, login, live_server, incident, stage, manager, supervisor, *, fill_all: bool) -> None:
     base = f"/staff/incidents/{incident.public_id}/reports/{stage}/"
-    _login(page, live_server, manager, settings)
+    login(page, manager)
     page.goto(base)
     if fill_all:
         for name in NINE:
@@ -64,29 +44,29 @@ def _report(page, live_server, settings, incident, stage, manager, supervisor, *
     assert page.locator("#report-status").inner_text() == str(ReportStatus.AWAITING_APPROVAL.label)
     assert page.get_by_role("button", name="承認して文書を作成する").count() == 0  # the drafter cannot approve
 
-    _login(page, live_server, supervisor, settings)
+    login(page, supervisor)
     page.goto(base)
     _click(page, "承認して文書を作成する")
     assert page.locator("#report-status").inner_text() == str(ReportStatus.APPROVED.label)
-    _shot(page, f"incident-report-{stage}")
+    shot(page, f"incident-report-{stage}")
     pdf = page.request.get(f"{live_server.url}{base}pdf/")
     assert pdf.ok
     assert pdf.body().startswith(b"%PDF-")
 
-    _login(page, live_server, manager, settings)
+    login(page, manager)
     page.goto(base)
     page.locator("#id_sent_on").fill(timezone.localdate().isoformat())
     _click(page, "提出を記録する")
     assert page.locator("#report-status").inner_text() == str(ReportStatus.SENT.label)
 
 
-def test_an_incident_from_filing_to_the_members_notice(page, live_server, settings):
+def test_an_incident_from_filing_to_the_members_notice(page, login, live_server):
     manager, supervisor = staff_user(Role.INCIDENT_MANAGER), staff_user(Role.GA_SUPERVISOR)
     member = member_user()
     # Approving renders a Japanese PDF in the request; on a busy machine the first one takes a while.
     page.set_default_timeout(120_000)
     page.set_default_navigation_timeout(120_000)
-    _login(page, live_server, manager, settings)
+    login(page, manager)
 
     page.goto("/staff/incidents/")
     page.get_by_role("link", name="事案を登録する").click()
@@ -109,7 +89,7 @@ def test_an_incident_from_filing_to_the_members_notice(page, live_server, settin
     page.locator("#id_people").fill("1")
     _click(page, "判定して記録する")
     assert "規則第7条第1号" in page.locator("#assessment-result").inner_text()
-    _shot(page, "incident-detail")
+    shot(page, "incident-detail")
 
     page.get_by_role("link", name="本人の一覧・登録").click()
     page.locator("#id_q").fill(member.member.member_number)
@@ -118,8 +98,8 @@ def test_an_incident_from_filing_to_the_members_notice(page, live_server, settin
     _click(page, "選んだ組合員を登録する")
     assert member.member.full_name in page.locator("#affected-table").inner_text()
 
-    _report(page, live_server, settings, incident, "preliminary", manager, supervisor, fill_all=False)
-    _report(page, live_server, settings, incident, "final", manager, supervisor, fill_all=True)
+    _report(page, login, live_server, incident, "preliminary", manager, supervisor, fill_all=False)
+    _report(page, login, live_server, incident, "final", manager, supervisor, fill_all=True)
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.FINAL_REPORTED
 
@@ -133,11 +113,11 @@ def test_an_incident_from_filing_to_the_members_notice(page, live_server, settin
     assert page.locator("#incident-status").inner_text() == str(IncidentStatus.NOTIFIED.label)
     assert page.problems == []
 
-    _login(page, live_server, member, settings)
+    login(page, member)
     page.goto("/member/")
     link = page.locator("#incident-notices").get_by_role("link")
     assert notice.document_number in link.inner_text()
-    _shot(page, "member-incident-notice")
+    shot(page, "member-incident-notice")
     download = page.request.get(live_server.url + link.get_attribute("href"))
     assert download.ok
     assert download.body().startswith(b"%PDF-")

@@ -2,29 +2,21 @@
 委任状 PDF, sees the 受付番号, and finds the case on the home page; another member cannot open it.
 Chromium at phone width; no console errors or CSP violations anywhere on the way."""
 
-import os
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from django.core import mail
 
 from requests_portal.models import DataCategory, DataSubjectRequest, DocumentCategory, FeeSetting, RequestKind
+from tests.e2e.shots import shot
 from tests.factories import PASSWORD, MemberFactory, member_user
 from tests.requests_portal.member import files
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 NEW_PASSWORD = "Kasumigaseki-2-1-1-blue"
-SHOTS = os.environ.get("DSR_SCREENSHOT_DIR")
-
-
-def _shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 def _verified_member():
@@ -52,7 +44,7 @@ def test_member_signs_up_and_files_a_disclosure_as_an_appointed_agent(page, live
     page.get_by_label("組合員番号").fill("３００１００")
     page.get_by_label("生年月日").fill("昭和55年5月5日")
     page.get_by_label("メールアドレス").fill("hanako@example.jp")
-    _shot(page, "01-signup")
+    shot(page, "01-signup")
     _main_submit(page, "確認メールを送る")
     page.get_by_role("heading", name="確認メールを送信しました").wait_for()
 
@@ -89,13 +81,13 @@ def test_member_signs_up_and_files_a_disclosure_as_an_appointed_agent(page, live
         {"name": "免許証.jpg", "mimeType": "image/jpeg", "buffer": files.jpeg(gps=True)}
     )
     page.get_by_label(re.compile("マイナンバーカードの裏面やマイナンバー（個人番号）が写っていない")).check()
-    _shot(page, "02-wizard-agent")
+    shot(page, "02-wizard-agent")
     _main_submit(page, "確認画面へ進む")
 
     page.get_by_role("heading", name="入力内容の確認").wait_for()
     assert page.get_by_text("委任状.pdf").is_visible()
     assert page.get_by_text("免許証.jpg").is_visible()
-    _shot(page, "03-confirm")
+    shot(page, "03-confirm")
     _main_submit(page, "この内容で送信する")
 
     page.get_by_role("heading", name="ご請求を受け付けました").wait_for()
@@ -108,14 +100,14 @@ def test_member_signs_up_and_files_a_disclosure_as_an_appointed_agent(page, live
         DocumentCategory.AUTHORITY,
         DocumentCategory.IDENTITY,
     ]
-    _shot(page, "04-receipt")
+    shot(page, "04-receipt")
 
     # --- the case is on the home page, and opens
     page.get_by_role("link", name="マイページへ").click()
     page.get_by_role("link", name=reference).click()
     page.get_by_role("heading", name="保有個人データの開示").wait_for()
     assert page.get_by_text("受付済み").first.is_visible()
-    _shot(page, "05-case")
+    shot(page, "05-case")
     case_url = page.url
     assert page.problems == []
 
@@ -146,7 +138,7 @@ def test_wizard_errors_are_reachable_by_keyboard_and_keep_input(page, live_serve
     summary.wait_for()
     assert page.evaluate("document.activeElement.id") == "error-summary"
     assert page.get_by_label("件名").input_value() == "窓口での説明について"
-    _shot(page, "06-errors")
+    shot(page, "06-errors")
     # Follow the first error link with the keyboard: focus lands on the field.
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")

@@ -2,9 +2,7 @@
 and confirm) and a handler withholding one record on a records-disclosure case, with the
 accessibility checks of test_accessibility.py on each page."""
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -13,12 +11,12 @@ from django.utils import timezone
 
 from requests_portal.models import ProvisionRecord, ProvisionRecordChoice, RequestKind, Status
 from requests_portal.roles import Role
+from tests.e2e.shots import shot
 from tests.e2e.test_accessibility import AUDIT_SCRIPT
 from tests.factories import MemberFactory, advance, member_user, staff_user, submit
 from tests.requests_portal.provision.test_import_command import HEADER, provided
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-SHOTS = os.environ.get("DSR_SCREENSHOT_DIR")
 
 
 # A form answered with its errors is a 400 on purpose; Chromium logs that as a console error.
@@ -27,12 +25,6 @@ FORM_ERROR = "the server responded with a status of 400"
 
 def _console_problems(page) -> list[str]:
     return [problem for problem in page.problems if FORM_ERROR not in problem]
-
-
-def _shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 def _audited(page) -> list[str]:
@@ -52,7 +44,7 @@ def test_the_administrator_checks_then_imports_a_file(page, login, tmp_path):
     page.wait_for_selector("#error-summary")
     assert "2行目と同じ記録番号です。" in page.inner_text("main")
     problems += _audited(page)
-    _shot(page, "provision_import_errors")
+    shot(page, "provision_import_errors")
 
     good = tmp_path / "good.csv"
     good.write_bytes("\r\n".join([HEADER, provided("PR-1"), provided("PR-2")]).encode("cp932"))
@@ -60,7 +52,7 @@ def test_the_administrator_checks_then_imports_a_file(page, login, tmp_path):
     page.get_by_role("button", name="検査する").click()
     page.get_by_role("button", name="取り込む").wait_for()
     problems += _audited(page)
-    _shot(page, "provision_import_preview")
+    shot(page, "provision_import_preview")
     assert not ProvisionRecord.objects.exists()
     page.get_by_role("button", name="取り込む").click()
     page.wait_for_selector("text=第三者提供記録を取り込みました")
@@ -96,7 +88,7 @@ def test_a_handler_withholds_one_record_with_its_ground_and_reason(page, login):
     page.get_by_role("button", name="選択を保存する").click()
     page.wait_for_selector("#error-summary")
     problems += _audited(page)
-    _shot(page, "provision_records_errors")
+    shot(page, "provision_records_errors")
     assert page.is_checked(f"#id_choice_{second.pk}_1")  # the choice survives the error
 
     page.select_option(f"#id_ground_{second.pk}", "art33_2_2")

@@ -1,20 +1,14 @@
 """In Chromium: the procedures page and the privacy policy publish the co-op's own facts, and the
-queue's assignee column stays on one line at 1280 px. Screenshots go to E2E_SHOTS when it is set."""
-
-import os
-from pathlib import Path
+queue's assignee column stays on one line at 1280 px. Screenshots go to DSR_SCREENSHOT_DIR when
+it is set."""
 
 import pytest
 
 from requests_portal.models import Status
+from tests.e2e.shots import shot
 from tests.factories import advance, member_user, submit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _shot(page, name: str) -> None:
-    if folder := os.environ.get("E2E_SHOTS"):
-        page.screenshot(path=str(Path(folder, name)), full_page=True)
 
 
 def test_procedures_and_privacy_policy_show_the_policy_facts(page):
@@ -25,12 +19,12 @@ def test_procedures_and_privacy_policy_show_the_policy_facts(page):
     assert "理事長" in organisation
     assert "職域の厚生事務担当部署への提供のため" in page.locator("#purposes + div").inner_text()
     assert "0120-983-110" in page.locator("#contact + div").inner_text()
-    _shot(page, "procedures.png")
+    shot(page, "procedures")
     page.get_by_role("link", name="個人情報保護方針を読む").click()
     page.wait_for_url("**/privacy-policy/")
     assert page.get_by_role("heading", level=1).inner_text() == "個人情報保護方針"
     assert "共済関連情報の提供のため" in page.locator("main").inner_text()
-    _shot(page, "privacy_policy.png")
+    shot(page, "privacy_policy")
     assert page.problems == []
 
 
@@ -54,6 +48,6 @@ def test_queue_assignee_column_does_not_wrap_at_1280(page, login, ga_staff, supe
     line_height = page.evaluate("parseFloat(getComputedStyle(document.body).lineHeight)")
     assert len(cells) == 3
     assert {cell["whiteSpace"] for cell in cells} == {"nowrap"}
-    _shot(page, "queue_1280.png")
+    shot(page, "queue_1280")
     assert page.problems == []
     assert max(cell["height"] for cell in cells) < 2 * line_height

@@ -2,43 +2,23 @@
 partial disclosure and reads the notice approval will issue (title, ground, reason, withheld
 items) before approving, at desk width and at phone width, without CSP violations."""
 
-import os
-from pathlib import Path
-
 import pytest
-
-from django.test import Client
 
 from requests_portal.letters import services as letters
 from requests_portal.models import DisclosureMethod, LetterKind, Status
 from requests_portal.roles import Role
+from tests.e2e.shots import shot
 from tests.factories import advance, member_user, staff_user, submit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-SHOTS = os.environ.get("DSR_SCREENSHOT_DIR")
 
-
-def _login(page, live_server, user, settings) -> None:
-    settings.SESSION_COOKIE_NAME, settings.SESSION_COOKIE_SECURE = "sessionid", False
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url, "httpOnly": True}])
-
-
-def _shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
-
-
-def test_the_approver_reads_the_draft_notice_before_approving(page, live_server, settings):
+def test_the_approver_reads_the_draft_notice_before_approving(page, login):
     member = member_user()
     clerk, supervisor = staff_user(Role.GA_STAFF), staff_user(Role.GA_SUPERVISOR)
     dsr = submit(member, disclosure_method=DisclosureMethod.ELECTRONIC)
     advance(dsr, Status.AWAITING_APPROVAL, handler=clerk, approver=supervisor)
-    _login(page, live_server, supervisor, settings)
+    login(page, supervisor)
     page.set_viewport_size({"width": 1280, "height": 900})
 
     page.goto(f"/staff/cases/{dsr.public_id}/approve/")
@@ -52,9 +32,9 @@ def test_the_approver_reads_the_draft_notice_before_approving(page, live_server,
     assert "文書番号は決裁後に付番" in text
     assert dsr.reference in text
     preview.scroll_into_view_if_needed()
-    _shot(page, "staff-approve-draft-notice")
+    shot(page, "staff-approve-draft-notice")
     page.set_viewport_size({"width": 390, "height": 844})
-    _shot(page, "staff-approve-draft-notice-phone")
+    shot(page, "staff-approve-draft-notice-phone")
 
     page.get_by_role("button", name="決裁する（通知書を作成）").click()
     page.wait_for_load_state()

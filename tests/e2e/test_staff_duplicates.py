@@ -3,7 +3,6 @@ badge in the queue and on the case page, links the later case as the duplicate o
 one, and the member then finds the later case closed with a notice naming the earlier case's
 受付番号. Chromium at phone width; no console errors or CSP violations on the way."""
 
-import os
 import re
 from pathlib import Path
 
@@ -12,17 +11,11 @@ import pytest
 from requests_portal.letters import services as letters
 from requests_portal.models import DataCategory, DataSubjectRequest, LetterKind, Status
 from requests_portal.roles import Role
+from tests.e2e.shots import shot
 from tests.factories import PASSWORD, member_user, staff_user
 from tests.requests_portal.member import files
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-SHOTS = os.environ.get("DSR_SCREENSHOT_DIR", "var/screenshots")
-
-
-def _shot(page, name: str) -> None:
-    Path(SHOTS).mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(Path(SHOTS) / f"duplicates-{name}.png"), full_page=True)
 
 
 def _main_submit(page, name: str) -> None:
@@ -70,12 +63,12 @@ def test_member_files_twice_clerk_links_the_duplicate_member_sees_the_notice(pag
     page.goto("/staff/queue/")
     badges = page.locator("a.badge", has_text="重複の可能性")
     assert badges.count() == 2
-    _shot(page, "01-queue-badge")
+    shot(page, "duplicates-01-queue-badge")
     page.locator("tr", has_text=second).get_by_role("link", name=second, exact=True).click()
     page.get_by_role("heading", name=re.compile("重複・関連する事案")).wait_for()
     links = page.locator("section#links")
     assert links.get_by_role("link", name=first, exact=True).is_visible()
-    _shot(page, "02-case-candidates")
+    shot(page, "duplicates-02-case-candidates")
 
     # --- link the later case as the duplicate of the earlier one
     links.get_by_role("link", name=re.compile("関連付ける")).first.click()
@@ -83,11 +76,11 @@ def test_member_files_twice_clerk_links_the_duplicate_member_sees_the_notice(pag
     assert page.get_by_label("関連付ける事案の受付番号").input_value() == first
     page.get_by_label(re.compile("この事案は、指定した事案の重複です")).check()
     page.get_by_label("メモ（職員のみ）").fill("同じ内容の再送")
-    _shot(page, "03-link-form")
+    shot(page, "duplicates-03-link-form")
     _main_submit(page, "関連付ける")
     page.get_by_text(f"{second} を {first} の重複として終了しました").wait_for()
     assert page.locator(".case-header .badge").first.inner_text() == "完了"
-    _shot(page, "04-duplicate-closed")
+    shot(page, "duplicates-04-duplicate-closed")
     duplicate = DataSubjectRequest.objects.get(reference=second)
     assert duplicate.status == Status.CLOSED
     notice = duplicate.letters.get(kind=LetterKind.DUPLICATE_CLOSED)
@@ -110,7 +103,7 @@ def test_member_files_twice_clerk_links_the_duplicate_member_sees_the_notice(pag
     page.goto(f"/member/requests/{duplicate.public_id}/")
     assert page.get_by_text(f"受付番号 {first} のご請求と同じ内容のため").is_visible()
     assert page.get_by_text("重複したご請求の取扱いについて（お知らせ）").first.is_visible()
-    _shot(page, "05-member-notice")
+    shot(page, "duplicates-05-member-notice")
     with page.expect_download() as download:
         page.locator(f"a[href='/letters/{notice.public_id}/download/']").click()
     pdf = Path(download.value.path())

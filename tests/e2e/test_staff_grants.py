@@ -5,40 +5,21 @@ No JavaScript errors, no CSP violations."""
 
 import csv
 import io
-import os
 import re
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from django.test import Client
 from django.utils import timezone
 
 from requests_portal.date_styles import staff_date
 from requests_portal.models import AuditEntry, RoleGrantRequest, User
 from requests_portal.roles import Role, has_role
+from tests.e2e.shots import pdf_shot, shot
 from tests.factories import staff_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-SHOTS = os.environ.get("DSR_SCREENSHOT_DIR")
-
-
-def _login(page, live_server, user, settings) -> None:
-    # The live server speaks plain HTTP, where a browser refuses the production __Host- cookie.
-    settings.SESSION_COOKIE_NAME, settings.SESSION_COOKIE_SECURE = "sessionid", False
-    page.context.clear_cookies()
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url, "httpOnly": True}])
-
-
-def _shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 def _download(page, link_name: str) -> bytes:
@@ -47,14 +28,14 @@ def _download(page, link_name: str) -> bytes:
     return Path(info.value.path()).read_bytes()
 
 
-def test_two_people_make_a_clerk_an_officer_and_the_register_lists_them(page, live_server, settings):
+def test_two_people_make_a_clerk_an_officer_and_the_register_lists_them(page, login):
     manager = staff_user(Role.MY_NUMBER_MANAGER, display_name="番号 責任者")
     second_manager = staff_user(Role.MY_NUMBER_MANAGER, display_name="番号 副責任者")
     clerk = staff_user(Role.GA_STAFF, display_name="総務 花子", email="hanako@example.jp")
     end = timezone.localdate().replace(year=timezone.localdate().year + 1, month=3, day=31)
 
     # One person asks, reaching the page from the navigation.
-    _login(page, live_server, manager, settings)
+    login(page, manager)
     page.goto("/staff/")
     page.get_by_role("link", name="役割の付与・解除").click()
     page.get_by_label("対象の職員").select_option(str(clerk.pk))
@@ -68,7 +49,7 @@ def test_two_people_make_a_clerk_an_officer_and_the_register_lists_them(page, li
 
     # …and cannot approve it: it is not offered, and a forged approval answers like a missing request.
     assert page.get_by_text("承認待ちの申請はありません。").is_visible()
-    _shot(page, "staff-role-grants-requested")
+    shot(page, "staff-role-grants-requested")
     token = page.locator("input[name='csrfmiddlewaretoken']").first.input_value()
     forged = page.request.post(
         f"/staff/role-grants/{grant_request.pk}/decide/",
@@ -79,12 +60,12 @@ def test_two_people_make_a_clerk_an_officer_and_the_register_lists_them(page, li
     assert not has_role(User.objects.get(pk=clerk.pk), Role.MY_NUMBER_OFFICER)
 
     # A second manager sees the request, with the role named, and approves it.
-    _login(page, live_server, second_manager, settings)
+    login(page, second_manager)
     page.goto("/staff/role-grants/")
     row = page.locator("#main tbody tr").filter(has_text="総務 花子")
     assert row.locator("td[data-label='役割']").inner_text() == "マイナンバー事務取扱担当者"
     assert row.locator("td[data-label='終了日']").inner_text() == staff_date(end)  # the staff date style
-    _shot(page, "staff-role-grants-pending")
+    shot(page, "staff-role-grants-pending")
     row.get_by_role("button", name="承認する").click()
     page.wait_for_load_state()
     assert page.get_by_text("承認しました。").is_visible()
@@ -108,18 +89,17 @@ def test_two_people_make_a_clerk_an_officer_and_the_register_lists_them(page, li
     assert listed[0][6] == second_manager.email
     pdf = _download(page, "事務取扱担当者の名簿（PDF）")
     assert pdf.startswith(b"%PDF")
-    if SHOTS:
-        (Path(SHOTS) / "handler-register.pdf").write_bytes(pdf)
+    pdf_shot(pdf, "handler-register")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "個人番号事務取扱担当者名簿" in text
     assert "hanako@example.jp" in text
 
     # The clerk, signed in again, is now an officer: the My Number queue is theirs, and the
     # navigation offers the register.
-    _login(page, live_server, User.objects.get(pk=clerk.pk), settings)
+    login(page, User.objects.get(pk=clerk.pk))
     page.goto("/staff/")
     assert page.get_by_role("heading", name="マイナンバー担当").is_visible()
     assert page.get_by_role("link", name="事務取扱担当者の名簿（PDF）").is_visible()
     assert page.get_by_role("link", name="役割の付与・解除").count() == 0
-    _shot(page, "staff-home-new-officer")
+    shot(page, "staff-home-new-officer")
     assert page.problems == []

@@ -1,39 +1,18 @@
 """A GA clerk re-renders a letter and marks a posted notice in Chromium at phone width, without JavaScript
 errors or CSP violations; the error path keeps the focus-able summary linked to the field."""
 
-import os
-from pathlib import Path
-
 import pytest
-
-from django.test import Client
 
 from requests_portal.letters import services as letters
 from requests_portal.models import LetterKind, LetterStatus, Status
 from requests_portal.roles import Role
+from tests.e2e.shots import shot
 from tests.factories import advance, member_user, staff_user, submit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-SHOTS = os.environ.get("DSR_SCREENSHOT_DIR")
 
-
-def _login(page, live_server, user, settings) -> None:
-    # The live server speaks plain HTTP, where a browser refuses the production __Host- cookie.
-    settings.SESSION_COOKIE_NAME, settings.SESSION_COOKIE_SECURE = "sessionid", False
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url, "httpOnly": True}])
-
-
-def _shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
-
-
-def test_clerk_re_renders_and_marks_posted(page, live_server, settings):
+def test_clerk_re_renders_and_marks_posted(page, login):
     member = member_user()
     clerk, supervisor = staff_user(Role.GA_STAFF), staff_user(Role.GA_SUPERVISOR)
     dsr = submit(member)
@@ -42,11 +21,11 @@ def test_clerk_re_renders_and_marks_posted(page, live_server, settings):
     advance(dsr, Status.DECIDED, handler=clerk, approver=supervisor)
     for letter in dsr.letters.all():
         letters.letter_render(letter_id=letter.pk)
-    _login(page, live_server, clerk, settings)
+    login(page, clerk)
 
     page.goto(f"/staff/cases/{dsr.public_id}/letters/")
     assert page.get_by_role("heading", level=1).inner_text().endswith(dsr.reference)
-    _shot(page, "staff-case-letters")
+    shot(page, "staff-case-letters")
 
     decision = dsr.letters.get(kind=LetterKind.DISCLOSURE_DECISION)
     card = page.locator(f"section[aria-labelledby='letter-{decision.public_id}']")
@@ -63,7 +42,7 @@ def test_clerk_re_renders_and_marks_posted(page, live_server, settings):
     page.wait_for_load_state()
     summary = page.locator(".error-summary")
     assert summary.is_visible()
-    _shot(page, "staff-case-letters-error")
+    shot(page, "staff-case-letters-error")
     summary.get_by_role("link").first.click()
     assert page.evaluate("document.activeElement.id") == f"reason-{ack.public_id}"
     page.locator(f"#reason-{ack.public_id}").fill("差出人の職名の誤りを修正したため")
@@ -73,5 +52,5 @@ def test_clerk_re_renders_and_marks_posted(page, live_server, settings):
     assert dsr.letters.filter(supersedes=ack).count() == 1
 
     page.goto("/staff/letters/")
-    _shot(page, "staff-letter-list")
+    shot(page, "staff-letter-list")
     assert page.problems == []

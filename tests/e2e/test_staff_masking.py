@@ -2,38 +2,19 @@
 errors or CSP violations; the stored file afterwards is black inside the rectangle only."""
 
 import io
-import os
-from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from django.test import Client
-
 from requests_portal import storage
 from requests_portal.models import Document, DocumentCategory
 from requests_portal.roles import Role
+from tests.e2e.shots import shot
 from tests.factories import member_user, staff_user, submit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-SHOTS = os.environ.get("DSR_SCREENSHOT_DIR")
 WHITE = (255, 255, 255)
-
-
-def _login(page, live_server, user, settings) -> None:
-    # The live server speaks plain HTTP, where a browser refuses the production __Host- cookie.
-    settings.SESSION_COOKIE_NAME, settings.SESSION_COOKIE_SECURE = "sessionid", False
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url, "httpOnly": True}])
-
-
-def _shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 def _card() -> bytes:
@@ -42,7 +23,7 @@ def _card() -> bytes:
     return out.getvalue()
 
 
-def test_clerk_masks_a_card_by_keyboard(page, live_server, settings):
+def test_clerk_masks_a_card_by_keyboard(page, login):
     member = member_user()
     clerk = staff_user(Role.GA_STAFF)
     dsr = submit(member)
@@ -60,7 +41,7 @@ def test_clerk_masks_a_card_by_keyboard(page, live_server, settings):
     )
     original = document.storage_name
     page.set_viewport_size({"width": 1024, "height": 900})
-    _login(page, live_server, clerk, settings)
+    login(page, clerk)
 
     page.goto(f"/staff/documents/{document.public_id}/masking/")
     page.get_by_role("button", name="範囲を追加").focus()
@@ -76,12 +57,12 @@ def test_clerk_masks_a_card_by_keyboard(page, live_server, settings):
     assert page.locator(".masking__box").count() == 1
     outline = selected.evaluate("el => getComputedStyle(el).outlineStyle")
     assert outline != "none"
-    _shot(page, "staff-masking")
+    shot(page, "staff-masking")
 
     page.get_by_role("button", name="塗りつぶして保存").focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    _shot(page, "staff-masking-done")
+    shot(page, "staff-masking-done")
     assert page.get_by_text("元のファイルを削除しました").is_visible()
     assert page.problems == []
 

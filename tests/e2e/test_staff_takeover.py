@@ -5,9 +5,6 @@ reason shows in the timeline (docs/architecture.md#assignment).
 With DSR_SCREENSHOT_DIR set, the pages are saved as PNGs to look at.
 """
 
-import os
-from pathlib import Path
-
 import pytest
 
 from django.urls import reverse
@@ -15,17 +12,10 @@ from django.urls import reverse
 from requests_portal import services
 from requests_portal.models import DataSubjectRequest
 from requests_portal.roles import Role
+from tests.e2e.shots import shot
 from tests.factories import member_user, staff_user, submit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-SHOTS = Path(os.environ["DSR_SCREENSHOT_DIR"]) if os.environ.get("DSR_SCREENSHOT_DIR") else None
-
-
-def _shot(page, name: str) -> None:
-    if SHOTS:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_the_late_clerk_is_told_and_the_supervisor_takes_over_with_a_reason(page, login):
@@ -41,7 +31,7 @@ def test_the_late_clerk_is_told_and_the_supervisor_takes_over_with_a_reason(page
     page.get_by_role("button", name=f"{dsr.reference} を自分の担当にする").click()
     page.wait_for_url("**/staff/queue/")
     assert "この事案は既に総務 一郎さんが担当しています。" in page.locator(".messages").inner_text()
-    _shot(page, "claim_lost")
+    shot(page, "claim_lost")
     assert DataSubjectRequest.objects.get(pk=dsr.pk).assignee == first
 
     # The supervisor takes it over; without a reason the form comes back with what was chosen.
@@ -53,13 +43,13 @@ def test_the_late_clerk_is_told_and_the_supervisor_takes_over_with_a_reason(page
     summary = page.locator(".error-summary")
     assert "引き継ぎの理由を入力してください。" in summary.inner_text()
     assert page.get_by_label("新しい担当者").input_value() == str(late.pk)
-    _shot(page, "takeover_needs_reason")
+    shot(page, "takeover_needs_reason")
     page.get_by_label("引き継ぎの理由").fill("総務 一郎さんが研修で不在のため")
     page.get_by_role("button", name="引き継ぐ").click()
     page.wait_for_url(f"**/staff/cases/{dsr.public_id}/")
     timeline = page.locator(".timeline").inner_text()
     assert "担当を引き継ぎ：総務 一郎 → 総務 二郎" in timeline
     assert "総務 一郎さんが研修で不在のため" in timeline
-    _shot(page, "takeover_done")
+    shot(page, "takeover_done")
     assert DataSubjectRequest.objects.get(pk=dsr.pk).assignee == late
     assert page.problems == []

@@ -5,9 +5,6 @@ The clerk works at phone width (390 px), the supervisor at desktop width. No con
 and no CSP violations. With DSR_SCREENSHOT_DIR set, the pages are saved as PNGs to look at.
 """
 
-import os
-from pathlib import Path
-
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -15,6 +12,7 @@ from allauth.mfa.models import Authenticator
 from requests_portal.models import DataSubjectRequest, LetterKind, Status, StatutoryGround
 from requests_portal.roles import Role
 from requests_portal.staff_auth import MfaAdapter
+from tests.e2e.shots import shot
 from tests.factories import PASSWORD, member_user, staff_user, submit
 from tests.staff_login import totp_code, wait_for_fresh_totp_window
 
@@ -22,7 +20,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 CLERK_SECRET = "KRSXG5CTMVRXEZLUKN2XAZLSONSWG4TF"
 SUPERVISOR_SECRET = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"
-SHOTS = Path(os.environ["DSR_SCREENSHOT_DIR"]) if os.environ.get("DSR_SCREENSHOT_DIR") else None
 
 
 def _staff(role: str, secret: str, name: str):
@@ -32,19 +29,13 @@ def _staff(role: str, secret: str, name: str):
     return user
 
 
-def _shot(page, name: str) -> None:
-    if SHOTS:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def _sign_in(page, user, secret: str, shot: str) -> None:
+def _sign_in(page, user, secret: str, who: str) -> None:
     page.goto("/accounts/login/")
     page.locator("main input[name=login]").fill(user.email)
     page.locator("main input[name=password]").fill(PASSWORD)
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_url("**/accounts/2fa/authenticate/")
-    _shot(page, f"{shot}_code")
+    shot(page, f"{who}_code")
     wait_for_fresh_totp_window()
     page.get_by_label("コード").fill(totp_code(secret))
     page.get_by_role("button", name="ログイン").click()
@@ -60,14 +51,14 @@ def test_clerk_claims_verifies_drafts_and_supervisor_approves(page, browser, liv
     _sign_in(page, clerk, CLERK_SECRET, "clerk")
     page.get_by_role("link", name="事案一覧").first.click()
     page.wait_for_url("**/staff/queue/")
-    _shot(page, "queue_phone")
+    shot(page, "queue_phone")
     page.get_by_role("button", name=f"{dsr.reference} を自分の担当にする").click()
     page.wait_for_url("**/staff/queue/")
     assert "を自分の担当にしました" in page.locator(".messages").inner_text()
 
     page.get_by_role("link", name=dsr.reference).click()
     page.wait_for_url(f"**/staff/cases/{dsr.public_id}/")
-    _shot(page, "case_phone")
+    shot(page, "case_phone")
     page.get_by_role("link", name="本人確認の記録").click()
     page.get_by_label("本人確認書類の写し").check()
     page.get_by_label("確認した書類の種類").select_option(label="運転免許証")
@@ -87,7 +78,7 @@ def test_clerk_claims_verifies_drafts_and_supervisor_approves(page, browser, liv
     )
     page.locator("#id_withheld-0-item").fill("苦情記録中の他の組合員の氏名")
     page.locator("#id_withheld-0-ground").select_option(StatutoryGround.ART33_2_1)
-    _shot(page, "decision_phone")
+    shot(page, "decision_phone")
     page.get_by_role("button", name="決定案を決裁に回す").click()
     page.wait_for_url(f"**/staff/cases/{dsr.public_id}/")
     assert "決裁待ち" in page.locator(".case-header").inner_text()
@@ -101,9 +92,9 @@ def test_clerk_claims_verifies_drafts_and_supervisor_approves(page, browser, liv
     desk.on("pageerror", lambda exc: problems.append(str(exc)))
     _sign_in(desk, supervisor, SUPERVISOR_SECRET, "supervisor")
     desk.goto(f"/staff/queue/?status={Status.AWAITING_APPROVAL}")
-    _shot(desk, "queue_desktop")
+    shot(desk, "queue_desktop")
     desk.get_by_role("link", name=dsr.reference).click()
-    _shot(desk, "case_desktop")
+    shot(desk, "case_desktop")
     desk.get_by_role("link", name="決定案の決裁").click()
     assert "苦情記録中の他の組合員の氏名" in desk.locator("main").inner_text()
     desk.get_by_role("button", name="決裁する（通知書を作成）").click()
