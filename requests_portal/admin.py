@@ -26,6 +26,7 @@ from requests_portal.models import (
     User,
 )
 from requests_portal.roles import Role
+from requests_portal.stored_text import list_separator
 
 
 @admin.register(ClosedDay)
@@ -159,7 +160,9 @@ class StaffUserAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("役割"))
     def roles(self, obj: User) -> str:
-        return "、".join(str(Role(group.name).label) for group in obj.groups.all() if group.name in Role.values)
+        return list_separator().join(
+            str(Role(group.name).label) for group in obj.groups.all() if group.name in Role.values
+        )
 
     @admin.display(description=_("二要素認証"), boolean=True)
     def mfa_enrolled(self, obj: User) -> bool:

@@ -29,6 +29,7 @@ from requests_portal.models import (
 )
 from requests_portal.models.request_kinds import DIFFERENT_MEASURE_GROUNDS, EXISTENCE_GROUNDS, MEASURE_OF_DECISION
 from requests_portal.mynumber import contains_my_number
+from requests_portal.stored_text import list_separator
 from requests_portal.text import normalize_text
 
 PARTIAL_DECISIONS = frozenset({Decision.DISCLOSED_PARTIAL, Decision.RECORD_DISCLOSED_PARTIAL})
@@ -203,7 +204,7 @@ def validate_decision(
             gettext(
                 "請求された措置（%(asked)s）と異なる措置をとる決定は一部認容です。根拠条項（第35条）を選んでください。"
             )
-            % {"asked": "、".join(str(SuspensionMeasure(m).label) for m in asked_instead)},
+            % {"asked": list_separator().join(str(SuspensionMeasure(m).label) for m in asked_instead)},
         )
     elif not ground and decision not in FULL_GRANT_DECISIONS:
         fail("ground", gettext("根拠条項を選んでください（全部認容以外の決定には必須です）。"))

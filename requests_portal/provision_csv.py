@@ -26,6 +26,7 @@ from requests_portal.services.provision_records import (
     RowProblem,
     provision_records_upsert,
 )
+from requests_portal.stored_text import list_separator
 
 ENCODINGS = {"utf-8": "utf-8-sig", "shift_jis": "cp932"}
 ENCODING_CHOICES = ("auto", *ENCODINGS)
@@ -130,11 +131,14 @@ def _map_header(header: list[str]) -> list[str]:
         columns.append(column or "")
     if unknown:
         raise ProvisionFileError(
-            _("見出し行に、分からない又は重複した列があります：%(columns)s") % {"columns": "、".join(unknown)}
+            _("見出し行に、分からない又は重複した列があります：%(columns)s")
+            % {"columns": list_separator().join(unknown)}
         )
     missing = [str(COLUMN_LABELS[column]) for column in REQUIRED_HEADERS if column not in columns]
     if missing:
-        raise ProvisionFileError(_("見出し行に必要な列がありません：%(columns)s") % {"columns": "、".join(missing)})
+        raise ProvisionFileError(
+            _("見出し行に必要な列がありません：%(columns)s") % {"columns": list_separator().join(missing)}
+        )
     return columns
 
 

@@ -16,6 +16,8 @@ from django.contrib.auth.models import Group
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from requests_portal.stored_text import list_separator
+
 
 class Role(models.TextChoices):
     GA_STAFF = "ga_staff", _("総務部 担当者")
@@ -262,7 +264,7 @@ OTHER_ROLE_LABELS = {
 def role_display(value: str) -> str:
     """The readable names of an audit entry's `actor_role` (comma-separated role codes)."""
     labels = dict(Role.choices) | OTHER_ROLE_LABELS
-    return "、".join(str(labels.get(code, code)) for code in value.split(",") if code)
+    return list_separator().join(str(labels.get(code, code)) for code in value.split(",") if code)
 
 
 def _forget_cached_roles(user: object) -> None:

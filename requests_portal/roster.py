@@ -43,6 +43,7 @@ from requests_portal.accounts import normalize_member_number
 from requests_portal.exceptions import DomainError
 from requests_portal.models import BulkJob, Member, User
 from requests_portal.mynumber import contains_my_number
+from requests_portal.stored_text import list_separator
 from requests_portal.text import hiragana_to_katakana, normalize_line, normalize_postal_code
 from requests_portal.wareki import parse_japanese_date
 
@@ -153,7 +154,9 @@ def _header_map(cells: list[str]) -> dict[str, int]:
                 break
     missing = [COLUMN_LABELS[key] for key in REQUIRED_COLUMNS if key not in mapping]
     if missing:
-        raise RosterFileError(_("見出し行に必要な列がありません：%(columns)s") % {"columns": "、".join(missing)})
+        raise RosterFileError(
+            _("見出し行に必要な列がありません：%(columns)s") % {"columns": list_separator().join(missing)}
+        )
     return mapping
 
 

@@ -40,6 +40,7 @@ from requests_portal.selectors import (
     queues_for_user,
     staff_holding,
 )
+from requests_portal.stored_text import list_separator
 
 if TYPE_CHECKING:
     from requests_portal.filters import QueueFilter
@@ -291,11 +292,11 @@ class BulkAssignJob(jobs.JobHandler):
     def summary(self, job: BulkJob) -> list[tuple[str, str]]:
         lines = [(str(_("変更した事案")), str(_("%(n)s件") % {"n": f"{job.result.get('assigned', 0):,}"}))]
         if refused := int(job.result.get("refused_count", 0)):
-            shown = "、".join(job.result.get("refused", []))
+            shown = list_separator().join(job.result.get("refused", []))
             count = _("%(n)s件") % {"n": f"{refused:,}"}
             lines.append((str(_("担当できない職員のため変更しなかった事案")), f"{count} ({shown})"))
         if held := int(job.result.get("held_count", 0)):
-            shown = "、".join(job.result.get("held", []))
+            shown = list_separator().join(job.result.get("held", []))
             count = _("%(n)s件") % {"n": f"{held:,}"}
             lines.append((str(_("他の職員が担当しているため変更しなかった事案")), f"{count} ({shown})"))
         if unchanged := int(job.result.get("unchanged", 0)):

@@ -8,6 +8,8 @@ from datetime import date, timedelta
 
 from django.utils.translation import gettext as _
 
+from requests_portal.stored_text import list_separator
+
 # 規則第8条第1項: the 速報 is due 「速やかに」; the PPC guideline reads that as about 3 to 5 days
 # from when the co-op knew. The register aims at day 3 and calls a 速報 overdue after day 5.
 PRELIMINARY_TARGET_DAYS = 3
@@ -76,7 +78,7 @@ class Assessment:
     def conclusion(self) -> str:
         """The result in words, with the articles, in the reader's language."""
         if self.reportable:
-            articles = "、".join(ground.article for ground in self.grounds)
+            articles = list_separator().join(ground.article for ground in self.grounds)
             return _("報告対象です（%(articles)s）。速報と確報を個人情報保護委員会に提出し、本人に通知します。") % {
                 "articles": articles
             }

@@ -41,6 +41,7 @@ from requests_portal.models import (
 from requests_portal.mynumber import contains_my_number
 from requests_portal.numbering import allocate_number, fiscal_year
 from requests_portal.outbox import mail_enqueue
+from requests_portal.stored_text import list_separator
 from requests_portal.text import clean_text, normalize_line
 
 # The bulk job that issues the notices (incidents/jobs.py registers its handler).
@@ -433,7 +434,9 @@ def report_submit(*, actor: User, report: IncidentReport) -> IncidentReport:
     if report.status != ReportStatus.DRAFT:
         raise DomainError(_("起案中の報告のみ承認を依頼できます。"))
     if report.stage == ReportStage.FINAL and (missing := missing_items(report)):
-        raise DomainError(_("確報ではすべての項目を記入してください：%(items)s") % {"items": "、".join(missing)})
+        raise DomainError(
+            _("確報ではすべての項目を記入してください：%(items)s") % {"items": list_separator().join(missing)}
+        )
     if report.stage == ReportStage.PRELIMINARY and not report.summary.strip():
         raise DomainError(_("速報でも概要は記入してください。"))
     report.status = ReportStatus.AWAITING_APPROVAL

@@ -4,6 +4,8 @@ calendar in English), chart months and the breaking of chart labels."""
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from django.utils import translation
 
 from requests_portal.charts import _axis_label
@@ -48,3 +50,24 @@ def test_chart_labels_break_between_english_words_and_anywhere_in_japanese():
     assert _wrap("Notice of purposes of use", 8) == ["Notice of", "purposes of use"]
     assert _wrap("Disclosure-of-records", 8) == ["Disclosure-of-records"]  # one word is never cut
     assert _wrap("保有個人データの開示", 5) == ["保有個人デ", "ータの開示"]
+
+
+def test_lists_in_messages_are_joined_in_the_readers_language():
+    """Role names in the audit trail and the columns a CSV header lacks: 、 in Japanese, a comma
+    in English (a 、 between English words reads as a stray mark)."""
+    from requests_portal.provision_csv import ProvisionFileError, _map_header
+    from requests_portal.roles import role_display
+
+    with translation.override("ja"):
+        assert "、" in role_display("ga_staff,ga_supervisor")
+        with pytest.raises(ProvisionFileError) as japanese:
+            _map_header(["unknown-column"])
+    with translation.override("en"):
+        english_roles = role_display("ga_staff,ga_supervisor")
+        with pytest.raises(ProvisionFileError) as english:
+            _map_header(["unknown-column", "another-column"])
+    assert ", " in english_roles
+    assert "、" not in english_roles
+    assert "、" not in str(english.value).split(":", 1)[-1]
+    assert "unknown-column, another-column" in str(english.value)
+    assert "unknown-column" in str(japanese.value)

@@ -38,6 +38,7 @@ from requests_portal.selectors import (
     queue_list_for_user,
     queues_for_user,
 )
+from requests_portal.stored_text import list_separator
 from requests_portal.views.access import HtmxHttpRequest, signed_in_user, staff_required
 from requests_portal.views.staff.common import safe_next
 from requests_portal.views.staff.intake import intake_kinds
@@ -298,7 +299,7 @@ def staff_queue_bulk_assign(request: HttpRequest) -> HttpResponse:
         messages.warning(
             request,
             _("%(count)d 件は他の職員が担当しているため変更しませんでした：%(refs)s")
-            % {"count": len(result.held), "refs": "、".join(result.held)},
+            % {"count": len(result.held), "refs": list_separator().join(result.held)},
         )
     if result.refused or result.not_found:
         messages.warning(
