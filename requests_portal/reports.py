@@ -36,6 +36,7 @@ from django.db.models import (
     Avg,
     BooleanField,
     Count,
+    ExpressionWrapper,
     F,
     FloatField,
     Func,
@@ -189,6 +190,32 @@ OUTCOME_OF_DECISION: dict[str, str] = {
 # "Refusals" on the dashboard: every answer that did not grant the request in full.
 NOT_GRANTED_OUTCOMES = frozenset({Outcome.PARTIAL, Outcome.REFUSED, Outcome.NOT_HELD, Outcome.PROCEDURAL})
 NOT_GRANTED_DECISIONS = frozenset(d for d, o in OUTCOME_OF_DECISION.items() if o in NOT_GRANTED_OUTCOMES)
+# A measure other than the one asked for (消去 asked, 利用停止 taken) grants the request only in
+# part (個人情報保護法第35条; the decision form says so and asks for a ground). The decision code
+# alone reads as granted; the draft records the measures asked for when they differ, and the
+# figures count such decisions as partial. In the refusals by ground they are kept under this
+# code instead of the decision's own.
+DIFFERENT_MEASURE = "different_measure"
+DIFFERENT_MEASURE_TAKEN = Q(decision_details__has_key="measures_requested")
+
+
+def decision_outcome(decision: str, *, different_measure: bool = False) -> str:
+    """The statistics' outcome of a decision (PROCEDURAL for a code they do not know)."""
+    if decision == DIFFERENT_MEASURE:
+        return Outcome.PARTIAL
+    outcome = OUTCOME_OF_DECISION.get(decision, Outcome.PROCEDURAL)
+    return Outcome.PARTIAL if different_measure and outcome == Outcome.GRANTED else outcome
+
+
+def _is_refusal(decision: str, different_measure: bool) -> bool:
+    return decision_outcome(decision, different_measure=different_measure) in NOT_GRANTED_OUTCOMES
+
+
+def _different_measure_flag() -> ExpressionWrapper:
+    """`different_measure` for `.annotate()`: whether the decision took another measure than asked."""
+    return ExpressionWrapper(DIFFERENT_MEASURE_TAKEN, output_field=BooleanField())
+
+
 # Identity and authority failures carry no ground code; their ground is the Art. 37 procedure.
 _IMPLIED_GROUND: dict[str, str] = {
     Decision.IDENTITY_NOT_VERIFIED: StatutoryGround.ART37_PROCEDURE,
@@ -824,13 +851,16 @@ def _refusals_by_ground(cases: QuerySet[DataSubjectRequest], start: datetime, en
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     rows_in = (
         _decided_in(cases, start, end)
-        .filter(decision__in=sorted(NOT_GRANTED_DECISIONS))
-        .values("decision_ground", "decision")
+        .annotate(different_measure=_different_measure_flag())
+        .filter(Q(decision__in=sorted(NOT_GRANTED_DECISIONS)) | DIFFERENT_MEASURE_TAKEN)
+        .values("decision_ground", "decision", "different_measure")
         .annotate(n=Count("id"))
     )
     for row in rows_in:
+        if not _is_refusal(row["decision"], row["different_measure"]):
+            continue
         ground = row["decision_ground"] or _IMPLIED_GROUND.get(row["decision"], "")
-        counts[ground][OUTCOME_OF_DECISION[row["decision"]]] += row["n"]
+        counts[ground][decision_outcome(row["decision"], different_measure=row["different_measure"])] += row["n"]
     return _refusals_table(counts)
 
 
@@ -1002,12 +1032,14 @@ def month_figures_from_cases(
         else:
             at(row["month"], row).received += row["n"]
 
-    decided = _decided_in(cases, start, end).annotate(month=TruncMonth("decided_at"))
+    decided = _decided_in(cases, start, end).annotate(
+        month=TruncMonth("decided_at"), different_measure=_different_measure_flag()
+    )
     aggregates = _timeliness_aggregates()
     for name in ("avg_days", "median_days", "p90_days"):
         aggregates.pop(name, None)
     # One grouping gives the timeliness counts, the histogram of days and the refusals' reasons.
-    grouping = ("month", "queue_id", "kind", "days", "decision", "decision_ground")
+    grouping = ("month", "queue_id", "kind", "days", "decision", "decision_ground", "different_measure")
     for row in decided.values(*grouping).annotate(**aggregates):
         month = at(row["month"], row)
         month.decided += row["decided"]
@@ -1019,8 +1051,10 @@ def month_figures_from_cases(
         month.paused_days += row["paused_days"] or 0
         days = int(row["days"])
         month.days_histogram[days] = month.days_histogram.get(days, 0) + row["decided"]
-        if row["decision"] in NOT_GRANTED_DECISIONS:
-            reason = (row["decision_ground"] or "", row["decision"])
+        if _is_refusal(row["decision"], row["different_measure"]):
+            # Stored under DIFFERENT_MEASURE only where that, not the decision, makes it partial.
+            partial_by_measure = not _is_refusal(row["decision"], False)
+            reason = (row["decision_ground"] or "", DIFFERENT_MEASURE if partial_by_measure else row["decision"])
             month.refusals[reason] = month.refusals.get(reason, 0) + row["decided"]
 
     events = RequestEvent.objects.filter(DEADLINE_EVENTS, at__gte=start, at__lt=end)
@@ -1241,7 +1275,7 @@ def dashboard_report(
         for values in figures.values():
             for (ground, decision), n in values.refusals.items():
                 ground = ground or _IMPLIED_GROUND.get(decision, "")
-                counts[ground][OUTCOME_OF_DECISION[decision]] += n
+                counts[ground][decision_outcome(decision)] += n
         return _refusals_table(counts)
 
     builders = {
@@ -1309,9 +1343,12 @@ def annual_statistics(*, viewer: User, year: int) -> AnnualStatistics:
     )
     decided = _decided_in(cases, start, end)
     outcomes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in decided.values("kind", "decision").annotate(n=Count("id")):
-        outcome = OUTCOME_OF_DECISION.get(row["decision"], Outcome.PROCEDURAL)
-        outcomes[row["kind"]][outcome] += row["n"]
+    for row in (
+        decided.annotate(different_measure=_different_measure_flag())
+        .values("kind", "decision", "different_measure")
+        .annotate(n=Count("id"))
+    ):
+        outcomes[row["kind"]][decision_outcome(row["decision"], different_measure=row["different_measure"])] += row["n"]
     timing = _rows_by(
         decided.values("kind").annotate(
             decided=Count("id"),

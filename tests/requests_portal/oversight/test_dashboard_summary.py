@@ -113,6 +113,9 @@ def _random_cases(case_maker, queues, staff, approver, *, seed: int, count: int)
                 "approved_by": approver,
                 "drafted_by": staff,
             }
+            if rng.random() < 0.1:
+                # Another measure than the one asked for: partial, whatever the decision code.
+                fields["decision_details"] = {"measures_requested": ["erase"]}
             closed_at = decided_at + timedelta(days=rng.randint(0, 6), hours=rng.randint(0, 23))
             if closed_at < NOW and rng.random() < 0.9:
                 fields |= {"status": Status.CLOSED, "closed_at": closed_at}

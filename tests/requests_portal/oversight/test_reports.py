@@ -272,3 +272,37 @@ def test_query_count_does_not_grow_with_the_number_of_cases(fixture_cases, case_
     with CaptureQueriesContext(connection) as queries:
         reports.dashboard_report(viewer=supervisor, report_filter=JANUARY)
     assert len(queries.captured_queries) <= 18
+
+
+def test_a_different_measure_counts_as_partial_live_and_from_the_stored_months(
+    frozen, case_maker, supervisor, ga_staff
+):
+    """利用停止 taken where 消去 was asked grants the request in part (第35条), as the decision
+    form says; the decision code alone would read as granted. Live and stored figures agree."""
+    from requests_portal.tasks import dashboard_summary_sweep_task
+
+    approved = {"approved_by": supervisor, "drafted_by": ga_staff, "status": Status.CLOSED}
+    as_asked, instead = (
+        case_maker(
+            kind=RequestKind.SUSPENSION, received_at=jst(2025, 12, day), due_date=d(2025, 12, day + 14),
+            decision=Decision.USE_SUSPENDED, approved_at=jst(2025, 12, day + 3), closed_at=jst(2025, 12, day + 4),
+            **approved, **extra,
+        )
+        for day, extra in (
+            (1, {}),
+            (2, {"decision_ground": StatutoryGround.ART35_SUBSTITUTE,
+                 "decision_details": {"measures_requested": ["erase"]}}),
+        )
+    )  # fmt: skip
+    assert as_asked.decision == instead.decision
+    december = reports.ReportFilter(date_from=date(2025, 12, 1), date_to=date(2025, 12, 31))
+    live = reports.dashboard_report(viewer=supervisor, report_filter=december)
+    # columns: partial, refused, not held, procedural, total
+    expected = {str(StatutoryGround.ART35_SUBSTITUTE.label): [1, 0, 0, 0, 1]}
+    assert {r[0]: r[1:] for r in live.table("refusals").rows} == expected
+    dashboard_summary_sweep_task()
+    stored = reports.dashboard_report(viewer=supervisor, report_filter=december)
+    assert {r[0]: r[1:] for r in stored.table("refusals").rows} == expected
+    # received, decided, granted, partial, …
+    suspension = row(reports.annual_statistics(viewer=supervisor, year=2025).table, str(RequestKind.SUSPENSION.label))
+    assert suspension[1:5] == [2, 2, 1, 1]
