@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from requests_portal import audit, deadlines, roles
+from requests_portal.forms.common import CompactSelect
 from requests_portal.forms.staff import DateInput
 from requests_portal.lookups import InIdArray
 from requests_portal.models import (
@@ -85,19 +86,37 @@ class QueueFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(method="filter_search", label=_("検索"))
     status = django_filters.ChoiceFilter(
-        choices=STATUS_FILTER_CHOICES, method="filter_status", label=_("状態"), empty_label=_("未回答のすべて")
+        choices=STATUS_FILTER_CHOICES,
+        method="filter_status",
+        label=_("状態"),
+        empty_label=_("未回答のすべて"),
+        widget=CompactSelect,
     )
-    kind = django_filters.ChoiceFilter(choices=RequestKind.choices, label=_("請求の種類"), empty_label=_("すべて"))
-    assignee = django_filters.ChoiceFilter(method="filter_assignee", label=_("担当者"), empty_label=_("すべて"))
+    kind = django_filters.ChoiceFilter(
+        choices=RequestKind.choices, label=_("請求の種類"), empty_label=_("すべて"), widget=CompactSelect
+    )
+    assignee = django_filters.ChoiceFilter(
+        method="filter_assignee", label=_("担当者"), empty_label=_("すべて"), widget=CompactSelect
+    )
     due = django_filters.ChoiceFilter(
-        choices=DUE_CHOICES, method="filter_due", label=_("期限"), empty_label=_("指定しない")
+        choices=DUE_CHOICES, method="filter_due", label=_("期限"), empty_label=_("指定しない"), widget=CompactSelect
     )
     requester = django_filters.ChoiceFilter(
-        choices=REQUESTER_CHOICES, method="filter_requester", label=_("請求者の区分"), empty_label=_("すべて")
+        choices=REQUESTER_CHOICES,
+        method="filter_requester",
+        label=_("請求者の区分"),
+        empty_label=_("すべて"),
+        widget=CompactSelect,
     )
-    channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("受付経路"), empty_label=_("すべて"))
-    queue = QueueChoiceFilter(queryset=Queue.objects.none(), label=_("キュー"), empty_label=_("すべて"))
-    sort = django_filters.OrderingFilter(fields=SORT_FIELDS, field_labels={}, label=_("並び順"), empty_label=None)
+    channel = django_filters.ChoiceFilter(
+        choices=Channel.choices, label=_("受付経路"), empty_label=_("すべて"), widget=CompactSelect
+    )
+    queue = QueueChoiceFilter(
+        queryset=Queue.objects.none(), label=_("キュー"), empty_label=_("すべて"), widget=CompactSelect
+    )
+    sort = django_filters.OrderingFilter(
+        fields=SORT_FIELDS, field_labels={}, label=_("並び順"), empty_label=None, widget=CompactSelect
+    )
 
     class Meta:
         model = DataSubjectRequest
