@@ -62,10 +62,21 @@ def queue_filterset(user: User, data: QueryDict) -> "QueueFilter":
     return QueueFilter(data, queryset=dsr_visible_to_staff(user), user=user, queues=queues, handlers=handlers)
 
 
+# What a row of the queue shows, its deadline figures and its audit entry need (and no more: the
+# cases' free text, JSON details and the assignee's password hash stay in the database).
+QUEUE_ROW_FIELDS = (
+    *("id", "public_id", "reference", "kind", "channel", "requester_type", "agent_name", "status"),
+    *("received_at", "due_date", "paused_at", "extended_due_date"),
+    *("queue__id", "queue__is_restricted"),
+    *("member__id", "member__full_name", "member__member_number"),
+    *("assignee__id", "assignee__display_name", "assignee__email"),
+)
+
+
 def queue_rows(user: User, filterset: "QueueFilter") -> QuerySet[DataSubjectRequest]:
     """The rows the queue page lists for `filterset`: each with what a row shows (queue, member,
     assignee) and its possible-duplicate badge, all in the page's one statement."""
-    cases = filterset.qs.select_related("queue", "member", "assignee")
+    cases = filterset.qs.select_related("queue", "member", "assignee").only(*QUEUE_ROW_FIELDS)
     return dsr_with_possible_duplicate_flag(cases, user)
 
 
