@@ -10,10 +10,6 @@ table rows in Python call them directly.
 from datetime import date, datetime
 
 from django.utils import timezone
-from django.utils.dateformat import format as format_date
-
-STAFF_DATE_FORMAT = "Y-m-d"
-STAFF_DATETIME_FORMAT = "Y-m-d H:i"
 
 
 def _from_iso(value: object) -> object:
@@ -35,7 +31,9 @@ def staff_date(value: date | datetime | str | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = timezone.localdate(value) if timezone.is_aware(value) else value.date()
-    return format_date(value, STAFF_DATE_FORMAT)
+    # ISO 8601's calendar date, written by the date itself rather than through Django's
+    # date-format language: a queue page writes two dates for each of its rows.
+    return value.isoformat()
 
 
 def staff_datetime(value: datetime | str | None) -> str:
@@ -45,4 +43,4 @@ def staff_datetime(value: datetime | str | None) -> str:
         return staff_date(value)
     if timezone.is_aware(value):
         value = timezone.localtime(value)
-    return format_date(value, STAFF_DATETIME_FORMAT)
+    return f"{value.date().isoformat()} {value:%H:%M}"
