@@ -46,6 +46,13 @@ BENCH_ENV = {
     "DJANGO_LOG_LEVEL": "WARNING",
     "DJANGO_SETTINGS_MODULE": "bench.scale_settings",
 }
+# The floors of bench/scale_urls.py: bare, behind the portal's sign-in, and with the audit entry too.
+FLOORS = (
+    ("floor (bare view, 50 rows)", "/bench-floor/"),
+    ("signed-in floor (+ sign-in, second factor, staff role)", "/bench-floor/signed-in/"),
+    ("audited floor (+ the listing's audit entry)", "/bench-floor/audited/"),
+)
+QUEUE_URL = "/staff/queue/?per_page=50"
 SEARCHES = (
     ("kana 「ﾔﾏﾀﾞ」", {"q": "ﾔﾏﾀﾞ", "status": "all"}),
     ("kana 「ヤマダ タロウ」", {"q": "ヤマダ タロウ", "status": "all"}),
@@ -70,6 +77,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=20, help="seconds of wrk per page")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--load-only", action="store_true", help="with --keep: only the gunicorn and wrk figures")
     args = parser.parse_args()
 
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
@@ -119,6 +127,9 @@ def main() -> None:
     from dashboard_data import staff_client
 
     client = staff_client(clerk)
+    if args.load_only:
+        _load(client, args)
+        return
     _statements(client, args.runs)
     _searches(client, args.runs)
     _dashboard(staff_client(supervisor), args.runs)
@@ -162,8 +173,9 @@ def _statements(client, runs: int) -> None:
     median, _worst, statements, response = _timed(client, "/staff/queue/", {"per_page": "50"}, runs)
     print(f"\nqueue page, default filter (unanswered, by due date), {len(response.context['page'].object_list)} rows "
           f"of {response.context['page'].paginator.count:,}: {median:.1f} ms in-process")  # fmt: skip
-    floor, _worst, floor_statements, _response = _timed(client, "/bench-floor/", {}, runs)
-    print(f"floor (bare view, 50 rows): {floor:.1f} ms in-process, {len(floor_statements)} statement(s)")
+    for label, path in FLOORS:
+        floor, _worst, floor_statements, _response = _timed(client, path, {}, runs)
+        print(f"{label}: {floor:.1f} ms in-process, {len(floor_statements)} statement(s)")
     print(f"statements per queue page: {len(statements)}")
     for sql in statements:
         print("    " + re.sub(r"\s+", " ", sql)[:110])
@@ -230,10 +242,9 @@ def _load(client, args) -> None:
         print(f"\nload average {os.getloadavg()[0]:.1f}")
         print(f"gunicorn, 2 workers; wrk -t2 -c{args.connections} -d{args.duration}s, one page after the other")
         results = {}
-        for label, path, headers in (
-            ("floor (bare view, 50 rows)", "/bench-floor/", []),
-            ("queue (GA clerk, default filter, 50 rows)", "/staff/queue/?per_page=50", ["-H", f"Cookie: {cookie}"]),
-        ):
+        signed_in = ["-H", f"Cookie: {cookie}"]
+        pages = [(label, path, signed_in if path != FLOORS[0][1] else []) for label, path in FLOORS]
+        for label, path, headers in (*pages, ("queue (GA clerk, default filter, 50 rows)", QUEUE_URL, signed_in)):
             url = f"http://127.0.0.1:{args.port}{path}"
             subprocess.run([wrk, "-t2", "-c2", "-d3s", *headers, url], capture_output=True, check=True)  # noqa: S603
             out = subprocess.run(  # noqa: S603
@@ -245,10 +256,15 @@ def _load(client, args) -> None:
             p99 = re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE).group(1)
             errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
             results[label] = rate
-            print(f"  {label:44s} {rate:8.1f} req/s  p50 {p50:>8s}  p99 {p99:>8s}"
+            print(f"  {label:56s} {rate:8.1f} req/s  p50 {p50:>8s}  p99 {p99:>8s}"
                   f"{'  NON-2xx: ' + errors.group(1) if errors else ''}")  # fmt: skip
-        floor, queue = results.values()
+        queue = results.pop("queue (GA clerk, default filter, 50 rows)")
+        floor, signed_in_floor, audited_floor = results.values()
         print(f"queue vs floor: the floor is {floor / queue:.2f}× faster (goal ≤ 2×)")
+        print(
+            f"  the signed-in floor is {floor / signed_in_floor:.2f}× slower than the floor, the audited floor "
+            f"{floor / audited_floor:.2f}×; the queue is {audited_floor / queue:.2f}× slower than the audited floor"
+        )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
