@@ -259,18 +259,47 @@ def queue_holders(access: Access, queue_ids: Iterable[int] | None = None) -> dic
     return holders
 
 
+def _staff_holding_sql(queue_count: int) -> str:
+    """The ids `staff_holding` selects, for `queue_count` queue ids: active accounts holding the
+    queue permission (directly or through a group) and a staff role. Written out rather than
+    built with the ORM each request: built, it cost a queue page more than its SQL.
+
+    Parameters, in order: the queue ids and the permission's codename, twice, then the roles."""
+    from django.contrib.auth.models import Group, Permission
+
+    users, user_groups, groups = User._meta.db_table, User.groups.through._meta.db_table, Group._meta.db_table
+    user_grants, group_grants = QueueUserObjectPermission._meta.db_table, QueueGroupObjectPermission._meta.db_table
+    permission = Permission._meta.db_table
+    queues, roles = ", ".join(["%s"] * queue_count), ", ".join(["%s"] * len(STAFF_ROLES))
+    return f"""
+        SELECT person.id FROM {users} AS person
+        WHERE person.is_active
+        AND person.id IN (
+            SELECT membership.user_id FROM {user_groups} AS membership
+            JOIN {group_grants} AS held ON held.group_id = membership.group_id
+            JOIN {permission} AS permission ON permission.id = held.permission_id
+            WHERE held.content_object_id IN ({queues}) AND permission.codename = %s
+            UNION
+            SELECT held.user_id FROM {user_grants} AS held
+            JOIN {permission} AS permission ON permission.id = held.permission_id
+            WHERE held.content_object_id IN ({queues}) AND permission.codename = %s
+        )
+        AND EXISTS (
+            SELECT 1 FROM {user_groups} AS membership JOIN {groups} AS role ON role.id = membership.group_id
+            WHERE membership.user_id = person.id AND role.name IN ({roles})
+        )
+    """  # noqa: S608 - table names from the models' metadata; values are parameters
+
+
 def staff_holding(access: Access, queue_ids: Iterable[int]) -> QuerySet[User]:
     """The people `queue_holders` lists for these queues, as one query for a page's choices."""
+    queue_ids = sorted(set(queue_ids))
+    if not queue_ids:
+        return User.objects.none()
     codename = QUEUE_PERMISSION[access]
-    queue_ids = list(queue_ids)
-    groups = QueueGroupObjectPermission.objects.filter(
-        content_object_id__in=queue_ids, permission__codename=codename
-    ).values("group_id")
-    direct = QueueUserObjectPermission.objects.filter(
-        content_object_id__in=queue_ids, permission__codename=codename
-    ).values("user_id")
-    people = User.objects.filter(Q(groups__in=groups) | Q(pk__in=direct), is_active=True)
-    return people.filter(_holds_a_role("pk")).distinct()
+    params = (*queue_ids, codename, *queue_ids, codename, *sorted(STAFF_ROLES))
+    holding = RawSQL(_staff_holding_sql(len(queue_ids)), params)  # noqa: S611 - see _staff_holding_sql
+    return User.objects.filter(pk__in=holding)
 
 
 def case_grant_holders(dsr_ids: Iterable[int], access: Access = Access.HANDLE) -> set[tuple[int, int]]:
