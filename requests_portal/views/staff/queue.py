@@ -133,11 +133,14 @@ class QueueRow:
     message formats are translated once per page, not once per row by the template."""
 
     dsr: DataSubjectRequest
+    public_id: str
     detail_url: str
     claim_url: str
     channel_label: str
     kind_label: str
     status_label: str
+    requester: str
+    member_number: str
     received: str
     due: str
     is_overdue: bool
@@ -179,11 +182,14 @@ def queue_table_rows(cases: list[DataSubjectRequest]) -> list[QueueRow]:
         rows.append(
             QueueRow(
                 dsr=dsr,
+                public_id=public_id,
                 detail_url=detail_url.replace(placeholder, public_id),
                 claim_url=claim_url.replace(placeholder, public_id),
                 channel_label="" if dsr.channel == Channel.PORTAL else channels.get(dsr.channel, dsr.channel),
                 kind_label=kinds.get(dsr.kind, dsr.kind),
                 status_label=statuses.get(dsr.status, dsr.status),
+                requester=dsr.member.full_name,
+                member_number=dsr.member.member_number,
                 received=staff_date(dsr.received_at),
                 due=staff_date(dsr.due_date),
                 is_overdue=due.is_overdue,
