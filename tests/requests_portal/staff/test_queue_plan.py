@@ -17,7 +17,7 @@ from django.db import connection
 from django.http import QueryDict
 
 from requests_portal import workspace
-from requests_portal.models import User
+from requests_portal.models import OPEN_STATUSES, DataSubjectRequest, DuplicateCandidate, Status, User
 from requests_portal.roles import Role
 from tests.factories import staff_user
 
@@ -70,3 +70,41 @@ def test_default_queue_query_walks_the_unanswered_index():
     discarded = sum(node.get("Rows Removed by Filter", 0) for node in on_cases)
     assert discarded <= 50, described
     assert plan["Actual Rows"] == 50
+
+
+def test_the_duplicate_badge_is_right_and_cheap_with_pairs_on_the_page_and_in_the_history():
+    """With possible duplicates on the page and thousands among closed cases, the badge marks
+    exactly the listed cases that have an open pair, and the statement's estimated cost stays far
+    below the point where PostgreSQL compiles it (JIT), which once cost a second per page."""
+    _postgresql_only()
+    _fill(CASES, CASES // 5)
+    clerk = staff_user(Role.GA_STAFF)
+    user = User.objects.get(pk=clerk.pk)
+    open_ids = list(
+        DataSubjectRequest.objects.filter(status__in=OPEN_STATUSES, queue__is_restricted=False)
+        .order_by("due_date", "id")
+        .values_list("pk", flat=True)[:40]
+    )
+    closed_ids = list(DataSubjectRequest.objects.filter(status=Status.CLOSED).values_list("pk", flat=True)[:6000])
+    pairs = [(later, earlier) for earlier, later in zip(open_ids[0::2], open_ids[1::2], strict=True)]
+    pairs += [(later, earlier) for earlier, later in zip(closed_ids[0::2], closed_ids[1::2], strict=True)]
+    DuplicateCandidate.objects.bulk_create(DuplicateCandidate(dsr_id=a, earlier_id=b) for a, b in pairs)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE requests_portal_duplicatecandidate")
+        cursor.execute("SHOW jit_above_cost")
+        jit_above_cost = float(cursor.fetchone()[0])
+
+    page = workspace.queue_rows(user, workspace.queue_filterset(user, QueryDict("")))[:50]
+    flagged = {dsr.pk for dsr in page if dsr.has_possible_duplicate}  # type: ignore[attr-defined]
+    shown = {dsr.pk for dsr in page}
+    assert flagged == shown & set(open_ids)
+    sql, params = page.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+        raw = cursor.fetchone()[0]
+    result = (json.loads(raw) if isinstance(raw, str) else raw)[0]
+    described = json.dumps(result["Plan"], indent=1)[:4000]
+    assert "JIT" not in result, described
+    assert result["Plan"]["Total Cost"] < jit_above_cost / 10, described
+    on_cases = [node for node in _nodes(result["Plan"]) if node.get("Relation Name") == CASE_TABLE]
+    assert all(node["Node Type"] != "Seq Scan" for node in on_cases), described
