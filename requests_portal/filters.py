@@ -86,37 +86,19 @@ class QueueFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(method="filter_search", label=_("検索"))
     status = django_filters.ChoiceFilter(
-        choices=STATUS_FILTER_CHOICES,
-        method="filter_status",
-        label=_("状態"),
-        empty_label=_("未回答のすべて"),
-        widget=CompactSelect,
+        choices=STATUS_FILTER_CHOICES, method="filter_status", label=_("状態"), empty_label=_("未回答のすべて")
     )
-    kind = django_filters.ChoiceFilter(
-        choices=RequestKind.choices, label=_("請求の種類"), empty_label=_("すべて"), widget=CompactSelect
-    )
-    assignee = django_filters.ChoiceFilter(
-        method="filter_assignee", label=_("担当者"), empty_label=_("すべて"), widget=CompactSelect
-    )
+    kind = django_filters.ChoiceFilter(choices=RequestKind.choices, label=_("請求の種類"), empty_label=_("すべて"))
+    assignee = django_filters.ChoiceFilter(method="filter_assignee", label=_("担当者"), empty_label=_("すべて"))
     due = django_filters.ChoiceFilter(
-        choices=DUE_CHOICES, method="filter_due", label=_("期限"), empty_label=_("指定しない"), widget=CompactSelect
+        choices=DUE_CHOICES, method="filter_due", label=_("期限"), empty_label=_("指定しない")
     )
     requester = django_filters.ChoiceFilter(
-        choices=REQUESTER_CHOICES,
-        method="filter_requester",
-        label=_("請求者の区分"),
-        empty_label=_("すべて"),
-        widget=CompactSelect,
+        choices=REQUESTER_CHOICES, method="filter_requester", label=_("請求者の区分"), empty_label=_("すべて")
     )
-    channel = django_filters.ChoiceFilter(
-        choices=Channel.choices, label=_("受付経路"), empty_label=_("すべて"), widget=CompactSelect
-    )
-    queue = QueueChoiceFilter(
-        queryset=Queue.objects.none(), label=_("キュー"), empty_label=_("すべて"), widget=CompactSelect
-    )
-    sort = django_filters.OrderingFilter(
-        fields=SORT_FIELDS, field_labels={}, label=_("並び順"), empty_label=None, widget=CompactSelect
-    )
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("受付経路"), empty_label=_("すべて"))
+    queue = QueueChoiceFilter(queryset=Queue.objects.none(), label=_("キュー"), empty_label=_("すべて"))
+    sort = django_filters.OrderingFilter(fields=SORT_FIELDS, field_labels={}, label=_("並び順"), empty_label=None)
 
     class Meta:
         model = DataSubjectRequest
@@ -134,6 +116,9 @@ class QueueFilter(django_filters.FilterSet):
                 kwargs["data"] = data
         super().__init__(*args, **kwargs)
         self.user = user
+        for name, choice in self.filters.items():
+            if name != "q":  # every other filter is a <select>, drawn in one pass
+                choice.extra["widget"] = CompactSelect
         if len(queues) > 1:
             self.filters["queue"].queryset = Queue.objects.filter(pk__in=[queue.pk for queue in queues]).order_by(
                 "is_restricted", "id"

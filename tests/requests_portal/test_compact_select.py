@@ -59,8 +59,13 @@ def test_groups_are_drawn_as_optgroups():
     assert '<optgroup label="組合員">' in ours
 
 
-def test_the_queue_filters_use_it():
-    from requests_portal.filters import QueueFilter
+def test_every_select_of_the_queue_filters_is_drawn_by_it(ga_staff):
+    from django.http import QueryDict
 
-    for name in ("status", "kind", "assignee", "due", "requester", "channel", "queue", "sort"):
-        assert QueueFilter.base_filters[name].extra.get("widget") is CompactSelect, name
+    from requests_portal import workspace
+
+    form = workspace.queue_filterset(ga_staff, QueryDict("status=all")).form
+    selects = {name: field.widget for name, field in form.fields.items() if name != "q"}
+    assert {"status", "kind", "assignee", "due", "requester", "channel", "sort"} <= set(selects)
+    assert all(isinstance(widget, CompactSelect) for widget in selects.values()), selects
+    assert '<option value="all" selected>' in str(form["status"])
