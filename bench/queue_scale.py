@@ -214,7 +214,8 @@ def _explain(clerk) -> None:
 
     user = User.objects.get(pk=clerk.pk)
     filterset = workspace.queue_filterset(user, QueryDict(""))
-    sql, params = filterset.qs.select_related("queue", "member", "assignee")[:50].query.sql_with_params()
+    # The page's own statement: its columns and the possible-duplicate badge included.
+    sql, params = workspace.queue_rows(user, filterset)[:50].query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
         plan = [row[0] for row in cursor.fetchall()]

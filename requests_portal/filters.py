@@ -116,8 +116,9 @@ class QueueFilter(django_filters.FilterSet):
                 kwargs["data"] = data
         super().__init__(*args, **kwargs)
         self.user = user
-        for name, choice in self.filters.items():
-            if name != "q":  # every other filter is a <select>, drawn in one pass
+        for choice in self.filters.values():
+            # The choice filters (the sort too) are <select>s: drawn in one pass.
+            if isinstance(choice, django_filters.ChoiceFilter | django_filters.ModelChoiceFilter):
                 choice.extra["widget"] = CompactSelect
         if len(queues) > 1:
             self.filters["queue"].queryset = Queue.objects.filter(pk__in=[queue.pk for queue in queues]).order_by(

@@ -19,13 +19,14 @@ from guardian.shortcuts import get_objects_for_user
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from requests_portal.case_details import categories_overlap, category_names
 from requests_portal.decisions import PAPER_COMBINABLE
+from requests_portal.lookups import CaseCondition
 from requests_portal.models import (
     OPEN_STATUSES,
     AuditEntry,
@@ -602,38 +603,37 @@ def dsr_duplicate_candidates(dsr: DataSubjectRequest, user: object) -> list[Data
     )
 
 
-def _has_possible_duplicate(user: object) -> RawSQL | Value:
-    """Whether the outer case has an open, unlinked possible duplicate that `user` may see.
+def _has_possible_duplicate(user: object) -> CaseCondition | Value:
+    """Whether the query's case has an open, unlinked possible duplicate that `user` may see.
 
-    For an outer query over cases `user` sees (dsr_visible_to_staff): the outer case's own
-    visibility is not checked again. Written out around the compiled visibility rule rather than
-    built from ORM subqueries: building those cost a queue page more than all of its SQL.
+    For a query over cases `user` sees (dsr_visible_to_staff): the case's own visibility is not
+    checked again. Written out around the compiled visibility rule rather than built from ORM
+    subqueries: building those cost a queue page more than all of its SQL.
 
-    The other case is looked up by its key (`visible.pk = pair.…`, correlated) rather than
+    The other case is looked up by its key (`visible.id = pair.…`, correlated) rather than
     `IN (visible cases)`: PostgreSQL would otherwise plan a walk of every visible open case per
     pair, with a cost that switches on JIT compilation (a second per page at a million cases;
     docs/architecture.md#scale)."""
-    open_visible = dsr_visible_to_staff(user).filter(status__in=OPEN_STATUSES).order_by().values("pk")
+    open_visible = dsr_visible_to_staff(user).filter(status__in=OPEN_STATUSES).order_by().values("id")
     try:
         visible_sql, visible_params = open_visible.query.sql_with_params()
     except EmptyResultSet:  # someone who sees no case sees no duplicate either
         return Value(False)
-    cases, pairs, links = DataSubjectRequest._meta.db_table, DuplicateCandidate._meta.db_table, CaseLink._meta.db_table
+    pairs, links = DuplicateCandidate._meta.db_table, CaseLink._meta.db_table
     not_linked = f"""
         NOT EXISTS (SELECT 1 FROM {links} AS link WHERE link.unlinked_at IS NULL
                     AND link.primary_id = pair.dsr_id AND link.secondary_id = pair.earlier_id)
         AND NOT EXISTS (SELECT 1 FROM {links} AS link WHERE link.unlinked_at IS NULL
                         AND link.primary_id = pair.earlier_id AND link.secondary_id = pair.dsr_id)"""  # noqa: S608 - as below
-    # `{cases}.id` is the outer query's case: Django leaves the base table of a query unaliased.
-    sql = f"""(
+    sql = f"""
         EXISTS (SELECT 1 FROM {pairs} AS pair
-                WHERE pair.dsr_id = {cases}.id AND {not_linked}
-                AND EXISTS (SELECT 1 FROM ({visible_sql}) AS visible WHERE visible.pk = pair.earlier_id))
+                WHERE pair.dsr_id = {{case}} AND {not_linked}
+                AND EXISTS (SELECT 1 FROM ({visible_sql}) AS visible WHERE visible.id = pair.earlier_id))
         OR EXISTS (SELECT 1 FROM {pairs} AS pair
-                   WHERE pair.earlier_id = {cases}.id AND {not_linked}
-                   AND EXISTS (SELECT 1 FROM ({visible_sql}) AS visible WHERE visible.pk = pair.dsr_id))
-    )"""  # noqa: S608 - table names from the models' metadata; values are parameters
-    return RawSQL(sql, (*visible_params, *visible_params), output_field=BooleanField())  # noqa: S611 - as above
+                   WHERE pair.earlier_id = {{case}} AND {not_linked}
+                   AND EXISTS (SELECT 1 FROM ({visible_sql}) AS visible WHERE visible.id = pair.dsr_id))
+    """  # noqa: S608 - table names from the models' metadata; values are parameters
+    return CaseCondition(sql, (*visible_params, *visible_params))
 
 
 def dsr_with_possible_duplicate_flag(cases: QuerySet[DataSubjectRequest], user: object) -> QuerySet[DataSubjectRequest]:

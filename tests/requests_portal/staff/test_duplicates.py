@@ -7,9 +7,11 @@ import threading
 from datetime import timedelta
 
 import pytest
+from guardian.shortcuts import assign_perm
 
 from django.core import mail
 from django.db import connection
+from django.db.models import Exists, OuterRef
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -28,15 +30,18 @@ from requests_portal.models import (
     EventType,
     Letter,
     LetterKind,
+    Member,
     RequestKind,
     Status,
 )
+from requests_portal.roles import CASE_GRANT_PERMISSION, Access, Role
 from requests_portal.selectors import (
     dsr_duplicate_candidates,
     dsr_ids_with_duplicate_candidates,
     dsr_possible_duplicates_of_filing,
+    dsr_with_possible_duplicate_flag,
 )
-from tests.factories import advance, member_user, submit
+from tests.factories import advance, member_user, staff_user, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -375,6 +380,49 @@ def test_the_queue_badge_costs_the_same_for_any_number_of_rows(client, member, g
     page = client.get(reverse("requests_portal:staff_queue"), {"per_page": 50}).content.decode()
     assert page.count('#links">重複の可能性') == 8  # every case of `member`, and no other
     assert many == few
+
+
+def _badged(client, user) -> set[str]:
+    """The 受付番号 that carry a 「重複の可能性」 badge on `user`'s queue page (all statuses)."""
+    client.force_login(user)
+    page = client.get(reverse("requests_portal:staff_queue"), {"status": "all"}).content.decode()
+    return set(re.findall(r'case-reference" href="[^"]+">([A-Z]+-\d{4}-\d{5})</a>(?:(?!</td>).)*#links', page))
+
+
+def test_the_queue_badges_only_a_pair_whose_other_case_the_reader_sees(client, member, ga_staff, officer):
+    general, other_general = disclosure(member), disclosure(member)
+    inquiry, other_inquiry = (submit(member, kind=RequestKind.MY_NUMBER_INQUIRY, summary="問い合わせ") for _ in "ab")
+    # A pair across the wall (and nothing else for either case), as a case moved between queues
+    # or a tampered table could leave: neither side's reader may learn of the other case.
+    stray = submit(member, kind=RequestKind.MY_NUMBER_INQUIRY, summary="問い合わせ")
+    lone = disclosure(member, categories=CATEGORY_B)
+    DuplicateCandidate.objects.filter(dsr__in=[stray, lone]).delete()
+    DuplicateCandidate.objects.create(dsr=stray, earlier=lone)
+    assert _badged(client, ga_staff) == {general.reference, other_general.reference}
+    assert _badged(client, officer) == {inquiry.reference, other_inquiry.reference}
+    # Someone with no queue who reaches one case of a pair through an individual grant sees no
+    # badge on it: the other case is not theirs to see. With both granted, both are badged.
+    granted = staff_user(Role.ADMIN)
+    assign_perm(CASE_GRANT_PERMISSION[Access.VIEW], granted, general)
+    assert _badged(client, granted) == set()
+    assign_perm(CASE_GRANT_PERMISSION[Access.VIEW], granted, other_general)
+    assert _badged(client, granted) == {general.reference, other_general.reference}
+
+
+def test_the_badge_follows_its_case_inside_a_subquery(member, ga_staff):
+    """The badge is written-out SQL around the case's id: used inside another query (where
+    Django renames the case table), it must still mean the same case."""
+    first, second = disclosure(member), disclosure(member)
+    unpaired = submit(member, kind=RequestKind.PURPOSE_NOTICE)
+    flagged = dsr_with_possible_duplicate_flag(DataSubjectRequest.objects.all(), ga_staff).filter(
+        has_possible_duplicate=True
+    )
+    assert set(flagged.values_list("pk", flat=True)) == {first.pk, second.pk}
+    same_member = DataSubjectRequest.objects.filter(member_id__in=flagged.values("member_id"))
+    assert set(same_member.values_list("pk", flat=True)) == {first.pk, second.pk, unpaired.pk}
+    assert Member.objects.filter(pk__in=flagged.values("member_id")).count() == 1
+    pairs = DuplicateCandidate.objects.filter(Exists(flagged.filter(pk=OuterRef("dsr_id"))))
+    assert pairs.count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
