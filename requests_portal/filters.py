@@ -183,6 +183,10 @@ class QueueFilter(django_filters.FilterSet):
         field, key = (
             ("kana_search", kana_key) if _KATAKANA.fullmatch(kana_key) else ("name_search", name_search_key(text))
         )
+        if compact.isdigit():
+            # Digits are a member number or the end of a 受付番号, never a name: 「18」 must not
+            # find every member whose name key happens to end in 18.
+            key = ""
         members = Member.objects.all()
         if len(key) >= _TRIGRAM:
             people |= Q(**{f"{field}__contains": key})

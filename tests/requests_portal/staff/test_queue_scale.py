@@ -219,6 +219,11 @@ def test_search_by_the_end_of_a_reference(client, member, ga_staff):
     eighteenth = cases[17]
     assert eighteenth.reference.endswith("00018")
     restricted = submit(member, kind=RequestKind.MY_NUMBER_INQUIRY)
+    # Digits never search names, even a (test) name whose key ends in them.
+    numbered = MemberFactory(full_name="試験 太郎18", full_name_kana="シケン タロウ18", member_number="300018")
+    numbered.name_search, numbered.kana_search = name_search_key("試験 太郎18"), kana_search_key("シケン タロウ18")
+    numbered.save()
+    submit(UserFactory(member=numbered))
     client.force_login(ga_staff)
     for query in ("00018", "18", "０００１８"):
         response = client.get(QUEUE, {"q": query, "status": "all"})
