@@ -2,7 +2,7 @@
 same table through an index, with no permission, count, filter or template layout. They exist
 only in the benchmark's server (bench/scale_settings.py), never in the product's URLs.
 
-- /bench-floor/: the framework's floor, the reference of the issue's "≤ 2×" goal;
+- /bench-floor/: the framework's floor, the reference of the queue's "≤ 2×" goal (bench/README.md);
 - /bench-floor/signed-in/: the same rows behind the portal's sign-in (session, account, second
   factor, staff role), which every staff page pays before its own work;
 - /bench-floor/audited/: that, plus the one audit entry a listing of cases writes (the chained
