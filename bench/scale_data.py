@@ -10,7 +10,9 @@ honest:
 - the newest ~1 % are unanswered (the six unanswered statuses, due dates from a few days ago to
   two weeks ahead), everything older has ended: closed, withdrawn or 本人確認不能;
 - every 33rd case (~3 %) is a My Number inquiry in the restricted queue;
-- some cases were extended or paused for 補正, with their timeline events.
+- some cases were extended or paused for 補正, with their timeline events;
+- every 50th case was flagged as a possible duplicate of its member's previous case of the same
+  kind; most of the old pairs were linked (the later case closed as a duplicate).
 
 `fill()` empties the case and member tables first: point it only at a scratch database.
 """
@@ -162,6 +164,31 @@ def fill(cases: int, members: int) -> None:
             SELECT id, received_at + interval '3 days', 'status_changed', 'verifying', 'awaiting_requester', '',
                    true, '{}'::jsonb
             FROM requests_portal_datasubjectrequest WHERE paused_days_total > 0
+            """
+        )
+        # Possible duplicates: every 50th case repeats its member's previous one. Staff linked
+        # most of the old pairs (the later case closed as a duplicate); the open ones wait.
+        cursor.execute(
+            """
+            INSERT INTO requests_portal_duplicatecandidate (found_at, dsr_id, earlier_id)
+            SELECT later.received_at, later.id, earlier.id
+            FROM requests_portal_datasubjectrequest AS later
+            CROSS JOIN LATERAL (
+                SELECT id FROM requests_portal_datasubjectrequest
+                WHERE member_id = later.member_id AND id < later.id AND kind = later.kind
+                ORDER BY id DESC LIMIT 1
+            ) AS earlier
+            WHERE mod(later.id, 50) = 0
+            """
+        )
+        cursor.execute(
+            """
+            INSERT INTO requests_portal_caselink (link_type, note, created_at, unlink_reason, primary_id,
+                secondary_id)
+            SELECT 'duplicate', '', pair.found_at + interval '2 days', '', pair.earlier_id, pair.dsr_id
+            FROM requests_portal_duplicatecandidate AS pair
+            JOIN requests_portal_datasubjectrequest AS later ON later.id = pair.dsr_id
+            WHERE later.status IN ('closed', 'withdrawn', 'rejected') AND mod(pair.id, 5) <> 0
             """
         )
         cursor.execute("ANALYZE")

@@ -61,7 +61,10 @@ SORT_LABELS = {
     "-reference": _("受付番号の逆順"),
 }
 MINE, UNASSIGNED = "mine", "unassigned"
-_INLINE_MEMBER_IDS = 5000
+# A search's members go into the case statements as one array up to this many (a common surname
+# or given name); beyond it (a single character such as 子) as a subquery, so that reading the
+# members does not cost more than the search saves.
+_INLINE_MEMBER_IDS = 10_000
 # A trigram index finds a substring of three characters or more; the 受付番号's serial has five digits.
 _TRIGRAM = 3
 _REFERENCE_DIGITS = 5
@@ -196,10 +199,10 @@ class QueueFilter(django_filters.FilterSet):
             # index of migration 0021.
             members = members.alias(reversed_key=Reverse(field))
             people |= Q(**{f"{field}__startswith": key}) | Q(reversed_key__startswith=key[::-1])
-        member_ids = members.filter(people).values_list("pk", flat=True)
-        # Up to 5,000 members (a member number, a name, even a common surname) go in as one array
-        # of ids, which the planner serves from the member index; more than that stay a subquery.
-        # Read once: the counts and the page reuse the array.
+        member_ids = members.filter(people).order_by().values_list("pk", flat=True)
+        # Up to _INLINE_MEMBER_IDS members (a member number, a name, even a common surname or
+        # given name) go in as one array of ids, which the planner serves from the member indexes;
+        # more than that stay a subquery. Read once: the counts and the page reuse the array.
         few = list(member_ids[: _INLINE_MEMBER_IDS + 1])
         found = Q(InIdArray("member_id", few)) if len(few) <= _INLINE_MEMBER_IDS else Q(member_id__in=member_ids)
         if compact.isascii():

@@ -225,9 +225,22 @@ class DataSubjectRequest(models.Model):
                 condition=Q(status__in=sorted(UNANSWERED_STATUSES)),
                 name="dsr_unanswered_queue_due",
             ),
+            # A search in the default list (the unanswered cases) finds members first, then their
+            # unanswered cases here: a common surname's few thousand members have tens of thousands
+            # of cases in the history, and a few hundred unanswered ones.
+            models.Index(
+                fields=["member"],
+                condition=Q(status__in=sorted(UNANSWERED_STATUSES)),
+                name="dsr_unanswered_member",
+            ),
             # A search finds members first; their cases are then counted per status from this
-            # index alone (the queue and kind are what the visibility rule reads).
-            models.Index(fields=["member", "queue", "kind", "status"], name="dsr_member_queue_kind_status"),
+            # index alone (the queue and kind are what the visibility rule reads, the handler
+            # what the 「未割当て」 filter reads).
+            models.Index(
+                fields=["member", "queue", "kind", "status"],
+                include=["assignee"],
+                name="dsr_member_queue_kind_status",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=Status.values), name="dsr_status_valid"),

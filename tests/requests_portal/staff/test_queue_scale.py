@@ -231,3 +231,25 @@ def test_search_by_the_end_of_a_reference(client, member, ga_staff):
     # A My Number case's number is never found by someone who may not see it.
     tail = restricted.reference.rsplit("-", 1)[1]
     assert restricted.reference not in _refs(client.get(QUEUE, {"q": tail, "status": "all"}))
+
+
+@pytest.mark.parametrize("status", ["", "all"])
+def test_a_search_finds_the_same_cases_whether_its_members_go_in_as_ids_or_as_a_subquery(
+    client, ga_staff, monkeypatch, status
+):
+    """Up to filters._INLINE_MEMBER_IDS members go into the case statements as an array, more as
+    a subquery: the two must list and count the same cases."""
+    people = [_person(f"山田 {given}", f"ヤマダ {kana}", f"40010{n}") for n, (given, kana) in enumerate(
+        [("太郎", "タロウ"), ("花子", "ハナコ"), ("一郎", "イチロウ")]
+    )]  # fmt: skip
+    cases = [submit(login) for login in people for _ in range(2)]
+    DataSubjectRequest.objects.filter(pk=cases[0].pk).update(status=Status.CLOSED)
+    submit(_person("佐藤 花子", "サトウ ハナコ", "400200"))
+    client.force_login(ga_staff)
+    found = {}
+    for limit in (len(people), len(people) - 1):  # the array, then the subquery
+        monkeypatch.setattr("requests_portal.filters._INLINE_MEMBER_IDS", limit)
+        response = client.get(QUEUE, {"q": "山田", "status": status})
+        found[limit] = (_refs(response), response.context["page"].paginator.count, response.context["total_all"])
+    expected = {dsr.reference for dsr in cases} - ({cases[0].reference} if not status else set())
+    assert found[len(people)] == found[len(people) - 1] == (expected, len(expected), len(cases))
